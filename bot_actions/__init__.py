@@ -39,7 +39,7 @@ runs unless a config was passed to its constructor; a bad value raises ``BotActi
 ``CUSTOMER_NAME_SLOT``, ``CUSTOMER_EMAIL_SLOT``, ``CUSTOMER_LANGUAGE_SLOT``, ``CONTEXT_SLOTS``
 (comma-separated or a JSON list); hand-back texts ``HANDBACK_TEXT`` (completed, or no/unknown outcome),
 ``HANDBACK_CANCELLED_TEXT``, ``HANDBACK_FAILED_TEXT``, ``HANDBACK_ABANDONED_TEXT`` (placeholders
-``{agent_name}``, ``{duration_s}``, ``{reason}``; empty text: say nothing); ``OFFER_TEXT``,
+``{agent_name}``, ``{duration_s}``, ``{reason}``, "" when unknown; empty text: say nothing); ``OFFER_TEXT``,
 ``OFFER_BUTTON_TITLE``, ``HANDOFF_INTENT``.
 """
 

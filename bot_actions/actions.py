@@ -3,6 +3,7 @@ it runs) or with a ``BotActionsConfig`` for in-process use."""
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 from rasa_sdk import Action, Tracker
@@ -16,17 +17,15 @@ from bot_actions.payload import build_handoff, read_handback
 Event = dict[str, Any]
 
 
-class _Placeholders(dict[str, str]):
-    def __missing__(self, key: str) -> str:
-        return ""
+_PLACEHOLDER = re.compile(r"\{(\w+)\}")
 
 
 def render(template: str, values: dict[str, str | None]) -> str:
-    """Fill ``{name}`` placeholders; unknown ones become "", a malformed template is sent as written."""
-    try:
-        return template.format_map(_Placeholders({k: v or "" for k, v in values.items()}))
-    except (ValueError, IndexError, KeyError, AttributeError):
-        return template
+    """Fill ``{name}`` for the names in ``values`` ("" when the value is unknown); other text stays as written.
+
+    A regex, not ``str.format``: no attribute lookups, and a stray brace in a configured text is harmless.
+    """
+    return _PLACEHOLDER.sub(lambda m: (values[m[1]] or "") if m[1] in values else m[0], template)
 
 
 class ActionHandoffToAgent(Action):  # type: ignore[misc]

@@ -39,7 +39,7 @@ class BotActionsConfig(BaseSettings):
     # Slots copied into the payload's ``context`` (name -> stringified value). Env: comma-separated or JSON.
     context_slots: Annotated[tuple[SlotName, ...], NoDecode] = ()
 
-    # action_hand_back; "{agent_name}", "{duration_s}" and "{reason}" are filled in ("" when unknown)
+    # action_hand_back; "{agent_name}", "{duration_s}" and "{reason}" are filled in ("" when unknown), other text is kept
     handback_text: str = "The agent has left the chat. I'm here again if you need anything."
     handback_cancelled_text: str = (
         "OK, I've stopped looking for an agent. I'm here again if you need anything."
