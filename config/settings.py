@@ -1,0 +1,158 @@
+"""The gateway's settings: one typed tree, read from ``GATEWAY_*`` environment variables and ``.env``.
+
+Nested groups use ``__``: ``GATEWAY_CHAT_API__TENANT_ID`` is ``settings.chat_api.tenant_id``.
+``build_app(settings)`` never reads the environment itself; only ``Settings()`` does.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+DEFAULT_RULES = Path(__file__).with_name("bot_rules.toml")
+
+Region = Literal["us", "eu", "ca", "ap"]
+
+
+class _Group(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class BotSettings(_Group):
+    url: Literal["embedded"] | AnyHttpUrl = "embedded"
+    """Rasa's base URL, or ``embedded`` for the built-in rule bot."""
+    rules_file: Path = DEFAULT_RULES
+    timeout_s: float = Field(default=15.0, gt=0, le=300)
+    empty_replies_before_offer: int = Field(default=2, ge=0)
+    agent_request_payload: str = Field(default="/agent", min_length=1)
+    """A customer line equal to this escalates directly, even when the bot is down."""
+    unavailable_text: str = "Sorry, the assistant is unavailable right now."
+    offer_agent_title: str = "Talk to a person"
+
+
+class ChatApiSettings(_Group):
+    """8x8 Contact Center Chat API v2. Optional as a whole; once any field is set, the required ones must be."""
+
+    base_url: AnyHttpUrl
+    region: Region
+    tenant_id: str = Field(min_length=1)
+    api_key: SecretStr = Field(min_length=1)
+    api_secret: SecretStr = Field(min_length=1)
+    queue_id: str = Field(min_length=1)
+    channel_id: str | None = None
+    queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+
+    @field_validator("queues", mode="before")
+    @classmethod
+    def _split_queues(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [q.strip() for q in value.split(",") if q.strip()]
+        return value
+
+
+class ChatGatewaySettings(_Group):
+    base_url: AnyHttpUrl
+    api_key: SecretStr = Field(min_length=1)
+    tenant: str = Field(min_length=1)
+    queue_id: str = Field(min_length=1)
+    channel_id: str | None = None
+    queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
+
+    @field_validator("queues", mode="before")
+    @classmethod
+    def _split_queues(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [q.strip() for q in value.split(",") if q.strip()]
+        return value
+
+
+class StoreSettings(_Group):
+    url: str = "sqlite:///gateway.db"
+    synchronous: Literal["full", "normal"] = "full"
+    """SQLite fsync level: ``full`` survives power loss, ``normal`` survives a killed process."""
+
+    @field_validator("url")
+    @classmethod
+    def _known_scheme(cls, value: str) -> str:
+        if value.startswith("sqlite:///") and len(value) > len("sqlite:///"):
+            return value
+        if value.startswith(("redis://", "rediss://")):
+            return value
+        raise ValueError("must be sqlite:///relative.db, sqlite:////absolute.db or redis://host:port/db")
+
+
+class RelaySettings(_Group):
+    inactivity_timeout_s: float = Field(default=900, gt=0)
+    open_max_attempts: int = Field(default=6, ge=1)
+    """How often creating the contact-center conversation is tried before the customer is told it failed."""
+    retry_base_s: float = Field(default=0.5, gt=0)
+    retry_cap_s: float = Field(default=30.0, gt=0)
+    no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
+    undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+
+class LimitsSettings(_Group):
+    max_text_chars: int = Field(default=4000, ge=1)
+    max_frame_bytes: int = Field(default=64 * 1024, ge=256)
+    ws_max_msg_size: int = Field(default=1024 * 1024, ge=1024)
+    messages_per_second: float = Field(default=10, gt=0)
+    burst: int = Field(default=20, ge=1)
+    max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+
+    @model_validator(mode="after")
+    def _frame_below_socket_limit(self) -> LimitsSettings:
+        if self.max_frame_bytes >= self.ws_max_msg_size:
+            raise ValueError(
+                "max_frame_bytes must be below ws_max_msg_size, so an oversize frame gets an error"
+            )
+        return self
+
+
+class WebSettings(_Group):
+    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+
+    @field_validator("allowed_origins", mode="before")
+    @classmethod
+    def _split(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
+        return value
+
+
+class LogSettings(_Group):
+    format: Literal["json", "console"] = "json"
+    level: Literal["debug", "info", "warning", "error"] = "info"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="GATEWAY_",
+        env_nested_delimiter="__",
+        env_file=".env",
+        extra="forbid",
+        frozen=True,
+    )
+
+    host: str = "127.0.0.1"
+    port: int = Field(default=8080, ge=0, le=65535)
+    public_url: AnyHttpUrl | None = None
+    """Base URL at which 8x8 reaches this gateway (the webhook is ``{public_url}/webhooks/8x8``)."""
+    contact_center: Literal["chat_api", "chat_gateway"] = "chat_api"
+    bot: BotSettings = BotSettings()
+    chat_api: ChatApiSettings | None = None
+    chat_gateway: ChatGatewaySettings | None = None
+    store: StoreSettings = StoreSettings()
+    relay: RelaySettings = RelaySettings()
+    limits: LimitsSettings = LimitsSettings()
+    web: WebSettings = WebSettings()
+    log: LogSettings = LogSettings()
+
+    @property
+    def base_url(self) -> str:
+        if self.public_url is not None:
+            return str(self.public_url).rstrip("/")
+        return f"http://{self.host}:{self.port}"

@@ -1,0 +1,152 @@
+"""``build_app(settings)``: the only place that knows every adapter and wires them to the relay core."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import structlog
+from aiohttp import WSCloseCode, web
+
+from config.settings import Settings
+from gateway.bots.embedded import EmbeddedBot
+from gateway.bots.rules import RuleSet
+from gateway.channels.web.hub import Hub, OpenSockets
+from gateway.channels.web.problems import problem
+from gateway.channels.web.ratelimit import RateLimiter
+from gateway.channels.web.rest import problem_middleware
+from gateway.channels.web.rest import routes as rest_routes
+from gateway.channels.web.ws import chat_socket
+from gateway.contact_center.unconfigured import NoContactCenter
+from gateway.keys import (
+    bot_key,
+    contact_center_key,
+    hub_key,
+    message_limiter_key,
+    outbox_key,
+    relay_key,
+    settings_key,
+    sockets_key,
+    store_key,
+)
+from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
+from gateway.relay.ports import Bot, Store
+from gateway.relay.relay import BotPolicy, Relay
+from gateway.store.sqlite import SqliteStore, path_from_url
+
+logger = structlog.get_logger(__name__)
+
+STATIC = Path(__file__).parent / "channels" / "web" / "static"
+
+
+class StartupError(Exception):
+    """A setting that passed validation but cannot be used; the message names it."""
+
+
+async def open_store(settings: Settings) -> Store:
+    url = settings.store.url
+    if url.startswith("sqlite:"):
+        return await SqliteStore.open(path_from_url(url), synchronous=settings.store.synchronous.upper())
+    raise StartupError("GATEWAY_STORE__URL: redis:// stores are not available in this version yet")
+
+
+def build_bot(settings: Settings) -> Bot:
+    if settings.bot.url == "embedded":
+        try:
+            return EmbeddedBot(RuleSet.load(settings.bot.rules_file))
+        except (OSError, ValueError) as exc:
+            raise StartupError(
+                f"GATEWAY_BOT__RULES_FILE: cannot use {settings.bot.rules_file}: {exc}"
+            ) from exc
+    raise StartupError("GATEWAY_BOT__URL: only 'embedded' is available in this version yet")
+
+
+@asynccontextmanager
+async def store_context(app: web.Application) -> AsyncIterator[None]:
+    store = await open_store(app[settings_key])
+    app[store_key] = store
+    yield
+    await store.close()
+
+
+@asynccontextmanager
+async def relay_context(app: web.Application) -> AsyncIterator[None]:
+    settings = app[settings_key]
+    store = app[store_key]
+    hub = Hub(store)
+    bot = build_bot(settings)
+    contact_center = NoContactCenter()
+    relay = Relay(
+        store=store,
+        bot=bot,
+        fanout=hub,
+        bot_policy=BotPolicy(
+            agent_request_payload=settings.bot.agent_request_payload,
+            unavailable_text=settings.bot.unavailable_text,
+            offer_agent_title=settings.bot.offer_agent_title,
+            empty_replies_before_offer=settings.bot.empty_replies_before_offer,
+        ),
+    )
+    outbox = OutboxDelivery(
+        relay,
+        contact_center,
+        DeliveryPolicy(
+            open_max_attempts=settings.relay.open_max_attempts,
+            retry_base_s=settings.relay.retry_base_s,
+            retry_cap_s=settings.relay.retry_cap_s,
+            no_agent_text=settings.relay.no_agent_text,
+            undeliverable_text=settings.relay.undeliverable_text,
+        ),
+    )
+    app[hub_key] = hub
+    app[bot_key] = bot
+    app[contact_center_key] = contact_center
+    app[relay_key] = relay
+    app[outbox_key] = outbox
+    await relay.start()
+    await outbox.start()
+    yield
+    await outbox.stop()
+    await relay.stop()
+
+
+async def close_sockets(app: web.Application) -> None:
+    """Tell every customer socket we are going away, so widgets reconnect (to us or another instance)."""
+    for ws in app[sockets_key].snapshot():
+        await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
+
+
+async def healthz(request: web.Request) -> web.Response:
+    return web.json_response({"status": "ok"})
+
+
+async def readyz(request: web.Request) -> web.Response:
+    try:
+        await request.app[store_key].ping()
+    except Exception as exc:
+        return problem("unavailable", f"store: {type(exc).__name__}", failed=["store"])
+    return web.json_response({"status": "ready"})
+
+
+async def index(request: web.Request) -> web.FileResponse:
+    return web.FileResponse(STATIC / "index.html")
+
+
+def build_app(settings: Settings) -> web.Application:
+    app = web.Application(middlewares=[problem_middleware])
+    app[settings_key] = settings
+    app[sockets_key] = OpenSockets()
+    app[message_limiter_key] = RateLimiter(
+        rate=settings.limits.messages_per_second, burst=settings.limits.burst
+    )
+    app.cleanup_ctx.append(store_context)
+    app.cleanup_ctx.append(relay_context)
+    app.on_shutdown.append(close_sockets)
+    app.router.add_get("/chat/ws", chat_socket)
+    app.router.add_routes(rest_routes)
+    app.router.add_get("/healthz", healthz)
+    app.router.add_get("/readyz", readyz)
+    app.router.add_get("/", index)
+    app.router.add_static("/static/", STATIC)
+    return app

@@ -1,0 +1,100 @@
+"""The embedded bot: keyword rules in-process, and the real ``bot_actions`` through rasa-sdk's executor.
+
+It implements the same ``Bot`` port as the Rasa adapter and produces Rasa REST-channel items, so the
+demo and the tests exercise the same handoff code a Rasa action server runs.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import structlog
+from rasa_sdk.executor import ActionExecutor
+
+from bot_actions import ActionHandBack, ActionHandoffToAgent, ActionOfferAgent
+from gateway.bots.rest_items import parse_rest_items, to_rest_messages
+from gateway.bots.rules import Rule, RuleSet
+from gateway.relay.errors import BotUnavailable
+from gateway.relay.events import BotMessage
+from gateway.relay.model import Button, ConversationId, Customer, Handback
+from gateway.relay.ports import BotReply, BotTurn
+
+logger = structlog.get_logger(__name__)
+
+HANDBACK_INTENT = "agent_left"
+# rasa-sdk requires a non-empty domain; {} reaches the action as None (specs/rasa.md §4).
+_DOMAIN: dict[str, Any] = {"version": "3.1", "slots": {}, "responses": {}}
+
+
+def customer_metadata(customer: Customer) -> dict[str, str]:
+    meta = {"name": customer.name, "email": customer.email, "language": customer.language, **customer.extra}
+    return {k: v for k, v in meta.items() if v}
+
+
+class EmbeddedBot:
+    def __init__(self, rules: RuleSet) -> None:
+        self._rules = rules
+        self._executor = ActionExecutor()
+        for action in (ActionHandoffToAgent, ActionHandBack, ActionOfferAgent):
+            self._executor.register_action(action)
+
+    async def respond(self, turn: BotTurn) -> BotReply:
+        rule = self._rules.match(turn.text)
+        if rule is None:
+            return BotReply(messages=(BotMessage(text=self._rules.fallback),))
+        return await self._answer(
+            rule, turn.conversation_id, turn.text, {"customer": customer_metadata(turn.customer)}
+        )
+
+    async def resume(
+        self, conversation_id: ConversationId, customer: Customer, handback: Handback
+    ) -> BotReply:
+        rule = self._rules.by_intent(HANDBACK_INTENT)
+        if rule is None:
+            return BotReply()
+        metadata = {
+            "customer": customer_metadata(customer),
+            "handback": {
+                "outcome": handback.outcome.value,
+                "agent_name": handback.agent_name,
+                "duration_s": handback.duration_s,
+                "reason": handback.reason,
+            },
+        }
+        return await self._answer(rule, conversation_id, f"/{HANDBACK_INTENT}", metadata)
+
+    async def _answer(
+        self, rule: Rule, conversation_id: ConversationId, text: str, metadata: dict[str, Any]
+    ) -> BotReply:
+        if rule.text is not None:
+            buttons = tuple(Button(b.title, b.payload) for b in rule.buttons)
+            return BotReply(messages=(BotMessage(text=rule.text, buttons=buttons),))
+        assert rule.action is not None
+        action_call = {
+            "next_action": rule.action,
+            "sender_id": conversation_id,
+            "version": "3.6.21",
+            "domain": _DOMAIN,
+            "tracker": {
+                "sender_id": conversation_id,
+                "slots": {},
+                "latest_message": {
+                    "text": text,
+                    "intent": {"name": rule.intent, "confidence": 1.0},
+                    "entities": [],
+                    "metadata": metadata,
+                },
+                "events": [],
+                "paused": False,
+                "active_loop": {},
+                "latest_input_channel": "rest",
+            },
+        }
+        try:
+            result = await self._executor.run(action_call)
+        except Exception as exc:  # an action is user code: whatever it raises, the bot is unavailable
+            raise BotUnavailable(f"action {rule.action} failed: {type(exc).__name__}") from exc
+        if result is None:
+            return BotReply()
+        responses = result.model_dump()["responses"] if hasattr(result, "model_dump") else result["responses"]
+        return parse_rest_items(to_rest_messages(conversation_id, responses))

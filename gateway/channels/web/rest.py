@@ -1,0 +1,144 @@
+"""The REST fallback for integrations that hold no socket (design.md, "Customer channel").
+
+``{id}`` is the conversation id; the session token travels as ``Authorization: Bearer TOKEN`` and must
+belong to that conversation. Every error is ``application/problem+json``.
+"""
+
+from __future__ import annotations
+
+import hmac
+import json
+from typing import Any, TypeVar
+
+from aiohttp import web
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from gateway.channels.web.frames import ClientId, CustomerIn, FrameError, describe, entry_frame
+from gateway.channels.web.problems import customer_problem, problem
+from gateway.keys import message_limiter_key, relay_key, settings_key
+from gateway.relay.errors import CustomerError, GatewayError, UnknownSession
+from gateway.relay.model import Conversation, Customer
+
+routes = web.RouteTableDef()
+M = TypeVar("M", bound=BaseModel)
+
+
+class StartBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    customer: CustomerIn | None = None
+
+
+class MessageBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    text: str
+    client_id: ClientId
+
+
+async def read_json(request: web.Request, *, optional: bool = False) -> Any:
+    limit = request.app[settings_key].limits.max_body_bytes
+    body = await request.content.read(limit + 1)
+    if len(body) > limit:
+        raise FrameError("too_long", f"request bodies are limited to {limit} bytes")
+    if not body.strip() and optional:
+        return {}
+    try:
+        return json.loads(body)
+    except (ValueError, RecursionError):
+        raise FrameError("bad_json", "the body is not valid JSON") from None
+
+
+def _validate(model: type[M], data: Any) -> M:
+    try:
+        return model.model_validate(data)
+    except ValidationError as exc:
+        raise FrameError("invalid_frame", describe(exc)) from None
+
+
+async def _authorised(request: web.Request) -> Conversation:
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise _Unauthorized()
+    conv = await request.app[relay_key].resume_session(token.strip())
+    # Constant-time: the session found must be the one in the path.
+    if not hmac.compare_digest(conv.id.encode(), request.match_info["id"].encode()):
+        raise UnknownSession("unknown session")
+    return conv
+
+
+class _Unauthorized(CustomerError):
+    code = "unauthorized"
+
+
+@web.middleware
+async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
+    try:
+        response: web.StreamResponse = await handler(request)
+        return response
+    except CustomerError as exc:
+        return customer_problem(exc)
+    except GatewayError:
+        return problem("unavailable", "please retry in a moment")
+
+
+@routes.post("/chat/sessions")
+async def start_session(request: web.Request) -> web.Response:
+    body = _validate(StartBody, await read_json(request, optional=True))
+    customer = body.customer.to_customer() if body.customer else Customer()
+    token, conv = await request.app[relay_key].start_session(customer)
+    return web.json_response(
+        {"session": token, "conversation_id": conv.id, "state": conv.state.value}, status=201
+    )
+
+
+@routes.post("/chat/sessions/{id}/messages")
+async def post_message(request: web.Request) -> web.Response:
+    conv = await _authorised(request)
+    raw = await read_json(request)
+    limits = request.app[settings_key].limits
+    if (
+        isinstance(raw, dict)
+        and isinstance(raw.get("text"), str)
+        and len(raw["text"]) > limits.max_text_chars
+    ):
+        raise FrameError("too_long", f"text is limited to {limits.max_text_chars} characters")
+    body = _validate(MessageBody, raw)
+    if not body.text:
+        raise FrameError("invalid_frame", "text: must not be empty")
+    relay = request.app[relay_key]
+    seq = await relay.store.seq_of_client_id(conv.id, body.client_id)
+    if seq is None:
+        if not request.app[message_limiter_key].allow(conv.id):
+            return problem("rate_limited", "too many messages, slow down")
+        seq, _ = await relay.customer_says(conv.id, body.text, body.client_id)
+    return web.json_response({"client_id": body.client_id, "seq": seq}, status=202)
+
+
+@routes.get("/chat/sessions/{id}/messages")
+async def list_messages(request: web.Request) -> web.Response:
+    conv = await _authorised(request)
+    try:
+        after = int(request.query.get("after", "0"))
+        limit = int(request.query.get("limit", "500"))
+    except ValueError:
+        raise FrameError("invalid_frame", "after and limit must be integers") from None
+    if after < 0 or not 1 <= limit <= 1000:
+        raise FrameError("invalid_frame", "after must be >= 0 and limit within 1..1000")
+    entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
+    return web.json_response({"state": conv.state.value, "entries": [entry_frame(e) for e in entries]})
+
+
+@routes.post("/chat/sessions/{id}/cancel")
+async def cancel(request: web.Request) -> web.Response:
+    conv = await _authorised(request)
+    relay = request.app[relay_key]
+    await relay.cancel(conv.id)
+    return web.json_response({"state": (await relay.conversation(conv.id)).state.value})
+
+
+@routes.post("/chat/sessions/{id}/leave")
+async def leave(request: web.Request) -> web.Response:
+    conv = await _authorised(request)
+    relay = request.app[relay_key]
+    await relay.leave(conv.id)
+    return web.json_response({"state": (await relay.conversation(conv.id)).state.value})

@@ -1,0 +1,132 @@
+"""The customer WebSocket at ``/chat/ws`` (design.md, "Customer channel").
+
+One reader per socket: this handler. A bad frame gets an ``error`` frame and changes nothing; the
+socket stays open. Frames that change a conversation go through the relay, which stores first and
+then publishes, so the ``ack`` a client sees means its line is stored.
+"""
+
+from __future__ import annotations
+
+import structlog
+from aiohttp import WSMsgType, web
+
+from gateway.channels.web.frames import (
+    CancelFrame,
+    ClientFrame,
+    FrameError,
+    LeaveFrame,
+    MessageFrame,
+    StartFrame,
+    TypingFrame,
+    dumps,
+    error_frame,
+    parse_client_frame,
+)
+from gateway.channels.web.hub import Subscriber
+from gateway.channels.web.origin import origin_allowed
+from gateway.channels.web.problems import problem
+from gateway.keys import hub_key, message_limiter_key, relay_key, settings_key, sockets_key, store_key
+from gateway.relay.errors import CustomerError, GatewayError, RateLimited
+from gateway.relay.events import CustomerUpdated
+from gateway.relay.model import Customer
+
+logger = structlog.get_logger(__name__)
+
+
+class CustomerSocket:
+    """The state of one open socket: which session it speaks for, if any."""
+
+    def __init__(self, ws: web.WebSocketResponse, app: web.Application) -> None:
+        self._ws = ws
+        self._app = app
+        self._limits = app[settings_key].limits
+        self.subscriber: Subscriber | None = None
+
+    async def handle(self, data: str) -> None:
+        try:
+            frame = parse_client_frame(
+                data, max_frame_bytes=self._limits.max_frame_bytes, max_text_chars=self._limits.max_text_chars
+            )
+            await self._dispatch(frame)
+        except FrameError as exc:
+            await self._ws.send_str(error_frame(exc.code, str(exc)))
+        except CustomerError as exc:
+            await self._ws.send_str(error_frame(exc.code, str(exc) or exc.code))
+        except GatewayError as exc:
+            logger.warning("frame_failed", error=type(exc).__name__)
+            await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
+
+    async def _dispatch(self, frame: ClientFrame) -> None:
+        if isinstance(frame, StartFrame):
+            await self._start(frame)
+            return
+        sub = self.subscriber
+        if sub is None:
+            raise FrameError("not_started", "send a start frame first")
+        relay = self._app[relay_key]
+        match frame:
+            case MessageFrame(text=text, client_id=client_id):
+                if not self._app[message_limiter_key].allow(sub.conversation_id):
+                    raise RateLimited("too many messages, slow down")
+                seq, new = await relay.customer_says(sub.conversation_id, text, client_id, origin=sub.id)
+                if not new:  # a retry of a stored line: ack again with the first seq
+                    await self._ws.send_str(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
+            case CancelFrame():
+                await relay.cancel(sub.conversation_id)
+            case LeaveFrame():
+                await relay.leave(sub.conversation_id)
+            case TypingFrame():
+                pass  # forwarded where the contact center supports it; the Chat API v2 does not
+
+    async def _start(self, frame: StartFrame) -> None:
+        relay = self._app[relay_key]
+        customer = frame.customer.to_customer() if frame.customer is not None else None
+        if frame.session is not None:
+            conv = await relay.resume_session(frame.session)
+            token = frame.session
+            if customer is not None and conv.customer.merged(customer) != conv.customer:
+                await relay.apply(conv.id, CustomerUpdated(customer, relay.clock()))
+            last_seq = min(frame.last_seq or 0, conv.last_seq)
+        else:
+            token, conv = await relay.start_session(customer or Customer())
+            last_seq = 0
+        self.close()
+        sub = Subscriber(ws=self._ws, conversation_id=conv.id, sent_seq=last_seq)
+        hub = self._app[hub_key]
+        async with sub.lock:
+            hub.subscribe(sub)
+            self.subscriber = sub
+            session = {
+                "type": "session",
+                "session": token,
+                "conversation_id": conv.id,
+                "state": conv.state.value,
+            }
+            await sub.send(dumps(session))
+        await sub.replay(self._app[store_key])
+
+    def close(self) -> None:
+        if self.subscriber is not None:
+            self._app[hub_key].unsubscribe(self.subscriber)
+            self.subscriber = None
+
+
+async def chat_socket(request: web.Request) -> web.StreamResponse:
+    settings = request.app[settings_key]
+    if not origin_allowed(request.headers.get("Origin"), settings.web.allowed_origins):
+        return problem("forbidden_origin", "this site may not open chat sessions")
+    ws = web.WebSocketResponse(max_msg_size=settings.limits.ws_max_msg_size, heartbeat=30)
+    await ws.prepare(request)
+    request.app[sockets_key].add(ws)
+    socket = CustomerSocket(ws, request.app)
+    try:
+        async for msg in ws:
+            if msg.type is WSMsgType.TEXT:
+                await socket.handle(msg.data)
+            elif msg.type is WSMsgType.BINARY:
+                await ws.send_str(error_frame("bad_json", "frames are JSON text, not binary"))
+            elif msg.type is WSMsgType.ERROR:
+                break
+    finally:
+        socket.close()
+    return ws

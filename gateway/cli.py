@@ -1,0 +1,117 @@
+"""``chat-gateway``: run the gateway, the demo or the local 8x8 emulator, and inspect configuration.
+
+Configuration comes from ``GATEWAY_*`` environment variables and ``.env`` (see README). A wrong or
+missing setting stops the command with one line naming the variable; nothing else is printed.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+from pydantic import SecretStr, ValidationError
+
+from config.settings import Settings
+
+EXIT_CONFIG = 2
+
+
+def setting_name(loc: Sequence[int | str]) -> str:
+    return "GATEWAY_" + "__".join(str(part) for part in loc).upper()
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """``Settings()`` from the environment, or ``SystemExit`` with one line naming the bad setting."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        err = exc.errors(include_url=False, include_input=False)[0]
+        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
+        raise SystemExit(f"configuration error: {setting_name(err['loc'])}: {err['msg']}{more}") from None
+
+
+def masked(value: Any) -> Any:
+    if isinstance(value, SecretStr):
+        return "**********" if value.get_secret_value() else ""
+    if isinstance(value, dict):
+        return {k: masked(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [masked(v) for v in value]
+    return value
+
+
+def effective_settings(settings: Settings) -> dict[str, Any]:
+    """The settings as JSON-ready data, every secret masked."""
+    data = masked(settings.model_dump(mode="python"))
+    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+
+
+def cmd_check_config(args: argparse.Namespace) -> int:
+    settings = load_settings()
+    print(json.dumps(effective_settings(settings), indent=2, sort_keys=True))
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from aiohttp import web
+
+    from gateway.app import StartupError, build_app
+    from gateway.logs import configure_logging
+
+    overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
+    settings = load_settings(**overrides)
+    configure_logging(format=settings.log.format, level=settings.log.level)
+    try:
+        web.run_app(
+            build_app(settings),
+            host=settings.host,
+            port=settings.port,
+            print=lambda _msg: print(
+                f"chat-gateway listening on http://{settings.host}:{settings.port}", flush=True
+            ),
+            access_log=None,
+        )
+    except StartupError as exc:
+        raise SystemExit(f"configuration error: {exc}") from None
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="chat-gateway",
+        description=(
+            "Chatbot-first escalation gateway: a bot answers website chat first and hands over to "
+            "8x8 Contact Center agents when a person is needed."
+        ),
+        epilog="Settings: GATEWAY_* environment variables or a .env file; see `chat-gateway check-config`.",
+    )
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    serve = sub.add_parser(
+        "serve", help="run the gateway", description="Run the gateway until SIGINT/SIGTERM."
+    )
+    serve.add_argument("--host", help="address to listen on (default: GATEWAY_HOST, 127.0.0.1)")
+    serve.add_argument("--port", type=int, help="port to listen on (default: GATEWAY_PORT, 8080)")
+    serve.set_defaults(func=cmd_serve)
+
+    check = sub.add_parser(
+        "check-config",
+        help="print the effective settings, secrets masked",
+        description="Validate the settings and print them as JSON with every secret masked.",
+    )
+    check.set_defaults(func=cmd_check_config)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    code: int = args.func(args)
+    return code
+
+
+if __name__ == "__main__":
+    sys.exit(main())

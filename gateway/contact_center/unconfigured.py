@@ -1,0 +1,24 @@
+"""The contact center when none is configured: every escalation fails at once, plainly.
+
+The customer is told no agent is available and stays with the bot (design.md: the ``GATEWAY_CHAT_API__*``
+group is optional as a whole).
+"""
+
+from __future__ import annotations
+
+from gateway.relay.errors import ContactCenterNotConfigured
+from gateway.relay.model import CcConversationId
+from gateway.relay.ports import HistoryLine, OpenRequest
+
+
+class NoContactCenter:
+    async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
+        raise ContactCenterNotConfigured()
+
+    async def post_message(
+        self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
+    ) -> None:
+        raise ContactCenterNotConfigured()
+
+    async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
+        raise ContactCenterNotConfigured()

@@ -1,0 +1,22 @@
+"""Everything the application holds, under typed keys (no module-level state anywhere)."""
+
+from __future__ import annotations
+
+from aiohttp import web
+
+from config.settings import Settings
+from gateway.channels.web.hub import Hub, OpenSockets
+from gateway.channels.web.ratelimit import RateLimiter
+from gateway.relay.outbox import OutboxDelivery
+from gateway.relay.ports import Bot, ContactCenter, Store
+from gateway.relay.relay import Relay
+
+settings_key = web.AppKey("settings", Settings)
+store_key = web.AppKey[Store]("store")
+bot_key = web.AppKey[Bot]("bot")
+contact_center_key = web.AppKey[ContactCenter]("contact_center")
+relay_key = web.AppKey("relay", Relay)
+outbox_key = web.AppKey("outbox", OutboxDelivery)
+hub_key = web.AppKey("hub", Hub)
+message_limiter_key = web.AppKey("message_limiter", RateLimiter)
+sockets_key = web.AppKey("sockets", OpenSockets)

@@ -1,0 +1,250 @@
+"""JSON-ready dicts for the domain objects, shared by every store so they persist the same shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gateway.relay.events import AgentJoined, AgentLeft, AgentSaid, CcEvent, Queued, Transferred
+from gateway.relay.model import (
+    AgentRef,
+    Author,
+    Button,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    Customer,
+    Entry,
+    EntryKind,
+    Escalation,
+    Handoff,
+    OutboxItem,
+    OutboxKind,
+    Outcome,
+    QueueRef,
+    State,
+)
+
+Json = dict[str, Any]
+
+
+def _drop_none(d: Json) -> Json:
+    return {k: v for k, v in d.items() if v is not None}
+
+
+def customer_to_json(c: Customer) -> Json:
+    return _drop_none(
+        {"name": c.name, "email": c.email, "language": c.language, "extra": dict(c.extra) or None}
+    )
+
+
+def customer_from_json(d: Json) -> Customer:
+    return Customer(
+        name=d.get("name"), email=d.get("email"), language=d.get("language"), extra=d.get("extra", {})
+    )
+
+
+def agent_to_json(a: AgentRef | None) -> Json | None:
+    return None if a is None else {"id": a.id, "name": a.name}
+
+
+def agent_from_json(d: Json | None) -> AgentRef | None:
+    return None if d is None else AgentRef(id=d["id"], name=d["name"])
+
+
+def queue_to_json(q: QueueRef | None) -> Json | None:
+    return None if q is None else _drop_none({"id": q.id, "name": q.name})
+
+
+def queue_from_json(d: Json | None) -> QueueRef | None:
+    return None if d is None else QueueRef(id=d["id"], name=d.get("name"))
+
+
+def handoff_to_json(h: Handoff) -> Json:
+    return _drop_none(
+        {
+            "reason": h.reason,
+            "queue_id": h.queue_id,
+            "customer": customer_to_json(h.customer),
+            "context": dict(h.context),
+        }
+    )
+
+
+def handoff_from_json(d: Json) -> Handoff:
+    return Handoff(
+        reason=d["reason"],
+        queue_id=d.get("queue_id"),
+        customer=customer_from_json(d.get("customer", {})),
+        context=d.get("context", {}),
+    )
+
+
+def escalation_to_json(e: Escalation | None) -> Json | None:
+    if e is None:
+        return None
+    return _drop_none(
+        {
+            "id": e.id,
+            "handoff": handoff_to_json(e.handoff),
+            "started_at": e.started_at,
+            "handoff_seq": e.handoff_seq,
+            "agent": agent_to_json(e.agent),
+            "agent_joined_at": e.agent_joined_at,
+            "outcome": e.outcome,
+            "failure": e.failure,
+        }
+    )
+
+
+def escalation_from_json(d: Json | None) -> Escalation | None:
+    if d is None:
+        return None
+    return Escalation(
+        id=d["id"],
+        handoff=handoff_from_json(d["handoff"]),
+        started_at=d["started_at"],
+        handoff_seq=d["handoff_seq"],
+        agent=agent_from_json(d.get("agent")),
+        agent_joined_at=d.get("agent_joined_at"),
+        outcome=Outcome(d["outcome"]) if d.get("outcome") else None,
+        failure=d.get("failure"),
+    )
+
+
+def conversation_to_json(c: Conversation) -> Json:
+    return _drop_none(
+        {
+            "id": c.id,
+            "state": c.state,
+            "customer": customer_to_json(c.customer),
+            "created_at": c.created_at,
+            "last_seq": c.last_seq,
+            "version": c.version,
+            "cc_conversation_id": c.cc_conversation_id,
+            "cc_synced_seq": c.cc_synced_seq,
+            "queue": queue_to_json(c.queue),
+            "agent": agent_to_json(c.agent),
+            "transferring": c.transferring or None,
+            "escalation": escalation_to_json(c.escalation),
+        }
+    )
+
+
+def conversation_from_json(d: Json) -> Conversation:
+    cc_id = d.get("cc_conversation_id")
+    return Conversation(
+        id=ConversationId(d["id"]),
+        state=State(d["state"]),
+        customer=customer_from_json(d.get("customer", {})),
+        created_at=d["created_at"],
+        last_seq=d["last_seq"],
+        version=d["version"],
+        cc_conversation_id=CcConversationId(cc_id) if cc_id else None,
+        cc_synced_seq=d.get("cc_synced_seq", 0),
+        queue=queue_from_json(d.get("queue")),
+        agent=agent_from_json(d.get("agent")),
+        transferring=bool(d.get("transferring")),
+        escalation=escalation_from_json(d.get("escalation")),
+    )
+
+
+def entry_to_json(e: Entry) -> Json:
+    return _drop_none(
+        {
+            "seq": e.seq,
+            "kind": e.kind,
+            "ts": e.ts,
+            "author": e.author,
+            "text": e.text,
+            "client_id": e.client_id,
+            "buttons": [{"title": b.title, "payload": b.payload} for b in e.buttons] or None,
+            "image": e.image,
+            "agent": agent_to_json(e.agent),
+            "state": e.state,
+            "queue": queue_to_json(e.queue),
+            "outcome": e.outcome,
+        }
+    )
+
+
+def entry_from_json(d: Json) -> Entry:
+    return Entry(
+        seq=d["seq"],
+        kind=EntryKind(d["kind"]),
+        ts=d["ts"],
+        author=Author(d["author"]) if d.get("author") else None,
+        text=d.get("text"),
+        client_id=d.get("client_id"),
+        buttons=tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ())),
+        image=d.get("image"),
+        agent=agent_from_json(d.get("agent")),
+        state=State(d["state"]) if d.get("state") else None,
+        queue=queue_from_json(d.get("queue")),
+        outcome=Outcome(d["outcome"]) if d.get("outcome") else None,
+    )
+
+
+def outbox_to_json(o: OutboxItem) -> Json:
+    return _drop_none(
+        {
+            "key": o.key,
+            "conversation_id": o.conversation_id,
+            "kind": o.kind,
+            "seq": o.seq,
+            "escalation_id": o.escalation_id,
+            "text": o.text,
+            "author": o.author,
+            "from_seq": o.from_seq,
+            "created_at": o.created_at,
+        }
+    )
+
+
+def outbox_from_json(d: Json) -> OutboxItem:
+    return OutboxItem(
+        key=d["key"],
+        conversation_id=ConversationId(d["conversation_id"]),
+        kind=OutboxKind(d["kind"]),
+        seq=d["seq"],
+        escalation_id=d.get("escalation_id"),
+        text=d.get("text"),
+        author=Author(d["author"]) if d.get("author") else None,
+        from_seq=d.get("from_seq", 0),
+        created_at=d.get("created_at", 0.0),
+    )
+
+
+def cc_event_to_json(ev: CcEvent) -> Json:
+    match ev:
+        case Queued(queue=q, at=at):
+            return {"type": "queued", "queue": queue_to_json(q), "at": at}
+        case AgentJoined(agent=a, at=at):
+            return {"type": "agent_joined", "agent": agent_to_json(a), "at": at}
+        case AgentSaid(agent=a, text=text, at=at):
+            return {"type": "agent_said", "agent": agent_to_json(a), "text": text, "at": at}
+        case Transferred(at=at):
+            return {"type": "transferred", "at": at}
+        case AgentLeft(agent=a, at=at):
+            return {"type": "agent_left", "agent": agent_to_json(a), "at": at}
+
+
+def cc_event_from_json(d: Json) -> CcEvent:
+    at = d["at"]
+    match d["type"]:
+        case "queued":
+            queue = queue_from_json(d["queue"])
+            assert queue is not None
+            return Queued(queue=queue, at=at)
+        case "agent_joined":
+            agent = agent_from_json(d["agent"])
+            assert agent is not None
+            return AgentJoined(agent=agent, at=at)
+        case "agent_said":
+            agent = agent_from_json(d["agent"])
+            assert agent is not None
+            return AgentSaid(agent=agent, text=d["text"], at=at)
+        case "transferred":
+            return Transferred(at=at)
+        case "agent_left":
+            return AgentLeft(agent=agent_from_json(d.get("agent")), at=at)
+    raise ValueError(f"unknown contact-center event type {d['type']!r}")

@@ -1,0 +1,65 @@
+"""The gateway's exception tree. Adapters translate foreign errors into these at their edge.
+
+GatewayError
+├── CustomerError                 bad input from a customer: an error frame or a problem+json, no state change
+│   ├── UnknownSession            no session for this token (or a forged one)
+│   ├── WrongState                the request does not apply now (e.g. cancel while with the bot)
+│   └── RateLimited               too many messages
+├── StaleConversation             the store refused a change made from an out-of-date copy (retry)
+├── BotUnavailable                the bot timed out, refused or answered nonsense
+└── ContactCenterError
+    ├── ContactCenterUnavailable  transient: retry with backoff and the same Idempotency-Key
+    └── ContactCenterRejected     permanent: the request will never succeed as it is
+        └── ContactCenterNotConfigured
+"""
+
+from __future__ import annotations
+
+
+class GatewayError(Exception):
+    """Root of every error the gateway raises on purpose."""
+
+
+class CustomerError(GatewayError):
+    code = "invalid_frame"
+
+
+class UnknownSession(CustomerError):
+    code = "unknown_session"
+
+
+class WrongState(CustomerError):
+    code = "wrong_state"
+
+
+class RateLimited(CustomerError):
+    code = "rate_limited"
+
+
+class StaleConversation(GatewayError):
+    """Another writer changed the conversation since it was loaded."""
+
+
+class BotUnavailable(GatewayError):
+    pass
+
+
+class ContactCenterError(GatewayError):
+    pass
+
+
+class ContactCenterUnavailable(ContactCenterError):
+    """Transient: the call may succeed if retried."""
+
+
+class ContactCenterRejected(ContactCenterError):
+    """Permanent: retrying the same call will not help."""
+
+    def __init__(self, message: str, *, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+class ContactCenterNotConfigured(ContactCenterRejected):
+    def __init__(self) -> None:
+        super().__init__("no contact center is configured")

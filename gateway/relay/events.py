@@ -1,0 +1,138 @@
+"""What can happen to a conversation: the inputs of the state machine.
+
+Every event carries ``at`` (seconds since the epoch) so the machine itself never reads a clock.
+Customer events come from the channels, bot events from the Bot port, contact-center events from
+verified webhooks (through the store's inbox), outbox events from the delivery worker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from gateway.relay.model import AgentRef, Button, CcConversationId, Customer, Handoff, QueueRef
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerSaid:
+    text: str
+    client_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class BotMessage:
+    text: str | None = None
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class BotSaid:
+    messages: tuple[BotMessage, ...]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class HandoffRequested:
+    handoff: Handoff
+    escalation_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationCreated:
+    """The contact center accepted the conversation (created, or reopened with the lines since)."""
+
+    cc_conversation_id: CcConversationId
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class EscalationFailed:
+    reason: str
+    notice: str  # what the customer is told
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CancelRequested:
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerLeft:
+    at: float
+    reason: str = "customer"  # or "inactivity"
+
+
+@dataclass(frozen=True, slots=True)
+class SystemNotice:
+    """A line from the gateway itself (e.g. a message could not be delivered)."""
+
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerUpdated:
+    customer: Customer
+    at: float
+
+
+# --- contact-center events --------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class Queued:
+    queue: QueueRef
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentJoined:
+    agent: AgentRef
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentSaid:
+    agent: AgentRef
+    text: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Transferred:
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AgentLeft:
+    agent: AgentRef | None
+    at: float
+
+
+CcEvent = Queued | AgentJoined | AgentSaid | Transferred | AgentLeft
+
+Event = (
+    CustomerSaid
+    | BotSaid
+    | HandoffRequested
+    | EscalationCreated
+    | EscalationFailed
+    | CancelRequested
+    | CustomerLeft
+    | SystemNotice
+    | CustomerUpdated
+    | CcEvent
+)
+
+
+@dataclass(frozen=True, slots=True)
+class InboundEvent:
+    """A contact-center event from a verified webhook, stored before the webhook is answered."""
+
+    event_id: str
+    cc_conversation_id: CcConversationId
+    event: CcEvent
+    received_at: float

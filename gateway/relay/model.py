@@ -1,0 +1,174 @@
+"""The relay's domain model: plain frozen dataclasses, no I/O, no wire formats.
+
+A *conversation* is what a customer session talks in. Everything said or changed in it is a transcript
+*entry* with its own ``seq`` (1, 2, 3 ... per conversation), so a client that saw up to ``seq`` N can be
+brought up to date exactly by replaying the entries after N.
+"""
+
+from __future__ import annotations
+
+import enum
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import NewType
+
+ConversationId = NewType("ConversationId", str)
+CcConversationId = NewType("CcConversationId", str)
+"""The contact center's id of the conversation (8x8 ``conversationId``)."""
+
+
+class State(enum.StrEnum):
+    BOT = "bot"
+    ESCALATING = "escalating"
+    QUEUED = "queued"
+    AGENT = "agent"
+    CLOSED = "closed"
+
+
+class Author(enum.StrEnum):
+    CUSTOMER = "customer"
+    BOT = "bot"
+    AGENT = "agent"
+    SYSTEM = "system"
+
+
+class EntryKind(enum.StrEnum):
+    MESSAGE = "message"
+    STATE = "state"
+
+
+class Outcome(enum.StrEnum):
+    """How one escalation ended; the bot is told on hand-back."""
+
+    COMPLETED = "completed"  # an agent took part and then left, or the customer left while with the agent
+    CANCELLED = "cancelled"  # the customer stopped waiting
+    FAILED = "failed"  # the contact center could not be reached or refused
+    ABANDONED = "abandoned"  # the customer left while waiting
+
+
+@dataclass(frozen=True, slots=True)
+class Customer:
+    name: str | None = None
+    email: str | None = None
+    language: str | None = None
+    extra: Mapping[str, str] = field(default_factory=dict)
+
+    def merged(self, other: Customer) -> Customer:
+        """``other``'s fields win where given."""
+        return Customer(
+            name=other.name or self.name,
+            email=other.email or self.email,
+            language=other.language or self.language,
+            extra={**self.extra, **other.extra},
+        )
+
+
+@dataclass(frozen=True, slots=True)
+class Button:
+    title: str
+    payload: str
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRef:
+    id: str
+    name: str
+
+
+@dataclass(frozen=True, slots=True)
+class QueueRef:
+    id: str
+    name: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Entry:
+    """One transcript entry: a message (``author`` + ``text``) or a state change (``state``)."""
+
+    seq: int
+    kind: EntryKind
+    ts: float  # seconds since the epoch
+    author: Author | None = None
+    text: str | None = None
+    client_id: str | None = None
+    buttons: tuple[Button, ...] = ()
+    image: str | None = None
+    agent: AgentRef | None = None
+    state: State | None = None
+    queue: QueueRef | None = None
+    outcome: Outcome | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handoff:
+    """What the bot asked for when it decided a person is needed (design.md, Bot contract)."""
+
+    reason: str = "customer_asked"
+    queue_id: str | None = None
+    customer: Customer = field(default_factory=Customer)
+    context: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True, slots=True)
+class Escalation:
+    """The current (or last) escalation of a conversation."""
+
+    id: str
+    handoff: Handoff
+    started_at: float
+    handoff_seq: int  # entries up to here are the transcript handed to the agent
+    agent: AgentRef | None = None
+    agent_joined_at: float | None = None
+    outcome: Outcome | None = None
+    failure: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Conversation:
+    id: ConversationId
+    state: State
+    customer: Customer
+    created_at: float
+    last_seq: int = 0
+    version: int = 0  # +1 per stored change; the store refuses a change made from a stale copy
+    cc_conversation_id: CcConversationId | None = None
+    cc_synced_seq: int = 0  # entries up to here are known to the contact center (or never need to be)
+    queue: QueueRef | None = None
+    agent: AgentRef | None = None
+    transferring: bool = False
+    escalation: Escalation | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Handback:
+    """What the bot is told when it takes over again after an escalation."""
+
+    outcome: Outcome
+    agent_name: str | None = None
+    duration_s: float | None = None
+    reason: str | None = None
+    speak: bool = True  # False when the customer left: unpause the bot, but nobody is there to hear it
+
+
+class OutboxKind(enum.StrEnum):
+    OPEN = "open"  # create the contact-center conversation, or reopen it by posting the lines since
+    POST = "post"  # one customer line
+    LEAVE = "leave"  # customer-leave: frees the agent, drops the interaction from the queue
+
+
+@dataclass(frozen=True, slots=True)
+class OutboxItem:
+    """Work still to deliver to the contact center, in order, per conversation.
+
+    ``key`` is a UUID that doubles as the Idempotency-Key of every retry of this item.
+    """
+
+    key: str
+    conversation_id: ConversationId
+    kind: OutboxKind
+    seq: int  # the entry this item stems from (its position in the conversation)
+    escalation_id: str | None = None
+    text: str | None = None
+    author: Author | None = None
+    from_seq: int = 0  # OPEN: the lines in (from_seq, seq] go to the contact center
+    created_at: float = 0.0

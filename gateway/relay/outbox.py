@@ -1,0 +1,178 @@
+"""Delivers the outbox to the contact center: in order per conversation, exactly once, across restarts.
+
+Each item is retried with capped exponential backoff and jitter while the contact center is
+unavailable, always with the item's own key as Idempotency-Key, and removed from the store only in
+the same transaction that records its result. Creating the conversation gives up after
+``open_max_attempts`` (the customer is told and stays with the bot); customer lines and leaves
+never give up on a transient error, because they were acknowledged.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import time
+import uuid
+from collections.abc import Awaitable, Callable, Hashable
+from dataclasses import dataclass
+from typing import TypeVar
+
+import structlog
+
+from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable
+from gateway.relay.events import EscalationCreated, EscalationFailed, SystemNotice
+from gateway.relay.machine import IllegalTransition
+from gateway.relay.model import Author, CcConversationId, Conversation, ConversationId, OutboxItem, OutboxKind
+from gateway.relay.ports import ContactCenter, HistoryLine, OpenRequest
+from gateway.relay.relay import Relay
+from gateway.relay.tasks import Coalescer
+
+logger = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True, slots=True)
+class DeliveryPolicy:
+    open_max_attempts: int = 6
+    retry_base_s: float = 0.5
+    retry_cap_s: float = 30.0
+    no_agent_text: str = "Sorry, no agent is available right now."
+    undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+
+class _GaveUp(Exception):
+    pass
+
+
+class OutboxDelivery:
+    def __init__(self, relay: Relay, contact_center: ContactCenter, policy: DeliveryPolicy) -> None:
+        self._relay = relay
+        self._cc = contact_center
+        self._policy = policy
+        self._worker = Coalescer(self._drain)
+        relay.on_outbox = self.wake
+
+    def wake(self, conversation_id: ConversationId) -> None:
+        self._worker.kick(conversation_id)
+
+    async def start(self) -> None:
+        for conversation_id in await self._relay.store.conversations_with_outbox():
+            self.wake(conversation_id)
+
+    async def stop(self) -> None:
+        await self._worker.close()
+
+    async def idle(self) -> None:
+        await self._worker.idle()
+
+    async def _drain(self, key: Hashable) -> None:
+        conversation_id = ConversationId(str(key))
+        while items := await self._relay.store.outbox(conversation_id):
+            await self._deliver(items[0])
+
+    async def _deliver(self, item: OutboxItem) -> None:
+        started = time.perf_counter()
+        conv = await self._relay.conversation(item.conversation_id)
+        log = logger.bind(conversation_id=conv.id, outbox=item.kind.value, seq=item.seq)
+        match item.kind:
+            case OutboxKind.OPEN:
+                await self._open(conv, item)
+            case OutboxKind.POST:
+                await self._post(conv, item)
+            case OutboxKind.LEAVE:
+                await self._leave(conv, item)
+        log.info("outbox_delivered", duration_ms=round((time.perf_counter() - started) * 1000, 1))
+
+    async def _open(self, conv: Conversation, item: OutboxItem) -> None:
+        esc = conv.escalation
+        lines = await self._lines(conv.id, after=item.from_seq, upto=item.seq - 1)
+        try:
+            if conv.cc_conversation_id is None:
+                handoff = esc.handoff if esc is not None else None
+                request = OpenRequest(
+                    conversation_id=conv.id,
+                    customer=conv.customer.merged(handoff.customer) if handoff else conv.customer,
+                    queue_id=handoff.queue_id if handoff else None,
+                    reason=handoff.reason if handoff else "customer_asked",
+                    context=dict(handoff.context) if handoff else {},
+                    history=tuple(lines),
+                )
+                cc_id = await self._retry(
+                    lambda: self._cc.open_conversation(request, idempotency_key=item.key),
+                    max_attempts=self._policy.open_max_attempts,
+                )
+            else:
+                # Reopen: the contact center keeps the conversation; post what it has not seen yet.
+                cc_id = conv.cc_conversation_id
+                for i, line in enumerate(lines):
+                    key = str(uuid.uuid5(uuid.UUID(item.key), str(i)))
+                    await self._retry(
+                        lambda ln=line, k=key: self._cc.post_message(cc_id, ln, idempotency_key=k),  # type: ignore[misc]
+                        max_attempts=self._policy.open_max_attempts,
+                    )
+        except (ContactCenterRejected, _GaveUp) as exc:
+            logger.warning("escalation_failed", conversation_id=conv.id, reason=str(exc))
+            try:
+                await self._relay.apply(
+                    conv.id,
+                    EscalationFailed(_reason(exc), self._policy.no_agent_text, self._relay.clock()),
+                    outbox_done=(item.key,),
+                )
+            except IllegalTransition:  # the customer cancelled or left meanwhile
+                await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+            return
+        await self._relay.apply(
+            conv.id, EscalationCreated(cc_id, self._relay.clock()), outbox_done=(item.key,)
+        )
+        self._relay.kick_inbound(cc_id)  # events that arrived before we knew the id
+
+    async def _post(self, conv: Conversation, item: OutboxItem) -> None:
+        cc_id = conv.cc_conversation_id
+        if cc_id is None or item.text is None:
+            await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+            return
+        line = HistoryLine(author=item.author or Author.CUSTOMER, text=item.text)
+        try:
+            await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
+        except ContactCenterRejected as exc:
+            logger.warning("message_undeliverable", conversation_id=conv.id, seq=item.seq, reason=str(exc))
+            notice = SystemNotice(self._policy.undeliverable_text, self._relay.clock())
+            await self._relay.apply(conv.id, notice, outbox_done=(item.key,))
+            return
+        await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+
+    async def _leave(self, conv: Conversation, item: OutboxItem) -> None:
+        cc_id: CcConversationId | None = conv.cc_conversation_id
+        if cc_id is not None:
+            try:
+                await self._retry(lambda: self._cc.customer_left(cc_id, idempotency_key=item.key))
+            except ContactCenterRejected as exc:
+                logger.warning("customer_leave_refused", conversation_id=conv.id, reason=str(exc))
+        await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+
+    async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
+        entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
+        return [
+            HistoryLine(author=e.author, text=e.text)
+            for e in entries
+            if e.author in (Author.CUSTOMER, Author.BOT) and e.text
+        ]
+
+    async def _retry(self, call: Callable[[], Awaitable[T]], *, max_attempts: int | None = None) -> T:
+        attempt = 0
+        while True:
+            try:
+                return await call()
+            except ContactCenterUnavailable as exc:
+                attempt += 1
+                if max_attempts is not None and attempt >= max_attempts:
+                    raise _GaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
+                delay = min(self._policy.retry_cap_s, self._policy.retry_base_s * 2 ** (attempt - 1))
+                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+
+
+def _reason(exc: Exception) -> str:
+    if isinstance(exc, ContactCenterRejected):
+        return f"rejected: {exc}"
+    return str(exc)

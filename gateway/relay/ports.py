@@ -1,0 +1,148 @@
+"""The ports the relay core talks through. Adapters implement them; the core imports no adapter."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Protocol
+
+from gateway.relay.events import BotMessage, InboundEvent
+from gateway.relay.model import (
+    Author,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    Customer,
+    Entry,
+    Handback,
+    Handoff,
+    OutboxItem,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Change:
+    """Everything one decision stores, atomically.
+
+    The store applies it only if the stored conversation still has ``expected_version``
+    (else ``StaleConversation``), so two writers can never interleave within one conversation.
+    """
+
+    conversation: Conversation
+    expected_version: int
+    entries: tuple[Entry, ...] = ()
+    outbox_add: tuple[OutboxItem, ...] = ()
+    outbox_done: tuple[str, ...] = ()
+    drop_outbox: bool = False
+    inbound_done: tuple[str, ...] = ()
+
+
+class Store(Protocol):
+    """Durable state: conversations, sessions, transcript, outbox and the contact-center inbox."""
+
+    async def create_conversation(
+        self, conversation: Conversation, token_hash: bytes, entries: Sequence[Entry] = ()
+    ) -> None: ...
+
+    async def conversation(self, conversation_id: ConversationId) -> Conversation | None: ...
+
+    async def conversation_by_token(self, token_hash: bytes) -> Conversation | None: ...
+
+    async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None: ...
+
+    async def commit(self, change: Change) -> None:
+        """Store the change atomically; raise ``StaleConversation`` if the version moved on."""
+        ...
+
+    async def entries(
+        self, conversation_id: ConversationId, *, after: int = 0, upto: int | None = None, limit: int = 1000
+    ) -> list[Entry]:
+        """Transcript entries with ``after < seq <= upto``, oldest first."""
+        ...
+
+    async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None: ...
+
+    async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
+        """Undelivered items of one conversation, in order."""
+        ...
+
+    async def conversations_with_outbox(self) -> list[ConversationId]: ...
+
+    async def record_inbound(self, event: InboundEvent) -> bool:
+        """Store a contact-center event; False if its event id was seen before (nothing stored)."""
+        ...
+
+    async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
+        """Events stored but not yet applied, in arrival order (all conversations when no id is given)."""
+        ...
+
+    async def ping(self) -> None:
+        """Raise if the store is not usable."""
+        ...
+
+    async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class BotTurn:
+    conversation_id: ConversationId
+    text: str
+    customer: Customer
+
+
+@dataclass(frozen=True, slots=True)
+class BotReply:
+    messages: tuple[BotMessage, ...] = ()
+    handoff: Handoff | None = None
+
+
+class Bot(Protocol):
+    """The assistant that answers first (Rasa over REST, or the embedded rule bot)."""
+
+    async def respond(self, turn: BotTurn) -> BotReply:
+        """Answer a customer line; raise ``BotUnavailable`` on timeout or a broken answer."""
+        ...
+
+    async def resume(
+        self, conversation_id: ConversationId, customer: Customer, handback: Handback
+    ) -> BotReply:
+        """Take the conversation back after an escalation; what the bot says first again."""
+        ...
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryLine:
+    author: Author  # CUSTOMER or BOT
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class OpenRequest:
+    conversation_id: ConversationId
+    customer: Customer
+    queue_id: str | None
+    reason: str
+    context: dict[str, str] = field(default_factory=dict)
+    history: tuple[HistoryLine, ...] = ()
+
+
+class ContactCenter(Protocol):
+    """The contact center the bot escalates to (8x8 Chat API v2, or nothing configured)."""
+
+    async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId: ...
+
+    async def post_message(
+        self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
+    ) -> None: ...
+
+    async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None: ...
+
+
+class Fanout(Protocol):
+    """Delivers stored entries to the customer's open sockets (possibly on other instances)."""
+
+    async def publish(
+        self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None
+    ) -> None:
+        """``origin`` names the socket that sent a customer entry; it gets an ack instead of an echo."""
+        ...

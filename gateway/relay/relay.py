@@ -1,0 +1,341 @@
+"""The orchestrator: applies events to conversations through the pure machine, stores, then acts.
+
+For every event: take the conversation's lock, load it, ``decide``, commit the decision (entries,
+outbox items, inbox marks) in one store transaction, release the lock, then publish the new entries
+to the customer's sockets and perform the effects (bot turns in order per conversation, outbox
+delivery by ``OutboxDelivery``). Nothing is acknowledged to anyone before its commit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+import time
+import uuid
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, replace
+
+import structlog
+
+from gateway.relay.errors import BotUnavailable, StaleConversation, UnknownSession, WrongState
+from gateway.relay.events import (
+    BotMessage,
+    BotSaid,
+    CancelRequested,
+    CustomerLeft,
+    CustomerSaid,
+    Event,
+    HandoffRequested,
+    InboundEvent,
+)
+from gateway.relay.machine import AskBot, Decision, IllegalTransition, ResumeBot, decide
+from gateway.relay.model import (
+    Button,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    Customer,
+    Handback,
+    Handoff,
+    State,
+)
+from gateway.relay.ports import Bot, BotReply, BotTurn, Change, Fanout, Store
+from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
+
+logger = structlog.get_logger(__name__)
+
+_COMMIT_ATTEMPTS = 5
+
+
+@dataclass(frozen=True, slots=True)
+class BotPolicy:
+    """How the relay treats the bot (from ``BotSettings``)."""
+
+    agent_request_payload: str = "/agent"
+    unavailable_text: str = "Sorry, the assistant is unavailable right now."
+    offer_agent_title: str = "Talk to a person"
+    empty_replies_before_offer: int = 2
+
+
+def hash_token(token: str) -> bytes:
+    return hashlib.sha256(token.encode()).digest()
+
+
+class Relay:
+    def __init__(
+        self,
+        *,
+        store: Store,
+        bot: Bot,
+        fanout: Fanout,
+        bot_policy: BotPolicy,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.store = store
+        self._bot = bot
+        self._fanout = fanout
+        self._policy = bot_policy
+        self.clock = clock
+        self._locks = KeyedLocks()
+        self._bot_jobs = SerialRunner()
+        self._inbound = Coalescer(self._apply_pending_inbound)
+        self._empty_replies: dict[ConversationId, int] = {}
+        self.on_outbox: Callable[[ConversationId], None] = lambda _cid: None
+        """Set by the outbox delivery: called after a commit that queued contact-center work."""
+
+    # --- lifecycle -------------------------------------------------------------------------------
+
+    async def start(self) -> None:
+        """Pick up what a previous run left: stored-but-unapplied contact-center events."""
+        for cc_id in {ev.cc_conversation_id for ev in await self.store.pending_inbound()}:
+            self._inbound.kick(cc_id)
+
+    async def stop(self) -> None:
+        await self._bot_jobs.close()
+        await self._inbound.close()
+
+    async def idle(self) -> None:
+        """Wait until no bot turn and no inbound work is running (for tests and shutdown)."""
+        while len(self._bot_jobs) or len(self._inbound):
+            await self._bot_jobs.idle()
+            await self._inbound.idle()
+
+    # --- sessions --------------------------------------------------------------------------------
+
+    async def start_session(self, customer: Customer) -> tuple[str, Conversation]:
+        token = secrets.token_urlsafe(32)
+        conv = Conversation(
+            id=ConversationId(uuid.uuid4().hex), state=State.BOT, customer=customer, created_at=self.clock()
+        )
+        await self.store.create_conversation(conv, hash_token(token))
+        logger.info("session_started", conversation_id=conv.id)
+        return token, conv
+
+    async def resume_session(self, token: str) -> Conversation:
+        token_hash = hash_token(token)
+        conv = await self.store.conversation_by_token(token_hash)
+        if conv is None:
+            raise UnknownSession("unknown session")
+        return conv
+
+    async def conversation(self, conversation_id: ConversationId) -> Conversation:
+        conv = await self.store.conversation(conversation_id)
+        if conv is None:
+            raise UnknownSession("unknown session")
+        return conv
+
+    # --- customer --------------------------------------------------------------------------------
+
+    async def customer_says(
+        self, conversation_id: ConversationId, text: str, client_id: str, *, origin: str | None = None
+    ) -> tuple[int, bool]:
+        """Store the customer's line; return its seq and whether it is new (False for a repeated client_id)."""
+        async with self._locks.hold(conversation_id):
+            seq = await self.store.seq_of_client_id(conversation_id, client_id)
+            if seq is not None:
+                return seq, False
+            decision = await self._commit(conversation_id, CustomerSaid(text, client_id, self.clock()))
+        await self._after(decision, origin=origin)
+        return decision.entries[-1].seq, True
+
+    async def cancel(self, conversation_id: ConversationId) -> None:
+        await self._customer_event(conversation_id, CancelRequested(self.clock()))
+
+    async def leave(self, conversation_id: ConversationId, *, reason: str = "customer") -> None:
+        await self._customer_event(conversation_id, CustomerLeft(self.clock(), reason=reason))
+
+    async def _customer_event(self, conversation_id: ConversationId, event: Event) -> None:
+        try:
+            await self.apply(conversation_id, event)
+        except IllegalTransition as exc:
+            raise WrongState(str(exc)) from exc
+
+    # --- contact center --------------------------------------------------------------------------
+
+    async def accept_cc_event(self, inbound: InboundEvent) -> bool:
+        """Store a verified contact-center event (the webhook may then be answered); apply it later."""
+        fresh = await self.store.record_inbound(inbound)
+        if fresh:
+            self._inbound.kick(inbound.cc_conversation_id)
+        return fresh
+
+    def kick_inbound(self, cc_conversation_id: CcConversationId) -> None:
+        self._inbound.kick(cc_conversation_id)
+
+    async def _apply_pending_inbound(self, key: Hashable) -> None:
+        cc_id = CcConversationId(str(key))
+        conv = await self.store.conversation_by_cc_id(cc_id)
+        if conv is None:
+            return  # parked until the create call returns and records the id (QUEUED can come first)
+        for inbound in await self.store.pending_inbound(cc_id):
+            try:
+                await self.apply(conv.id, inbound.event, inbound_done=(inbound.event_id,))
+            except IllegalTransition as exc:
+                # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
+                logger.info(
+                    "cc_event_ignored", conversation_id=conv.id, event_id=inbound.event_id, why=str(exc)
+                )
+                await self.mark_done(conv.id, inbound_done=(inbound.event_id,))
+
+    # --- the core loop ---------------------------------------------------------------------------
+
+    async def apply(
+        self,
+        conversation_id: ConversationId,
+        event: Event,
+        *,
+        origin: str | None = None,
+        outbox_done: tuple[str, ...] = (),
+        inbound_done: tuple[str, ...] = (),
+    ) -> Decision:
+        async with self._locks.hold(conversation_id):
+            decision = await self._commit(
+                conversation_id, event, outbox_done=outbox_done, inbound_done=inbound_done
+            )
+        await self._after(decision, origin=origin)
+        return decision
+
+    async def mark_done(
+        self,
+        conversation_id: ConversationId,
+        *,
+        outbox_done: tuple[str, ...] = (),
+        inbound_done: tuple[str, ...] = (),
+    ) -> None:
+        """Record outbox items or inbound events as finished without changing the conversation."""
+        async with self._locks.hold(conversation_id):
+            for _ in range(_COMMIT_ATTEMPTS):
+                conv = await self.conversation(conversation_id)
+                try:
+                    await self.store.commit(
+                        Change(
+                            conversation=replace(conv, version=conv.version + 1),
+                            expected_version=conv.version,
+                            outbox_done=outbox_done,
+                            inbound_done=inbound_done,
+                        )
+                    )
+                    return
+                except StaleConversation:
+                    continue
+            raise StaleConversation(conversation_id)
+
+    async def _commit(
+        self,
+        conversation_id: ConversationId,
+        event: Event,
+        *,
+        outbox_done: tuple[str, ...] = (),
+        inbound_done: tuple[str, ...] = (),
+    ) -> Decision:
+        for _ in range(_COMMIT_ATTEMPTS):
+            conv = await self.conversation(conversation_id)
+            decision = decide(conv, event)
+            try:
+                await self.store.commit(
+                    Change(
+                        conversation=replace(decision.conversation, version=conv.version + 1),
+                        expected_version=conv.version,
+                        entries=decision.entries,
+                        outbox_add=decision.outbox,
+                        outbox_done=outbox_done,
+                        drop_outbox=decision.drop_outbox,
+                        inbound_done=inbound_done,
+                    )
+                )
+            except StaleConversation:
+                continue  # another writer (instance) got there first: decide again on fresh state
+            if decision.conversation.state is not conv.state:
+                logger.info(
+                    "state_changed",
+                    conversation_id=conversation_id,
+                    event=type(event).__name__,
+                    state=decision.conversation.state.value,
+                    previous=conv.state.value,
+                )
+            return decision
+        raise StaleConversation(conversation_id)
+
+    async def _after(self, decision: Decision, *, origin: str | None) -> None:
+        conv = decision.conversation
+        if decision.entries:
+            await self._fanout.publish(conv.id, decision.entries, origin=origin)
+        if decision.outbox:
+            self.on_outbox(conv.id)
+        for effect in decision.effects:
+            match effect:
+                case AskBot(text=text):
+                    self._bot_jobs.submit(conv.id, lambda t=text: self._bot_turn(conv.id, t))  # type: ignore[misc]
+                case ResumeBot(handback=handback):
+                    self._bot_jobs.submit(conv.id, lambda h=handback: self._bot_resume(conv.id, h))  # type: ignore[misc]
+
+    # --- bot -------------------------------------------------------------------------------------
+
+    async def _bot_turn(self, conversation_id: ConversationId, text: str) -> None:
+        conv = await self.conversation(conversation_id)
+        if conv.state is not State.BOT:
+            return  # escalated meanwhile: the bot must not answer while an agent owns the conversation
+        if text.strip() == self._policy.agent_request_payload:
+            await self.request_handoff(conversation_id, Handoff(reason="customer_asked"))
+            return
+        started = time.perf_counter()
+        try:
+            reply = await self._bot.respond(BotTurn(conversation_id, text, conv.customer))
+        except BotUnavailable as exc:
+            logger.warning("bot_unavailable", conversation_id=conversation_id, error=str(exc))
+            reply = BotReply(messages=(self._offer_agent(self._policy.unavailable_text),))
+        logger.info(
+            "bot_answered",
+            conversation_id=conversation_id,
+            messages=len(reply.messages),
+            handoff=reply.handoff is not None,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
+        )
+        if not reply.messages and reply.handoff is None:
+            reply = self._count_empty_reply(conversation_id)
+        else:
+            self._empty_replies.pop(conversation_id, None)
+        await self._say(conversation_id, reply)
+
+    async def _bot_resume(self, conversation_id: ConversationId, handback: Handback) -> None:
+        conv = await self.conversation(conversation_id)
+        try:
+            reply = await self._bot.resume(conversation_id, conv.customer, handback)
+        except BotUnavailable as exc:
+            logger.warning("bot_resume_failed", conversation_id=conversation_id, error=str(exc))
+            return
+        if handback.speak:
+            await self._say(conversation_id, reply)
+
+    async def _say(self, conversation_id: ConversationId, reply: BotReply) -> None:
+        if reply.messages:
+            try:
+                await self.apply(conversation_id, BotSaid(reply.messages, self.clock()))
+            except IllegalTransition:
+                logger.info("bot_reply_dropped", conversation_id=conversation_id)
+                return
+        if reply.handoff is not None:
+            await self.request_handoff(conversation_id, reply.handoff)
+
+    async def request_handoff(self, conversation_id: ConversationId, handoff: Handoff) -> None:
+        try:
+            await self.apply(conversation_id, HandoffRequested(handoff, str(uuid.uuid4()), self.clock()))
+        except IllegalTransition:
+            # Already escalating (or closed): two triggers never open two conversations.
+            logger.info("handoff_ignored", conversation_id=conversation_id)
+
+    def _count_empty_reply(self, conversation_id: ConversationId) -> BotReply:
+        count = self._empty_replies.get(conversation_id, 0) + 1
+        limit = self._policy.empty_replies_before_offer
+        if limit and count >= limit:
+            self._empty_replies.pop(conversation_id, None)
+            return BotReply(messages=(self._offer_agent(None),))
+        self._empty_replies[conversation_id] = count
+        logger.info("bot_said_nothing", conversation_id=conversation_id, in_a_row=count)
+        return BotReply()
+
+    def _offer_agent(self, text: str | None) -> BotMessage:
+        return BotMessage(
+            text=text or "I could not answer that.",
+            buttons=(Button(self._policy.offer_agent_title, self._policy.agent_request_payload),),
+        )
