@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from typing import Any
 
 RASA_VERSION = "3.6.21"
+
+# The run_action fixture: (action call, optional config) -> the webhook reply as a dict.
+RunAction = Callable[..., Awaitable[dict[str, Any]]]
 
 DOMAIN: dict[str, Any] = {
     "version": "3.1",

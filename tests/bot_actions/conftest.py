@@ -1,15 +1,13 @@
 from __future__ import annotations
 
 import os
-from collections.abc import Awaitable, Callable
 from typing import Any
 
 import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from bot_actions import ActionHandBack, ActionHandoffToAgent, ActionOfferAgent, BotActionsConfig
-
-RunAction = Callable[..., Awaitable[dict[str, Any]]]
+from tests.bot_actions.builders import RunAction
 
 
 @pytest.fixture(autouse=True)

@@ -8,8 +8,7 @@ from typing import Any
 import pytest
 
 from bot_actions import BotActionsConfig
-from tests.bot_actions.builders import action_call, entity
-from tests.bot_actions.conftest import RunAction
+from tests.bot_actions.builders import RunAction, action_call, entity
 
 HAND_BACK = "action_hand_back"
 CLEARED = [

@@ -9,8 +9,7 @@ import pytest
 from rasa_sdk.executor import ActionExecutor
 
 from bot_actions import ActionHandoffToAgent, BotActionsConfig, BotActionsConfigError
-from tests.bot_actions.builders import action_call
-from tests.bot_actions.conftest import RunAction
+from tests.bot_actions.builders import RunAction, action_call
 
 HANDOFF = "action_handoff_to_agent"
 
