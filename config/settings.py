@@ -45,6 +45,13 @@ class ChatApiSettings(_Group):
     channel_id: str | None = None
     queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
     timeout_s: float = Field(default=10.0, gt=0, le=120)
+    client_max_attempts: int = Field(default=3, ge=1, le=10)
+    """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
+    webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
+    channel_name: str = Field(default="chat-gateway", min_length=1, max_length=200)
+    """Channels are named "<channel_name> queue <queue id>" and found again by that name."""
+    max_clock_skew_s: float = Field(default=300, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
 
     @field_validator("queues", mode="before")
     @classmethod

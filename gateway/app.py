@@ -18,9 +18,13 @@ from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
 from gateway.channels.web.ws import chat_socket
+from gateway.contact_center.chat_api.webhook import ChatApiWebhook
+from gateway.contact_center.chat_api.wiring import contact_center_for, open_chat_api, run_setup
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.keys import (
     bot_key,
+    chat_api_key,
+    chat_api_webhook_key,
     contact_center_key,
     hub_key,
     message_limiter_key,
@@ -30,6 +34,7 @@ from gateway.keys import (
     sockets_key,
     store_key,
 )
+from gateway.relay.errors import ContactCenterError
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
 from gateway.relay.relay import BotPolicy, Relay
@@ -71,12 +76,35 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
 
 
 @asynccontextmanager
+async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
+    """The 8x8 Chat API when configured (set up at start when no channel id is pinned), else none."""
+    settings = app[settings_key]
+    cfg = settings.chat_api
+    if settings.contact_center == "chat_gateway":
+        raise StartupError("GATEWAY_CONTACT_CENTER: chat_gateway is not available in this version yet")
+    if cfg is None:
+        app[contact_center_key] = NoContactCenter()
+        yield
+        return
+    api = open_chat_api(cfg)
+    try:
+        setup = await run_setup(api, cfg, public_base_url=settings.base_url)
+    except ContactCenterError as exc:
+        await api.session.close()
+        raise StartupError(f"GATEWAY_CHAT_API__BASE_URL: set-up with the Chat API failed: {exc}") from exc
+    app[contact_center_key] = contact_center_for(api, cfg, setup)
+    app[chat_api_key] = api
+    yield
+    await api.session.close()
+
+
+@asynccontextmanager
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     store = app[store_key]
     hub = Hub(store)
     bot = build_bot(settings)
-    contact_center = NoContactCenter()
+    contact_center = app[contact_center_key]
     relay = Relay(
         store=store,
         bot=bot,
@@ -101,8 +129,15 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     )
     app[hub_key] = hub
     app[bot_key] = bot
-    app[contact_center_key] = contact_center
     app[relay_key] = relay
+    if chat_api_key in app and settings.chat_api is not None:
+        app[chat_api_webhook_key] = ChatApiWebhook(
+            relay,
+            app[chat_api_key].keys,
+            tenant_id=settings.chat_api.tenant_id,
+            max_body_bytes=settings.limits.max_body_bytes,
+            max_clock_skew_s=settings.chat_api.max_clock_skew_s,
+        )
     app[outbox_key] = outbox
     await relay.start()
     await outbox.start()
@@ -129,6 +164,13 @@ async def readyz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ready"})
 
 
+async def chat_api_webhook(request: web.Request) -> web.Response:
+    receiver = request.app.get(chat_api_webhook_key)
+    if receiver is None:
+        return problem("unknown_session", "no Chat API is configured on this gateway")
+    return await receiver.handle(request)
+
+
 async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
@@ -141,10 +183,12 @@ def build_app(settings: Settings) -> web.Application:
         rate=settings.limits.messages_per_second, burst=settings.limits.burst
     )
     app.cleanup_ctx.append(store_context)
+    app.cleanup_ctx.append(contact_center_context)
     app.cleanup_ctx.append(relay_context)
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/chat/ws", chat_socket)
     app.router.add_routes(rest_routes)
+    app.router.add_post("/webhooks/8x8", chat_api_webhook)
     app.router.add_get("/healthz", healthz)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)

@@ -7,6 +7,8 @@ from aiohttp import web
 from config.settings import Settings
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
+from gateway.contact_center.chat_api.webhook import ChatApiWebhook
+from gateway.contact_center.chat_api.wiring import ChatApi
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
 from gateway.relay.relay import Relay
@@ -20,3 +22,5 @@ outbox_key = web.AppKey("outbox", OutboxDelivery)
 hub_key = web.AppKey("hub", Hub)
 message_limiter_key = web.AppKey("message_limiter", RateLimiter)
 sockets_key = web.AppKey("sockets", OpenSockets)
+chat_api_key = web.AppKey("chat_api", ChatApi)
+chat_api_webhook_key = web.AppKey("chat_api_webhook", ChatApiWebhook)

@@ -249,7 +249,7 @@ class Relay:
                 logger.info(
                     "state_changed",
                     conversation_id=conversation_id,
-                    event=type(event).__name__,
+                    trigger=type(event).__name__,
                     state=decision.conversation.state.value,
                     previous=conv.state.value,
                 )

@@ -55,6 +55,10 @@ class CustomerSocket:
         except GatewayError as exc:
             logger.warning("frame_failed", error=type(exc).__name__)
             await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
+        except Exception:
+            # A bug must not cost the customer the socket: say so, keep it open, and log loudly.
+            logger.exception("frame_crashed")
+            await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
 
     async def _dispatch(self, frame: ClientFrame) -> None:
         if isinstance(frame, StartFrame):

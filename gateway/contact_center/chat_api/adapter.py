@@ -1,0 +1,54 @@
+"""``ContactCenter`` on the 8x8 Chat API v2: which channel serves which queue, and long lines split."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Mapping
+
+import structlog
+
+from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_api.transcript import create_body, split_text
+from gateway.relay.model import Author, CcConversationId
+from gateway.relay.ports import HistoryLine, OpenRequest
+
+logger = structlog.get_logger(__name__)
+
+
+class ChatApiContactCenter:
+    def __init__(self, client: ChatApiClient, *, default_queue: str, channels: Mapping[str, str]) -> None:
+        """``channels`` maps each configured queue id to the channel routed to it."""
+        self.client = client
+        self._default_queue = default_queue
+        self._channels = dict(channels)
+
+    def channel_for(self, queue_id: str | None) -> str:
+        if queue_id and queue_id in self._channels:
+            return self._channels[queue_id]
+        if queue_id:
+            logger.warning("unknown_queue", queue_id=queue_id, fallback=self._default_queue)
+        return self._channels[self._default_queue]
+
+    async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
+        body = create_body(request, channel_id=self.channel_for(request.queue_id))
+        cc_id = await self.client.create_conversation(body, idempotency_key=idempotency_key)
+        logger.info(
+            "cc_conversation_created",
+            conversation_id=request.conversation_id,
+            cc_conversation_id=cc_id,
+            history=len(body.get("history", {}).get("messages", [])),
+        )
+        return CcConversationId(cc_id)
+
+    async def post_message(
+        self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
+    ) -> None:
+        author_type = "bot" if line.author is Author.BOT else "user"
+        pieces = split_text(line.text)
+        for i, piece in enumerate(pieces):
+            # One key per piece, derived from the line's key, so a retry re-sends no piece twice.
+            key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
+            await self.client.send_message(cc_conversation_id, piece, author_type, idempotency_key=key)
+
+    async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
+        await self.client.customer_leave(cc_conversation_id)

@@ -1,0 +1,138 @@
+"""Verifying ``x-8x8-signature`` (spec §5.4): RS256 detached JWS over an unencoded payload (RFC 7797).
+
+The signed payload is not the body but a compact JSON object of the body's CRC-32 and the delivery
+headers, keys in this exact order: checksum, cid, eid, retry, tid, tt.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import binascii
+import json
+import time
+import zlib
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.padding import PKCS1v15
+from cryptography.hazmat.primitives.asymmetric.rsa import RSAPublicKey, RSAPublicNumbers
+from cryptography.hazmat.primitives.hashes import SHA256
+
+REQUIRED_HEADERS = (
+    "x-8x8-signature",
+    "x-8x8-customer-id",
+    "x-8x8-tenant-id",
+    "x-8x8-event-id",
+    "x-8x8-transmission-time",
+    "x-8x8-retry",
+)
+
+
+class SignatureInvalid(Exception):
+    """The request is not provably from 8x8; the message says why (never echoing secrets)."""
+
+
+def b64url_decode(data: str) -> bytes:
+    try:
+        return base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (binascii.Error, ValueError) as exc:
+        raise SignatureInvalid("signature: not base64url") from exc
+
+
+def signed_payload(raw_body: bytes, headers: Mapping[str, str]) -> bytes:
+    payload = {
+        "checksum": zlib.crc32(raw_body),
+        "cid": headers["x-8x8-customer-id"],
+        "eid": headers["x-8x8-event-id"],
+        "retry": int(headers["x-8x8-retry"]),
+        "tid": headers["x-8x8-tenant-id"],
+        "tt": int(headers["x-8x8-transmission-time"]),
+    }
+    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+
+
+def parse_signature(value: str) -> tuple[str, str, bytes]:
+    """-> (protected header as sent, kid, signature bytes)."""
+    parts = value.split(".")
+    if len(parts) != 3 or parts[1] != "":
+        raise SignatureInvalid("signature: not a detached compact JWS")
+    protected, _, sig = parts
+    try:
+        header: Any = json.loads(b64url_decode(protected))
+    except ValueError as exc:
+        raise SignatureInvalid("signature: header is not JSON") from exc
+    if not isinstance(header, dict):
+        raise SignatureInvalid("signature: header is not an object")
+    crit = header.get("crit")
+    if (
+        header.get("alg") != "RS256"
+        or header.get("b64") is not False
+        or not isinstance(crit, list)
+        or "b64" not in crit
+    ):
+        raise SignatureInvalid("signature: header must be alg RS256 with b64 false and crit b64")
+    kid = header.get("kid")
+    if not isinstance(kid, str) or not kid or len(kid) > 128:
+        raise SignatureInvalid("signature: no kid")
+    return protected, kid, b64url_decode(sig)
+
+
+def public_key_from_jwk(jwk: Mapping[str, Any]) -> RSAPublicKey:
+    if jwk.get("kty") != "RSA" or not isinstance(jwk.get("n"), str) or not isinstance(jwk.get("e"), str):
+        raise SignatureInvalid("jwk: not an RSA public key")
+    numbers = RSAPublicNumbers(
+        int.from_bytes(b64url_decode(jwk["e"]), "big"), int.from_bytes(b64url_decode(jwk["n"]), "big")
+    )
+    return numbers.public_key()
+
+
+class JwkCache:
+    """Public keys by kid. An unknown kid is fetched once (key rotation); a kid 8x8 does not know is
+    remembered as unknown for ``negative_ttl_s`` so forged kids cannot make us hammer the JWK endpoint."""
+
+    def __init__(
+        self,
+        fetch: Callable[[str], Awaitable[Mapping[str, Any] | None]],
+        *,
+        negative_ttl_s: float = 60.0,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self._fetch = fetch
+        self._keys: dict[str, RSAPublicKey] = {}
+        self._unknown: dict[str, float] = {}
+        self._negative_ttl_s = negative_ttl_s
+        self._clock = clock
+        self._lock = asyncio.Lock()
+
+    async def key(self, kid: str) -> RSAPublicKey:
+        if kid in self._keys:
+            return self._keys[kid]
+        async with self._lock:
+            if kid in self._keys:
+                return self._keys[kid]
+            if self._unknown.get(kid, 0.0) > self._clock():
+                raise SignatureInvalid("signature: unknown kid")
+            jwk = await self._fetch(kid)
+            if jwk is None:
+                if len(self._unknown) > 1000:
+                    self._unknown.clear()
+                self._unknown[kid] = self._clock() + self._negative_ttl_s
+                raise SignatureInvalid("signature: unknown kid")
+            self._keys[kid] = public_key_from_jwk(jwk)
+            return self._keys[kid]
+
+
+async def verify(raw_body: bytes, headers: Mapping[str, str], keys: JwkCache) -> None:
+    """Raise ``SignatureInvalid`` unless the request carries a valid 8x8 signature over this body."""
+    protected, kid, signature = parse_signature(headers["x-8x8-signature"])
+    try:
+        payload = signed_payload(raw_body, headers)
+    except ValueError as exc:
+        raise SignatureInvalid("x-8x8-retry and x-8x8-transmission-time must be integers") from exc
+    key = await keys.key(kid)
+    try:
+        key.verify(signature, protected.encode() + b"." + payload, PKCS1v15(), SHA256())
+    except InvalidSignature:
+        raise SignatureInvalid("signature: does not verify") from None
