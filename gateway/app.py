@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -35,6 +37,7 @@ from gateway.keys import (
     store_key,
 )
 from gateway.relay.errors import ContactCenterError
+from gateway.relay.inactivity import run_inactivity_sweeps
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
 from gateway.relay.relay import BotPolicy, Relay
@@ -141,7 +144,11 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     app[outbox_key] = outbox
     await relay.start()
     await outbox.start()
+    sweeps = asyncio.create_task(run_inactivity_sweeps(relay, timeout_s=settings.relay.inactivity_timeout_s))
     yield
+    sweeps.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await sweeps
     await outbox.stop()
     await relay.stop()
 

@@ -79,6 +79,38 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_setup(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gateway.contact_center.chat_api.wiring import open_chat_api, run_setup
+    from gateway.relay.errors import ContactCenterError
+
+    settings = load_settings()
+    cfg = settings.chat_api
+    if cfg is None:
+        raise SystemExit("configuration error: GATEWAY_CHAT_API__BASE_URL: the Chat API is not configured")
+
+    async def setup() -> int:
+        api = open_chat_api(cfg)
+        try:
+            result = await run_setup(api, cfg, public_base_url=settings.base_url)
+        except ContactCenterError as exc:
+            raise SystemExit(f"set-up failed: {exc}") from None
+        finally:
+            await api.session.close()
+        for line in result.created or ("nothing to change: everything exists",):
+            print(line)
+        if result.webhook_id:
+            print(f"web-hook {result.webhook_id} -> {settings.base_url}/webhooks/8x8")
+        print("To pin the default queue's channel in your configuration:")
+        print(f"GATEWAY_CHAT_API__CHANNEL_ID={result.channels[cfg.queue_id]}")
+        for queue, channel in result.channels.items():
+            print(f"  queue {queue}: channel {channel}")
+        return 0
+
+    return asyncio.run(setup())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chat-gateway",
@@ -103,6 +135,17 @@ def build_parser() -> argparse.ArgumentParser:
         description="Validate the settings and print them as JSON with every secret masked.",
     )
     check.set_defaults(func=cmd_check_config)
+
+    setup = sub.add_parser(
+        "setup",
+        help="find or create the 8x8 web-hook and channels, print their ids",
+        description=(
+            "Find or create the Chat API web-hook (GATEWAY_PUBLIC_URL/webhooks/8x8) and one channel per "
+            "queue (GATEWAY_CHAT_API__QUEUE_ID and __QUEUES), reusing existing ones by name, and print "
+            "the ids to pin in configuration. `serve` does the same at start when no channel id is set."
+        ),
+    )
+    setup.set_defaults(func=cmd_setup)
     return parser
 
 

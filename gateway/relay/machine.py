@@ -131,8 +131,9 @@ class _Draft:
 
     def done(self) -> Decision:
         last_seq = self.conv.last_seq + len(self.entries)
+        active_at = self.at if self.entries else self.conv.active_at
         return Decision(
-            conversation=replace(self.conv, last_seq=last_seq),
+            conversation=replace(self.conv, last_seq=last_seq, active_at=active_at),
             entries=tuple(self.entries),
             outbox=tuple(self.outbox),
             drop_outbox=self.drop_outbox,

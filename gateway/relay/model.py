@@ -130,6 +130,7 @@ class Conversation:
     customer: Customer
     created_at: float
     last_seq: int = 0
+    active_at: float = 0.0  # time of the last transcript entry (for the inactivity timeout)
     version: int = 0  # +1 per stored change; the store refuses a change made from a stale copy
     cc_conversation_id: CcConversationId | None = None
     cc_synced_seq: int = 0  # entries up to here are known to the contact center (or never need to be)

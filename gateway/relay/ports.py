@@ -17,6 +17,7 @@ from gateway.relay.model import (
     Handback,
     Handoff,
     OutboxItem,
+    State,
 )
 
 
@@ -67,6 +68,12 @@ class Store(Protocol):
         ...
 
     async def conversations_with_outbox(self) -> list[ConversationId]: ...
+
+    async def idle_conversations(
+        self, states: Sequence[State], *, before: float, limit: int = 500
+    ) -> list[ConversationId]:
+        """Conversations in one of ``states`` whose last entry is older than ``before``, oldest first."""
+        ...
 
     async def record_inbound(self, event: InboundEvent) -> bool:
         """Store a contact-center event; False if its event id was seen before (nothing stored)."""

@@ -20,7 +20,7 @@ import aiosqlite
 from gateway.relay import codec
 from gateway.relay.errors import StaleConversation
 from gateway.relay.events import InboundEvent
-from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem
+from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change
 
 MIGRATIONS: tuple[str, ...] = (
@@ -30,8 +30,10 @@ MIGRATIONS: tuple[str, ...] = (
         version INTEGER NOT NULL,
         cc_conversation_id TEXT UNIQUE,
         state TEXT NOT NULL,
+        active_at REAL NOT NULL,
         data TEXT NOT NULL
     );
+    CREATE INDEX conversations_idle ON conversations (state, active_at);
     CREATE TABLE sessions (
         token_hash BLOB PRIMARY KEY,
         conversation_id TEXT NOT NULL REFERENCES conversations(id)
@@ -115,7 +117,8 @@ class SqliteStore:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 await self._conn.execute(
-                    "INSERT INTO conversations (id, version, cc_conversation_id, state, data) VALUES (?,?,?,?,?)",
+                    "INSERT INTO conversations (id, version, cc_conversation_id, state, active_at, data) "
+                    "VALUES (?, ?, ?, ?, ?, ?)",
                     _conversation_row(conversation),
                 )
                 await self._conn.execute(
@@ -154,7 +157,7 @@ class SqliteStore:
             await self._conn.execute("BEGIN IMMEDIATE")
             try:
                 cursor = await self._conn.execute(
-                    "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, data = ? "
+                    "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, active_at = ?, data = ? "
                     "WHERE id = ? AND version = ?",
                     (*_conversation_row(conv)[1:], conv.id, change.expected_version),
                 )
@@ -191,6 +194,16 @@ class SqliteStore:
                 "INSERT INTO entries (conversation_id, seq, client_id, data) VALUES (?, ?, ?, ?)",
                 [(conversation_id, e.seq, e.client_id, _dumps(codec.entry_to_json(e))) for e in entries],
             )
+
+    async def idle_conversations(
+        self, states: Sequence[State], *, before: float, limit: int = 500
+    ) -> list[ConversationId]:
+        marks = ",".join("?" for _ in states)
+        rows = await self._conn.execute_fetchall(
+            f"SELECT id FROM conversations WHERE state IN ({marks}) AND active_at < ? ORDER BY active_at LIMIT ?",
+            (*(s.value for s in states), before, limit),
+        )
+        return [ConversationId(r[0]) for r in rows]
 
     # --- transcript ------------------------------------------------------------------------------
 
@@ -264,8 +277,15 @@ class SqliteStore:
         ]
 
 
-def _conversation_row(c: Conversation) -> tuple[str, int, str | None, str, str]:
-    return (c.id, c.version, c.cc_conversation_id, c.state.value, _dumps(codec.conversation_to_json(c)))
+def _conversation_row(c: Conversation) -> tuple[str, int, str | None, str, float, str]:
+    return (
+        c.id,
+        c.version,
+        c.cc_conversation_id,
+        c.state.value,
+        c.active_at,
+        _dumps(codec.conversation_to_json(c)),
+    )
 
 
 def _one_conversation(rows: object) -> Conversation | None:
