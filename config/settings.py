@@ -31,6 +31,10 @@ class BotSettings(_Group):
     """A customer line equal to this escalates directly, even when the bot is down."""
     unavailable_text: str = "Sorry, the assistant is unavailable right now."
     offer_agent_title: str = "Talk to a person"
+    token: SecretStr | None = None
+    """Token of Rasa's HTTP API (``rasa run --enable-api --auth-token``), used to resume after a handoff."""
+    handback_intent: str = Field(default="agent_left", min_length=1, pattern=r"^[\w-]+$")
+    """Intent triggered after an escalation so the bot speaks first again (carries outcome, agent, duration)."""
 
 
 class ChatApiSettings(_Group):
