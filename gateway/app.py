@@ -20,8 +20,9 @@ from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
 from gateway.channels.web.ws import chat_socket
+from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
-from gateway.contact_center.chat_api.wiring import contact_center_for, open_chat_api, run_setup
+from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.keys import (
     bot_key,
@@ -36,7 +37,6 @@ from gateway.keys import (
     sockets_key,
     store_key,
 )
-from gateway.relay.errors import ContactCenterError
 from gateway.relay.inactivity import run_inactivity_sweeps
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
@@ -90,14 +90,15 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
         yield
         return
     api = open_chat_api(cfg)
-    try:
-        setup = await run_setup(api, cfg, public_base_url=settings.base_url)
-    except ContactCenterError as exc:
-        await api.session.close()
-        raise StartupError(f"GATEWAY_CHAT_API__BASE_URL: set-up with the Chat API failed: {exc}") from exc
-    app[contact_center_key] = contact_center_for(api, cfg, setup)
+    adapter = ChatApiContactCenter(api.client, default_queue=cfg.queue_id)
+    app[contact_center_key] = adapter
     app[chat_api_key] = api
+    # Set-up runs once the gateway listens: creating a web-hook makes 8x8 call it to verify.
+    setup = asyncio.create_task(keep_setting_up(api, cfg, adapter, public_base_url=settings.base_url))
     yield
+    setup.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await setup
     await api.session.close()
 
 

@@ -11,7 +11,9 @@ Layout (schema version in ``PRAGMA user_version``; migrations below run in order
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
+import sqlite3
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -105,6 +107,11 @@ class SqliteStore:
     async def close(self) -> None:
         await self._conn.close()
 
+    async def _rollback(self) -> None:
+        # A cancellation can land before BEGIN ran; then there is nothing to roll back.
+        with contextlib.suppress(sqlite3.OperationalError):
+            await self._conn.execute("ROLLBACK")
+
     async def ping(self) -> None:
         await self._conn.execute_fetchall("SELECT 1")
 
@@ -128,7 +135,7 @@ class SqliteStore:
                 await self._insert_entries(conversation.id, entries)
                 await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
 
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
@@ -185,7 +192,7 @@ class SqliteStore:
                     )
                 await self._conn.execute("COMMIT")
             except BaseException:
-                await self._conn.execute("ROLLBACK")
+                await self._rollback()
                 raise
 
     async def _insert_entries(self, conversation_id: str, entries: Sequence[Entry]) -> None:

@@ -12,7 +12,9 @@ from tests.support.customer import CustomerSocket
 
 
 async def test_an_idle_conversation_is_closed_after_the_inactivity_timeout(
-    aiohttp_server: AiohttpServer, make_settings: SettingsFactory, connect: Callable[..., Awaitable[CustomerSocket]]
+    aiohttp_server: AiohttpServer,
+    make_settings: SettingsFactory,
+    connect: Callable[..., Awaitable[CustomerSocket]],
 ) -> None:
     server = await aiohttp_server(build_app(make_settings(relay={"inactivity_timeout_s": 0.4})))
     c = await connect(server)

@@ -1,13 +1,20 @@
-"""``ContactCenter`` on the 8x8 Chat API v2: which channel serves which queue, and long lines split."""
+"""``ContactCenter`` on the 8x8 Chat API v2: which channel serves which queue, and long lines split.
+
+The queue -> channel map comes from set-up, which runs in the background once the gateway listens
+(8x8 verifies a new web-hook by calling it). Until then an escalation waits a little, then counts as
+"unavailable", so the outbox retries it.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import Mapping
 
 import structlog
 
 from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_api.errors import ChatApiUnavailable
 from gateway.contact_center.chat_api.transcript import create_body, split_text
 from gateway.relay.model import Author, CcConversationId
 from gateway.relay.ports import HistoryLine, OpenRequest
@@ -16,11 +23,28 @@ logger = structlog.get_logger(__name__)
 
 
 class ChatApiContactCenter:
-    def __init__(self, client: ChatApiClient, *, default_queue: str, channels: Mapping[str, str]) -> None:
-        """``channels`` maps each configured queue id to the channel routed to it."""
+    def __init__(self, client: ChatApiClient, *, default_queue: str, setup_wait_s: float = 10.0) -> None:
         self.client = client
         self._default_queue = default_queue
+        self._channels: dict[str, str] = {}
+        self._ready = asyncio.Event()
+        self._setup_wait_s = setup_wait_s
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def set_channels(self, channels: Mapping[str, str]) -> None:
+        """``channels`` maps each configured queue id to the channel routed to it."""
         self._channels = dict(channels)
+        self._ready.set()
+
+    async def _wait_ready(self) -> None:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
+            except TimeoutError:
+                raise ChatApiUnavailable("the Chat API set-up has not finished yet") from None
 
     def channel_for(self, queue_id: str | None) -> str:
         if queue_id and queue_id in self._channels:
@@ -30,6 +54,7 @@ class ChatApiContactCenter:
         return self._channels[self._default_queue]
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
+        await self._wait_ready()
         body = create_body(request, channel_id=self.channel_for(request.queue_id))
         cc_id = await self.client.create_conversation(body, idempotency_key=idempotency_key)
         logger.info(

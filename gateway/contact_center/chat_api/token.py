@@ -37,7 +37,7 @@ class TokenProvider:
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._session = session
-        self._auth = aiohttp.BasicAuth(api_key, api_secret)
+        self._authorization = aiohttp.encode_basic_auth(api_key, api_secret)
         self._clock = clock
         self._token: Token | None = None
         self._lock = asyncio.Lock()
@@ -65,7 +65,9 @@ class TokenProvider:
     async def _fetch(self) -> Token:
         try:
             async with self._session.post(
-                "oauth/v2/token", auth=self._auth, data={"grant_type": "client_credentials"}
+                "oauth/v2/token",
+                headers={"Authorization": self._authorization},
+                data={"grant_type": "client_credentials"},
             ) as resp:
                 body = await resp.json(content_type=None)
                 if resp.status != 200:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import asyncio
+import random
 from dataclasses import dataclass
 
 import aiohttp
+import structlog
 
 from config.settings import ChatApiSettings
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
@@ -12,6 +15,9 @@ from gateway.contact_center.chat_api.client import ChatApiClient
 from gateway.contact_center.chat_api.setup import SetupResult, ensure_setup
 from gateway.contact_center.chat_api.signature import JwkCache
 from gateway.contact_center.chat_api.token import TokenProvider
+from gateway.relay.errors import ContactCenterError
+
+logger = structlog.get_logger(__name__)
 
 
 @dataclass
@@ -52,5 +58,19 @@ async def run_setup(api: ChatApi, cfg: ChatApiSettings, *, public_base_url: str)
     )
 
 
-def contact_center_for(api: ChatApi, cfg: ChatApiSettings, setup: SetupResult) -> ChatApiContactCenter:
-    return ChatApiContactCenter(api.client, default_queue=cfg.queue_id, channels=setup.channels)
+async def keep_setting_up(
+    api: ChatApi, cfg: ChatApiSettings, adapter: ChatApiContactCenter, *, public_base_url: str
+) -> None:
+    """Run set-up until it succeeds (8x8 down, or not yet able to reach our web-hook: try again)."""
+    delay = 0.2
+    while True:
+        try:
+            result = await run_setup(api, cfg, public_base_url=public_base_url)
+        except ContactCenterError as exc:
+            logger.warning("chat_api_setup_failed", error=str(exc), retry_in_s=round(delay, 1))
+            await asyncio.sleep(delay * random.uniform(0.75, 1.0))
+            delay = min(60.0, delay * 2)
+            continue
+        adapter.set_channels(result.channels)
+        logger.info("chat_api_ready", channels=result.channels, webhook_id=result.webhook_id)
+        return
