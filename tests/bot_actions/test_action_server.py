@@ -7,36 +7,19 @@ statuses (shared/specs/rasa.md section 3) are what Rasa 3.6.21 sees, so they are
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
-import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from tests.bot_actions.builders import action_call, entity
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-START_TIMEOUT_S = 20.0
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
+from tests.support.action_server import get_json, running_action_server
 
 
 def get(url: str) -> tuple[int, Any]:
-    with urllib.request.urlopen(url, timeout=5) as resp:
-        return resp.status, json.loads(resp.read())
+    return get_json(url)
 
 
 def post(url: str, body: bytes) -> tuple[int, Any]:
@@ -49,55 +32,12 @@ def post(url: str, body: bytes) -> tuple[int, Any]:
             return err.code, json.loads(err.read())
 
 
-def stop(proc: subprocess.Popen[bytes]) -> None:
-    # A SIGTERM that arrives while Sanic is still starting is ignored (rasa.md section 4): send it twice.
-    for sig in (signal.SIGTERM, signal.SIGTERM, signal.SIGKILL):
-        try:
-            os.killpg(proc.pid, sig)
-        except ProcessLookupError:
-            return
-        try:
-            proc.wait(timeout=5)
-            return
-        except subprocess.TimeoutExpired:
-            continue
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """Base URL of a running action server; BOT_ACTIONS_CONTEXT_SLOTS=order_id shows env config reaches it."""
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.upper().startswith("BOT_ACTIONS_")}
-    env |= {"SANIC_HOST": "127.0.0.1", "BOT_ACTIONS_CONTEXT_SLOTS": "order_id"}
     log_path = tmp_path_factory.mktemp("action_server") / "server.log"
-    with log_path.open("wb") as log:
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "bot_actions", "--port", str(port)],
-            cwd=REPO_ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + START_TIMEOUT_S
-        while True:
-            if proc.poll() is not None:
-                pytest.fail(f"action server exited with {proc.returncode}:\n{log_path.read_text()[-3000:]}")
-            try:
-                if get(f"{base}/health") == (200, {"status": "ok"}):
-                    break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail(
-                    f"action server not healthy in {START_TIMEOUT_S} s:\n{log_path.read_text()[-3000:]}"
-                )
-            time.sleep(0.1)
+    with running_action_server(log_path, {"BOT_ACTIONS_CONTEXT_SLOTS": "order_id"}) as base:
         yield base
-    finally:
-        stop(proc)
 
 
 def test_lists_exactly_the_package_actions(server: str) -> None:

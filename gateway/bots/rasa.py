@@ -1,0 +1,185 @@
+"""The Rasa adapter: the ``Bot`` port over Rasa's REST input channel and HTTP API (shared/specs/rasa.md).
+
+- ``respond``: ``POST webhooks/rest/webhook`` with the customer's line and details as ``metadata``; the
+  answer (a list of REST items) is read by ``parse_rest_items``, so a ``custom.handoff`` item escalates.
+- ``resume``: after an escalation, one ``POST conversations/{id}/tracker/events`` with
+  ``[resume, action_listen]`` (a bare ``resume`` makes the next turn misfire), then, when someone is there to
+  hear it, ``POST conversations/{id}/trigger_intent`` with the hand-back intent and the hand-back details as
+  entities; its ``messages`` are what the bot says. A 404 there (intent not in the domain) means silence.
+
+Every call has a total timeout. A timeout, a connection error, a non-2xx status or an answer that is not
+what Rasa sends becomes ``BotUnavailable``. Error messages never carry a URL (the API token travels in the
+query string) and nothing here logs message text.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import aiohttp
+import structlog
+from yarl import URL
+
+from config.settings import BotSettings
+from gateway.bots.rest_items import parse_rest_items
+from gateway.relay.errors import BotUnavailable
+from gateway.relay.model import ConversationId, Customer, Handback
+from gateway.relay.ports import BotReply, BotTurn
+
+logger = structlog.get_logger(__name__)
+
+RESUME_EVENTS: Final[list[dict[str, str]]] = [
+    {"event": "resume"},
+    {"event": "action", "name": "action_listen"},
+]
+CHANNEL: Final = "web"
+
+
+def customer_details(customer: Customer) -> dict[str, str]:
+    """The customer as the handoff payload's ``customer`` object expects it; empty values left out."""
+    details = {
+        "name": customer.name,
+        "email": customer.email,
+        "language": customer.language,
+        **customer.extra,
+    }
+    return {k: v for k, v in details.items() if v}
+
+
+class RasaBot:
+    """A Rasa server reached over HTTP, through one ``aiohttp.ClientSession``.
+
+    Build it with ``await RasaBot.open(settings)`` (it then owns its session), or pass a session you own.
+    Call ``close()`` once when done; it closes the session only if the bot created it.
+    """
+
+    def __init__(
+        self,
+        session: aiohttp.ClientSession,
+        *,
+        url: str,
+        timeout_s: float,
+        token: str | None = None,
+        handback_intent: str = "agent_left",
+        owns_session: bool = False,
+    ) -> None:
+        self._session = session
+        self._base = URL(url.rstrip("/") + "/")
+        self._timeout = aiohttp.ClientTimeout(total=timeout_s)
+        self._token = token
+        self._handback_intent = handback_intent
+        self._owns_session = owns_session
+
+    @classmethod
+    async def open(cls, settings: BotSettings) -> RasaBot:
+        """A bot with its own session, configured by ``GATEWAY_BOT__*`` (``url`` must not be ``embedded``)."""
+        if settings.url == "embedded":
+            raise ValueError("RasaBot needs Rasa's base URL, not 'embedded'")
+        return cls(
+            aiohttp.ClientSession(),
+            url=str(settings.url),
+            timeout_s=settings.timeout_s,
+            token=settings.token.get_secret_value() if settings.token is not None else None,
+            handback_intent=settings.handback_intent,
+            owns_session=True,
+        )
+
+    async def close(self) -> None:
+        if self._owns_session:
+            await self._session.close()
+
+    async def respond(self, turn: BotTurn) -> BotReply:
+        body = {
+            "sender": turn.conversation_id,
+            "message": turn.text,
+            "metadata": {
+                "customer": customer_details(turn.customer),
+                "channel": CHANNEL,
+                "language": turn.customer.language,
+            },
+        }
+        status, answer = await self._post(("webhooks", "rest", "webhook"), body, call="webhook")
+        if not 200 <= status < 300:
+            raise BotUnavailable(f"rasa webhook answered HTTP {status}")
+        reply = parse_rest_items(answer)
+        logger.debug(
+            "rasa_answered",
+            conversation_id=turn.conversation_id,
+            messages=len(reply.messages),
+            handoff=reply.handoff is not None,
+        )
+        return reply
+
+    async def resume(
+        self, conversation_id: ConversationId, customer: Customer, handback: Handback
+    ) -> BotReply:
+        conversation = ("conversations", conversation_id)
+        status, _ = await self._post(
+            (*conversation, "tracker", "events"), RESUME_EVENTS, call="tracker_events", read_answer=False
+        )
+        if not 200 <= status < 300:
+            raise BotUnavailable(f"rasa tracker events answered HTTP {status}")
+        if not handback.speak:
+            return BotReply()
+        entities = {
+            "outcome": handback.outcome.value,
+            "agent_name": handback.agent_name,
+            "duration_s": handback.duration_s,
+            "reason": handback.reason,
+        }
+        body = {
+            "name": self._handback_intent,
+            "entities": {k: v for k, v in entities.items() if v is not None},
+        }
+        status, answer = await self._post(
+            (*conversation, "trigger_intent"), body, call="trigger_intent", query={"output_channel": "latest"}
+        )
+        if status == 404:
+            # The intent is not in the bot's domain: the bot is back, but has nothing to say.
+            logger.info("rasa_handback_intent_unknown", conversation_id=conversation_id)
+            return BotReply()
+        if not 200 <= status < 300:
+            raise BotUnavailable(f"rasa trigger_intent answered HTTP {status}")
+        if not isinstance(answer, dict):
+            raise BotUnavailable("rasa trigger_intent answer is not an object")
+        # Rasa leaves "messages" out when the output channel is not a collecting one: nothing to relay.
+        return parse_rest_items(answer.get("messages", []))
+
+    async def _post(
+        self,
+        path: tuple[str, ...],
+        body: object,
+        *,
+        call: str,
+        query: dict[str, str] | None = None,
+        read_answer: bool = True,
+    ) -> tuple[int, Any]:
+        """POST JSON; return the status and the decoded JSON answer (``None`` for a non-2xx answer, or when
+        ``read_answer`` is false)."""
+        url = self._base
+        for segment in path:  # yarl percent-encodes each one (a conversation id with "?" stays in the path)
+            url = url / segment
+        params = dict(query or {})
+        if self._token is not None and call != "webhook":
+            params["token"] = self._token  # the HTTP API takes it only as a query parameter
+        try:
+            async with self._session.post(
+                url, json=body, params=params or None, timeout=self._timeout
+            ) as resp:
+                raw = await resp.read()
+                status = resp.status
+        except TimeoutError as exc:
+            raise BotUnavailable(f"rasa {call}: no answer in {self._timeout.total} s") from exc
+        except aiohttp.ClientError as exc:
+            # str(exc) may hold the request URL, and with it the token: name the error type only.
+            raise BotUnavailable(f"rasa {call}: {type(exc).__name__}") from exc
+        if not 200 <= status < 300:
+            logger.warning("rasa_http_error", call=call, status=status)
+            return status, None
+        if not read_answer:
+            return status, None
+        try:
+            return status, json.loads(raw)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise BotUnavailable(f"rasa {call}: the answer is not JSON") from exc
