@@ -111,6 +111,17 @@ def cmd_setup(args: argparse.Namespace) -> int:
     return asyncio.run(setup())
 
 
+def cmd_demo(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gateway.demo import run_demo
+    from gateway.logs import configure_logging
+
+    configure_logging(format="console", level="info")
+    asyncio.run(run_demo(host=args.host, port=args.port, emulator_port=args.emulator_port, mode=args.mode))
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chat-gateway",
@@ -128,6 +139,26 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", help="address to listen on (default: GATEWAY_HOST, 127.0.0.1)")
     serve.add_argument("--port", type=int, help="port to listen on (default: GATEWAY_PORT, 8080)")
     serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser(
+        "demo",
+        help="gateway + embedded bot + local 8x8 emulator with its agent console",
+        description=(
+            "Run the gateway with the embedded bot against a local 8x8 Chat API emulator, and print the "
+            "customer page and the agent console URLs. Open them in two browser tabs: play the customer in "
+            "one and the agent in the other. Ignores GATEWAY_* settings; data lives in a temporary folder."
+        ),
+    )
+    demo.add_argument("--host", default="127.0.0.1", help="address for both servers (default 127.0.0.1)")
+    demo.add_argument("--port", type=int, default=8080, help="gateway port (default 8080)")
+    demo.add_argument("--emulator-port", type=int, default=8081, help="emulator port (default 8081)")
+    demo.add_argument(
+        "--mode",
+        choices=("manual", "auto"),
+        default="manual",
+        help="manual: you are the agent (default); auto: an echo agent",
+    )
+    demo.set_defaults(func=cmd_demo)
 
     check = sub.add_parser(
         "check-config",
