@@ -1,0 +1,179 @@
+"""The Chat API client against the emulator over real HTTP: tokens, retries, keys, typed errors, set-up."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from aiohttp import web
+from aiohttp.test_utils import unused_port
+from pytest_aiohttp import AiohttpServer
+
+from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_api.errors import ChatApiRejected, ChatApiUnauthorized, ChatApiUnavailable
+from gateway.contact_center.chat_api.setup import ensure_setup
+from gateway.contact_center.chat_api.token import TokenProvider
+from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.handle import Emulator, running_emulator
+
+
+@pytest.fixture
+async def cc() -> AsyncIterator[Emulator]:
+    async with running_emulator(EmulatorConfig(mode="manual", retry_scale=0.01, hang_seconds=5)) as emulator:
+        yield emulator
+
+
+def _client(cc: Emulator, session: aiohttp.ClientSession, *, secret: str | None = None) -> ChatApiClient:
+    tokens = TokenProvider(session, api_key=cc.api_key, api_secret=secret or cc.api_secret)
+    return ChatApiClient(session, tokens, region=cc.region, tenant_id=cc.tenant_id, backoff_base_s=0.01)
+
+
+@pytest.fixture
+async def session(cc: Emulator) -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession(base_url=cc.base_url + "/", timeout=aiohttp.ClientTimeout(total=1)) as s:
+        yield s
+
+
+async def _channel(cc: Emulator, client: ChatApiClient, aiohttp_server: AiohttpServer) -> str:
+    receiver = web.Application()
+    receiver.router.add_post("/hook", _ok)
+    server = await aiohttp_server(receiver)
+    result = await ensure_setup(
+        client,
+        webhook_uri=str(server.make_url("/hook")),
+        webhook_name="test",
+        channel_base_name="test",
+        queues=["101"],
+        pinned={},
+    )
+    return result.channels["101"]
+
+
+async def _ok(request: web.Request) -> web.Response:
+    return web.Response()
+
+
+def _token_requests(cc: Emulator) -> int:
+    return sum(1 for r in cc.requests if r.path == "/oauth/v2/token")
+
+
+async def test_one_token_serves_many_calls_and_concurrent_callers_share_one_fetch(
+    cc: Emulator, session: aiohttp.ClientSession
+) -> None:
+    client = _client(cc, session)
+    await asyncio.gather(*(client.list_channels() for _ in range(10)))
+    await client.list_webhooks()
+    assert _token_requests(cc) == 1
+
+
+async def test_an_expired_token_is_refreshed_once_and_the_call_retried(
+    cc: Emulator, session: aiohttp.ClientSession
+) -> None:
+    client = _client(cc, session)
+    await client.list_channels()
+    cc.expire_tokens()
+    assert await client.list_channels() == []
+    assert _token_requests(cc) == 2
+    assert [r.status for r in cc.requests if r.path.endswith("/channels")] == [200, 401, 200]
+
+
+async def test_bad_credentials_are_a_typed_error_naming_8x8s_reason(
+    cc: Emulator, session: aiohttp.ClientSession
+) -> None:
+    client = _client(cc, session, secret="wrong")
+    with pytest.raises(ChatApiUnauthorized, match="invalid_client"):
+        await client.list_channels()
+
+
+async def test_503s_are_retried_with_the_same_idempotency_key(
+    cc: Emulator, session: aiohttp.ClientSession, aiohttp_server: AiohttpServer
+) -> None:
+    client = _client(cc, session)
+    channel = await _channel(cc, client, aiohttp_server)
+    cc.fail_next("create_conversation", 2, status=503)
+    cid = await client.create_conversation(
+        {"channelId": channel, "customer": {"name": "Ann"}},
+        idempotency_key="0f1d5c1e-7a57-4d4a-9d7c-3c5b2b1a0e99",
+    )
+    creates = [r for r in cc.requests if r.method == "POST" and r.path.endswith("/conversations")]
+    assert [r.status for r in creates] == [503, 503, 202]
+    assert {r.headers["Idempotency-Key"] for r in creates} == {"0f1d5c1e-7a57-4d4a-9d7c-3c5b2b1a0e99"}
+    assert cc.conversation_ids() == [cid]
+
+
+async def test_a_repeated_operation_with_its_key_creates_nothing_new(
+    cc: Emulator, session: aiohttp.ClientSession, aiohttp_server: AiohttpServer
+) -> None:
+    client = _client(cc, session)
+    channel = await _channel(cc, client, aiohttp_server)
+    body = {"channelId": channel, "customer": {"name": "Ann"}}
+    key = "6b0c7a2e-1f1e-4c3a-8f0a-9e8d7c6b5a41"
+    first = await client.create_conversation(body, idempotency_key=key)
+    again = await client.create_conversation(body, idempotency_key=key)
+    assert first == again
+    assert cc.conversation_ids() == [first]
+
+
+async def test_retries_give_up_as_unavailable(cc: Emulator, session: aiohttp.ClientSession) -> None:
+    client = _client(cc, session)
+    cc.fail_next("list_channels", 5, status=502)
+    with pytest.raises(ChatApiUnavailable, match="502"):
+        await client.list_channels()
+
+
+async def test_a_hanging_call_times_out_as_unavailable(cc: Emulator, session: aiohttp.ClientSession) -> None:
+    client = _client(cc, session)
+    await client.list_channels()  # token first
+    cc.fail_next("list_channels", 5, hang=True)
+    with pytest.raises(ChatApiUnavailable, match="TimeoutError"):
+        await client.list_channels()
+
+
+async def test_a_refused_connection_is_unavailable() -> None:
+    async with aiohttp.ClientSession(base_url=f"http://127.0.0.1:{unused_port()}/") as s:
+        client = ChatApiClient(
+            s, TokenProvider(s, api_key="k", api_secret="s"), region="us", tenant_id="t", backoff_base_s=0.01
+        )
+        with pytest.raises(ChatApiUnavailable, match="token"):
+            await client.list_channels()
+
+
+async def test_a_validation_error_names_the_field(
+    cc: Emulator, session: aiohttp.ClientSession, aiohttp_server: AiohttpServer
+) -> None:
+    client = _client(cc, session)
+    channel = await _channel(cc, client, aiohttp_server)
+    with pytest.raises(ChatApiRejected, match=r"customer\.email") as raised:
+        await client.create_conversation(
+            {"channelId": channel, "customer": {"email": "nope"}},
+            idempotency_key="0a9b8c7d-6e5f-4a3b-8c2d-1e0f9a8b7c6d",
+        )
+    assert raised.value.status == 400
+    assert cc.conversation_ids() == []
+
+
+async def test_setup_run_twice_reuses_everything_by_name(
+    cc: Emulator, session: aiohttp.ClientSession, aiohttp_server: AiohttpServer
+) -> None:
+    client = _client(cc, session)
+    receiver = web.Application()
+    receiver.router.add_post("/hook", _ok)
+    server = await aiohttp_server(receiver)
+    kwargs = {
+        "webhook_uri": str(server.make_url("/hook")),
+        "webhook_name": "gw",
+        "channel_base_name": "gw",
+        "queues": ["101", "102"],
+        "pinned": {},
+    }
+    first = await ensure_setup(client, **kwargs)  # type: ignore[arg-type]
+    second = await ensure_setup(client, **kwargs)  # type: ignore[arg-type]
+    assert first.channels == second.channels
+    assert second.created == ()
+    assert len(await client.list_webhooks()) == 1
+    assert len(await client.list_channels()) == 2
+    pinned = await ensure_setup(client, **{**kwargs, "queues": ["101"], "pinned": {"101": "999"}})  # type: ignore[arg-type]
+    assert pinned.channels == {"101": "999"}
+    assert pinned.webhook_id is None
