@@ -119,6 +119,11 @@ NOT_JSON: Final = object()
 _WORD = re.compile(r"[\w']+")
 
 
+def sanic_dumps(body: Any) -> str:
+    """Sanic 21.12 writes JSON with ujson: compact, ASCII only, and ``/`` escaped as ``\\/``."""
+    return json.dumps(body, separators=(",", ":")).replace("/", "\\/")
+
+
 def rasa_error(status: int, reason: str, message: str, *, help_url: str | None = None) -> web.Response:
     body: dict[str, Any] = {
         "version": RASA_VERSION,
@@ -129,11 +134,11 @@ def rasa_error(status: int, reason: str, message: str, *, help_url: str | None =
         "help": help_url,
         "code": status,
     }
-    return web.json_response(body, status=status, dumps=lambda o: json.dumps(o, separators=(",", ":")))
+    return web.json_response(body, status=status, dumps=sanic_dumps)
 
 
 def rasa_json(body: Any) -> web.Response:
-    return web.json_response(body, dumps=lambda o: json.dumps(o, separators=(",", ":")))
+    return web.json_response(body, dumps=sanic_dumps)
 
 
 @dataclass

@@ -1,0 +1,160 @@
+"""RasaBot against a real Rasa 3.6.21 (examples/rasa) and the real action server running ``bot_actions``.
+
+This is what keeps RasaBot and the stand-in in tests/bots honest: the handoff payload, the pause, the
+two-event resume and the hand-back intent are checked on a real server, and the stand-in's error bodies are
+compared byte for byte with Rasa's.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import AsyncIterator
+
+import aiohttp
+import pytest
+from pytest_aiohttp import AiohttpServer
+
+from gateway.bots.rasa import RasaBot
+from gateway.relay.errors import BotUnavailable
+from gateway.relay.events import BotMessage
+from gateway.relay.model import ConversationId, Customer, Handback, Outcome
+from gateway.relay.ports import BotReply, BotTurn
+from tests.real_rasa.conftest import RasaServer
+from tests.support.rasa_standin import RasaStandIn
+
+pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180)]
+
+ANN = Customer(name="Ann", email="ann@example.com", language="en", extra={"plan": "gold"})
+GREETING = "Hi! I'm the virtual assistant. How can I help?"
+CONNECTING = "Connecting you to a human agent..."
+HANDBACK_TEXT = "The agent has left the chat. I'm here again if you need anything."
+
+
+def new_conversation() -> ConversationId:
+    return ConversationId(f"real-{uuid.uuid4().hex[:12]}")
+
+
+@pytest.fixture
+async def session() -> AsyncIterator[aiohttp.ClientSession]:
+    async with aiohttp.ClientSession() as session:
+        yield session
+
+
+@pytest.fixture
+def bot(rasa_server: RasaServer, session: aiohttp.ClientSession) -> RasaBot:
+    return RasaBot(session, url=rasa_server.url, timeout_s=30, token=rasa_server.token)
+
+
+async def tracker(session: aiohttp.ClientSession, rasa: RasaServer, conv: str) -> dict[str, object]:
+    url = f"{rasa.url}/conversations/{conv}/tracker"
+    async with session.get(url, params={"token": rasa.token, "include_events": "NONE"}) as resp:
+        assert resp.status == 200
+        state: dict[str, object] = await resp.json()
+        return state
+
+
+@pytest.mark.parametrize("text", ["/human_handoff", "I want to talk to a human"])
+async def test_handoff_pause_resume_handback_and_greet_again(
+    bot: RasaBot, session: aiohttp.ClientSession, rasa_server: RasaServer, text: str
+) -> None:
+    conv = new_conversation()
+
+    reply = await bot.respond(BotTurn(conv, text, ANN))
+
+    assert reply.messages == (BotMessage(text=CONNECTING),)
+    assert reply.handoff is not None
+    assert reply.handoff.customer == ANN  # request metadata -> tracker.latest_message -> action -> payload
+    assert reply.handoff.reason == "customer_asked"
+    assert reply.handoff.context["intent"] == "human_handoff"
+    assert (await tracker(session, rasa_server, conv))["paused"] is True
+    assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply()  # paused: Rasa answers []
+
+    back = await bot.resume(conv, ANN, Handback(Outcome.COMPLETED, agent_name="Bob", duration_s=42.0))
+
+    assert back == BotReply(messages=(BotMessage(text=HANDBACK_TEXT),))
+    state = await tracker(session, rasa_server, conv)
+    assert state["paused"] is False
+    slots = state["slots"]
+    assert isinstance(slots, dict)
+    assert slots["handoff_requested"] is None  # action_hand_back cleared it
+    assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply(messages=(BotMessage(text=GREETING),))
+
+
+async def test_handback_entities_reach_the_action(bot: RasaBot) -> None:
+    conv = new_conversation()
+    await bot.respond(BotTurn(conv, "/human_handoff", ANN))
+
+    back = await bot.resume(conv, ANN, Handback(Outcome.FAILED, reason="no_agents"))
+
+    (message,) = back.messages
+    assert message.text is not None
+    assert message.text.startswith("Sorry, no agent could be reached right now.")
+
+
+async def test_unknown_handback_intent_is_silence(
+    rasa_server: RasaServer, session: aiohttp.ClientSession
+) -> None:
+    bot = RasaBot(
+        session, url=rasa_server.url, timeout_s=30, token=rasa_server.token, handback_intent="not_in_domain"
+    )
+    conv = new_conversation()
+    await bot.respond(BotTurn(conv, "/human_handoff", ANN))
+
+    assert await bot.resume(conv, ANN, Handback(Outcome.COMPLETED)) == BotReply()  # Rasa: 404
+    assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply(messages=(BotMessage(text=GREETING),))
+
+
+async def test_bad_token_is_unavailable(rasa_server: RasaServer, session: aiohttp.ClientSession) -> None:
+    bot = RasaBot(session, url=rasa_server.url, timeout_s=30, token="wrong")
+
+    with pytest.raises(BotUnavailable, match="401"):
+        await bot.resume(new_conversation(), ANN, Handback(Outcome.COMPLETED))
+
+
+async def test_standin_error_bodies_match_rasa(
+    rasa_server: RasaServer,
+    action_server: str,
+    session: aiohttp.ClientSession,
+    aiohttp_server: AiohttpServer,
+) -> None:
+    standin = RasaStandIn(action_server, token=rasa_server.token)
+    fake = str((await aiohttp_server(standin.app())).make_url("")).rstrip("/")
+    requests = [
+        ("/webhooks/rest/webhook", {}, b"not json"),
+        ("/conversations/c1/tracker/events", {"token": "wrong"}, b'{"event":"resume"}'),
+        ("/conversations/c1/trigger_intent", {"token": "wrong"}, b'{"name":"greet"}'),
+    ]
+    for path, params, body in requests:
+        answers = []
+        for base in (rasa_server.url, fake):
+            headers = {"Content-Type": "application/json"}
+            async with session.post(base + path, params=params, data=body, headers=headers) as resp:
+                answers.append((resp.status, await resp.read()))
+        assert answers[0] == answers[1], path
+
+
+async def test_standin_rest_answers_match_rasa(
+    rasa_server: RasaServer,
+    action_server: str,
+    session: aiohttp.ClientSession,
+    aiohttp_server: AiohttpServer,
+) -> None:
+    standin = RasaStandIn(action_server, token=rasa_server.token)
+    fake = str((await aiohttp_server(standin.app())).make_url("")).rstrip("/")
+    conv = new_conversation()
+    metadata = {"customer": {"name": "Ann", "language": "en"}, "queue_id": "vip", "channel": "web"}
+    turns = [("hello", {}), ("/human_handoff", metadata), ("hello", {}), ("/not_an_intent", {})]
+    for text, meta in turns:
+        answers = []
+        for base in (rasa_server.url, fake):
+            body = {"sender": conv, "message": text, "metadata": meta}
+            async with session.post(f"{base}/webhooks/rest/webhook", json=body) as resp:
+                answers.append((resp.status, await resp.read()))
+        assert answers[0] == answers[1], text
+    errors: list[tuple[int, str, str]] = []
+    for base in (rasa_server.url, fake):
+        url = f"{base}/conversations/{conv}/trigger_intent"
+        async with session.post(url, params={"token": rasa_server.token}, json={"name": "nope"}) as resp:
+            error = await resp.json()
+            errors.append((resp.status, error["reason"], error["message"][:10]))
+    assert errors[0] == errors[1] == (404, "NotFound", "The intent")
