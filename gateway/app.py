@@ -165,10 +165,25 @@ async def healthz(request: web.Request) -> web.Response:
 
 
 async def readyz(request: web.Request) -> web.Response:
+    """200 when the store and the configured contact center are usable, else 503 naming what is not."""
+    app = request.app
+    failed: dict[str, str] = {}
     try:
-        await request.app[store_key].ping()
+        await asyncio.wait_for(app[store_key].ping(), 3)
     except Exception as exc:
-        return problem("unavailable", f"store: {type(exc).__name__}", failed=["store"])
+        failed["store"] = type(exc).__name__
+    contact_center = app[contact_center_key]
+    if isinstance(contact_center, ChatApiContactCenter):
+        if not contact_center.ready:
+            failed["chat_api"] = "set-up with the Chat API has not finished"
+        else:
+            try:
+                await asyncio.wait_for(contact_center.client.tokens.get(), 5)
+            except Exception as exc:
+                failed["chat_api"] = f"no token: {exc}"
+    if failed:
+        detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
+        return problem("unavailable", detail, failed=sorted(failed))
     return web.json_response({"status": "ready"})
 
 

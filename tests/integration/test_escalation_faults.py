@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import base64
 import json
 import time
@@ -232,3 +233,23 @@ async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_i
     texts = [(await again.expect("message", author="agent", timeout=10))["text"] for _ in range(4)]
     assert texts == [f"while down {i}" for i in range(4)]
     await again.silent(0.3)
+
+
+async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
+    start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    from tests.integration.conftest import chat_api_settings
+
+    ok = await start_gateway()
+    for _ in range(50):
+        resp = await http.get(ok.make_url("/readyz"))
+        if resp.status == 200:
+            break
+        await asyncio.sleep(0.05)
+    assert await resp.json() == {"status": "ready"}
+    broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
+    resp = await http.get(broken.make_url("/readyz"))
+    assert resp.status == 503
+    body = await resp.json()
+    assert body["failed"] == ["chat_api"]
+    assert "set-up" in body["detail"]
