@@ -77,7 +77,8 @@ def rasa_install() -> RasaInstall:
     paths = dict(line.split("=", 1) for line in result.stdout.splitlines() if "=" in line)
     if result.returncode == 0:
         return RasaInstall(rasa=Path(paths["rasa"]), model=Path(paths["model"]))
-    why = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"rc {result.returncode}"
+    last = result.stderr.strip().splitlines()[-1] if result.stderr.strip() else f"rc {result.returncode}"
+    why = last.removeprefix("rasa-venv: ").strip("! ")
     if result.returncode == NO_PYTHON310:
         _not_ready(f"no Python 3.10 on this machine ({why})")
     if os.environ.get("CI"):
