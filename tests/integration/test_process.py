@@ -1,0 +1,84 @@
+"""The real process: `chat-gateway serve` starts, and SIGTERM ends it cleanly without losing acked lines."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import signal
+import sys
+from collections.abc import AsyncIterator
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import unused_port
+
+from tests.support.customer import CustomerSocket
+
+
+@pytest.fixture
+async def serve(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
+    port = unused_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
+    env |= {"GATEWAY_PORT": str(port), "GATEWAY_STORE__URL": f"sqlite:///{tmp_path / 'gw.db'}"}
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    async with aiohttp.ClientSession() as http:
+        for _ in range(100):
+            try:
+                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
+                    if resp.status == 200:
+                        break
+            except aiohttp.ClientConnectionError:
+                await asyncio.sleep(0.1)
+    try:
+        yield proc, port
+    finally:
+        if proc.returncode is None:
+            proc.kill()
+            await proc.wait()
+
+
+async def test_sigterm_closes_sockets_with_1001_and_exits_0(
+    serve: tuple[asyncio.subprocess.Process, int], tmp_path: Path
+) -> None:
+    proc, port = serve
+    async with aiohttp.ClientSession() as http:
+        c = CustomerSocket(await http.ws_connect(f"http://127.0.0.1:{port}/chat/ws"))
+        await c.start()
+        assert (await c.say("hello"))["seq"] == 1
+        proc.send_signal(signal.SIGTERM)
+        closing = await c.ws.receive(timeout=10)
+        assert closing.type is aiohttp.WSMsgType.CLOSE
+        assert closing.data == aiohttp.WSCloseCode.GOING_AWAY
+    assert await asyncio.wait_for(proc.wait(), 15) == 0
+
+
+async def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
+        "GATEWAY_LIMITS__BURST": "many"
+    }
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        env=env,
+        cwd=tmp_path,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode != 0
+    lines = err.decode().strip().splitlines()
+    assert lines == [
+        "configuration error: GATEWAY_LIMITS__BURST: Input should be a valid integer, unable to parse string as an integer"
+    ]
