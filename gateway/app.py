@@ -13,6 +13,7 @@ from aiohttp import WSCloseCode, web
 
 from config.settings import Settings
 from gateway.bots.embedded import EmbeddedBot
+from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.problems import problem
@@ -59,15 +60,25 @@ async def open_store(settings: Settings) -> Store:
     raise StartupError("GATEWAY_STORE__URL: redis:// stores are not available in this version yet")
 
 
-def build_bot(settings: Settings) -> Bot:
+def load_embedded_bot(settings: Settings) -> Bot:
+    try:
+        return EmbeddedBot(RuleSet.load(settings.bot.rules_file))
+    except (OSError, ValueError) as exc:
+        raise StartupError(f"GATEWAY_BOT__RULES_FILE: cannot use {settings.bot.rules_file}: {exc}") from exc
+
+
+@asynccontextmanager
+async def bot_context(app: web.Application) -> AsyncIterator[None]:
+    """The embedded rule bot, or Rasa's REST channel when ``GATEWAY_BOT__URL`` is a URL."""
+    settings = app[settings_key]
     if settings.bot.url == "embedded":
-        try:
-            return EmbeddedBot(RuleSet.load(settings.bot.rules_file))
-        except (OSError, ValueError) as exc:
-            raise StartupError(
-                f"GATEWAY_BOT__RULES_FILE: cannot use {settings.bot.rules_file}: {exc}"
-            ) from exc
-    raise StartupError("GATEWAY_BOT__URL: only 'embedded' is available in this version yet")
+        app[bot_key] = load_embedded_bot(settings)
+        yield
+        return
+    rasa = await RasaBot.open(settings.bot)
+    app[bot_key] = rasa
+    yield
+    await rasa.close()
 
 
 @asynccontextmanager
@@ -107,7 +118,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     store = app[store_key]
     hub = Hub(store)
-    bot = build_bot(settings)
+    bot = app[bot_key]
     contact_center = app[contact_center_key]
     relay = Relay(
         store=store,
@@ -132,7 +143,6 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         ),
     )
     app[hub_key] = hub
-    app[bot_key] = bot
     app[relay_key] = relay
     if chat_api_key in app and settings.chat_api is not None:
         app[chat_api_webhook_key] = ChatApiWebhook(
@@ -206,6 +216,7 @@ def build_app(settings: Settings) -> web.Application:
         rate=settings.limits.messages_per_second, burst=settings.limits.burst
     )
     app.cleanup_ctx.append(store_context)
+    app.cleanup_ctx.append(bot_context)
     app.cleanup_ctx.append(contact_center_context)
     app.cleanup_ctx.append(relay_context)
     app.on_shutdown.append(close_sockets)
