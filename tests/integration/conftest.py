@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from typing import Any
 
 import pytest
@@ -13,6 +13,7 @@ from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from tests.conftest import SettingsFactory
+from tests.support.action_server import running_action_server
 from tests.support.customer import CustomerSocket
 
 GatewayFactory = Callable[..., Awaitable[TestServer]]
@@ -90,3 +91,10 @@ async def escalate(c: CustomerSocket, cc: Emulator, *, text: str = "I want to ta
     )
     assert len(ids) == 1
     return str(ids[0])
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The real rasa-sdk action server running ``bot_actions``."""
+    with running_action_server(tmp_path_factory.mktemp("action_server") / "server.log") as url:
+        yield url

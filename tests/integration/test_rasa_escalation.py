@@ -1,0 +1,40 @@
+"""Escalation with a Rasa bot: the gateway, a byte-faithful Rasa stand-in, the real action server, the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+
+from pytest_aiohttp import AiohttpServer
+
+from gateway.emulator.handle import Emulator
+from tests.integration.conftest import GatewayFactory
+from tests.support.customer import CustomerSocket
+from tests.support.rasa_flow import rasa_escalation_round_trip
+from tests.support.rasa_standin import RasaStandIn
+
+TOKEN = "gateway-test-token"
+
+
+async def test_escalation_crosses_the_real_rasa_sdk_boundary(
+    aiohttp_server: AiohttpServer,
+    action_server: str,
+    start_gateway: GatewayFactory,
+    connect: Callable[..., Awaitable[CustomerSocket]],
+    cc: Emulator,
+) -> None:
+    rasa = RasaStandIn(action_server, token=TOKEN)
+    rasa_server = await aiohttp_server(rasa.app())
+    gateway = await start_gateway(bot={"url": str(rasa_server.make_url("/")), "token": TOKEN})
+    c = await connect(gateway)
+    await rasa_escalation_round_trip(c, cc)
+
+    webhook_calls = [r.body for r in rasa.requests_to("/webhooks/rest/webhook")]
+    assert all(body["sender"] == c.conversation_id for body in webhook_calls)
+    assert webhook_calls[0]["metadata"]["customer"]["name"] == "Ann Rasa"
+    assert not any(body["message"] == "while the agent is here" for body in webhook_calls)
+    resumes = [r.body for r in rasa.requests_to(f"/conversations/{c.conversation_id}/tracker/events")]
+    assert resumes == [[{"event": "resume"}, {"event": "action", "name": "action_listen"}]]
+    trigger = rasa.requests_to(f"/conversations/{c.conversation_id}/trigger_intent")[0]
+    assert trigger.body["name"] == "agent_left"
+    assert trigger.body["entities"]["outcome"] == "completed"
+    assert trigger.body["entities"]["agent_name"] == "Alice,Anders"
