@@ -113,6 +113,10 @@ class LimitsSettings(_Group):
     messages_per_second: float = Field(default=10, gt=0)
     burst: int = Field(default=20, ge=1)
     max_body_bytes: int = Field(default=64 * 1024, ge=1024)
+    address_rate: float = Field(default=30, gt=0)
+    """Customer writes (session starts and messages) per second from one address, bursts up to address_burst."""
+    address_burst: int = Field(default=100, ge=1)
+    max_sockets_per_address: int = Field(default=50, ge=1)
 
     @model_validator(mode="after")
     def _frame_below_socket_limit(self) -> LimitsSettings:
@@ -125,6 +129,8 @@ class LimitsSettings(_Group):
 
 class WebSettings(_Group):
     allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    trust_forwarded_for: bool = False
+    """Take the client address from X-Forwarded-For (first hop) — only behind a proxy that sets it."""
 
     @field_validator("allowed_origins", mode="before")
     @classmethod
@@ -153,6 +159,8 @@ class Settings(BaseSettings):
     public_url: AnyHttpUrl | None = None
     """Base URL at which 8x8 reaches this gateway (the webhook is ``{public_url}/webhooks/8x8``)."""
     contact_center: Literal["chat_api", "chat_gateway"] = "chat_api"
+    shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
+    """On SIGTERM: how long in-flight requests and contact-center deliveries may take before exit."""
     bot: BotSettings = BotSettings()
     chat_api: ChatApiSettings | None = None
     chat_gateway: ChatGatewaySettings | None = None

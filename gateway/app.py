@@ -15,6 +15,7 @@ from config.settings import Settings
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
+from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.problems import problem
 from gateway.channels.web.ratelimit import RateLimiter
@@ -26,6 +27,7 @@ from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.keys import (
+    address_limiter_key,
     bot_key,
     chat_api_key,
     chat_api_webhook_key,
@@ -35,6 +37,7 @@ from gateway.keys import (
     outbox_key,
     relay_key,
     settings_key,
+    socket_counter_key,
     sockets_key,
     store_key,
 )
@@ -160,7 +163,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     sweeps.cancel()
     with contextlib.suppress(asyncio.CancelledError):
         await sweeps
-    await outbox.stop()
+    # Graceful: contact-center deliveries under way may finish (they are stored either way).
+    await outbox.stop(grace_s=settings.shutdown_timeout_s / 2)
     await relay.stop()
 
 
@@ -212,6 +216,10 @@ def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[problem_middleware])
     app[settings_key] = settings
     app[sockets_key] = OpenSockets()
+    app[address_limiter_key] = RateLimiter(
+        rate=settings.limits.address_rate, burst=settings.limits.address_burst
+    )
+    app[socket_counter_key] = SocketCounter(settings.limits.max_sockets_per_address)
     app[message_limiter_key] = RateLimiter(
         rate=settings.limits.messages_per_second, burst=settings.limits.burst
     )

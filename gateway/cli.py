@@ -73,6 +73,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                 f"chat-gateway listening on http://{settings.host}:{settings.port}", flush=True
             ),
             access_log=None,
+            shutdown_timeout=settings.shutdown_timeout_s,
         )
     except StartupError as exc:
         raise SystemExit(f"configuration error: {exc}") from None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from config.settings import Settings
+from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
@@ -21,6 +22,8 @@ relay_key = web.AppKey("relay", Relay)
 outbox_key = web.AppKey("outbox", OutboxDelivery)
 hub_key = web.AppKey("hub", Hub)
 message_limiter_key = web.AppKey("message_limiter", RateLimiter)
+address_limiter_key = web.AppKey("address_limiter", RateLimiter)
+socket_counter_key = web.AppKey("socket_counter", SocketCounter)
 sockets_key = web.AppKey("sockets", OpenSockets)
 chat_api_key = web.AppKey("chat_api", ChatApi)
 chat_api_webhook_key = web.AppKey("chat_api_webhook", ChatApiWebhook)

@@ -10,6 +10,7 @@ never give up on a transient error, because they were acknowledged.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import random
 import time
 import uuid
@@ -60,7 +61,11 @@ class OutboxDelivery:
         for conversation_id in await self._relay.store.conversations_with_outbox():
             self.wake(conversation_id)
 
-    async def stop(self) -> None:
+    async def stop(self, *, grace_s: float = 0.0) -> None:
+        """Let deliveries under way finish for up to ``grace_s``, then cancel the rest (they stay stored)."""
+        if grace_s > 0:
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._worker.idle(), grace_s)
         await self._worker.close()
 
     async def idle(self) -> None:

@@ -13,10 +13,11 @@ from typing import Any, TypeVar
 from aiohttp import web
 from pydantic import BaseModel, ConfigDict, ValidationError
 
+from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import ClientId, CustomerIn, FrameError, describe, entry_frame
 from gateway.channels.web.problems import customer_problem, problem
-from gateway.keys import message_limiter_key, relay_key, settings_key
-from gateway.relay.errors import CustomerError, GatewayError, UnknownSession
+from gateway.keys import address_limiter_key, message_limiter_key, relay_key, settings_key
+from gateway.relay.errors import CustomerError, GatewayError, RateLimited, UnknownSession
 from gateway.relay.model import Conversation, Customer
 
 routes = web.RouteTableDef()
@@ -81,8 +82,16 @@ async def problem_middleware(request: web.Request, handler: Any) -> web.StreamRe
         return problem("unavailable", "please retry in a moment")
 
 
+def _check_address(request: web.Request) -> None:
+    settings = request.app[settings_key]
+    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    if not request.app[address_limiter_key].allow(address):
+        raise RateLimited("too many requests from your address, slow down")
+
+
 @routes.post("/chat/sessions")
 async def start_session(request: web.Request) -> web.Response:
+    _check_address(request)
     body = _validate(StartBody, await read_json(request, optional=True))
     customer = body.customer.to_customer() if body.customer else Customer()
     token, conv = await request.app[relay_key].start_session(customer)
@@ -108,6 +117,7 @@ async def post_message(request: web.Request) -> web.Response:
     relay = request.app[relay_key]
     seq = await relay.store.seq_of_client_id(conv.id, body.client_id)
     if seq is None:
+        _check_address(request)
         if not request.app[message_limiter_key].allow(conv.id):
             return problem("rate_limited", "too many messages, slow down")
         seq, _ = await relay.customer_says(conv.id, body.text, body.client_id)

@@ -10,6 +10,7 @@ from __future__ import annotations
 import structlog
 from aiohttp import WSMsgType, web
 
+from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import (
     CancelFrame,
     ClientFrame,
@@ -25,7 +26,16 @@ from gateway.channels.web.frames import (
 from gateway.channels.web.hub import Subscriber
 from gateway.channels.web.origin import origin_allowed
 from gateway.channels.web.problems import problem
-from gateway.keys import hub_key, message_limiter_key, relay_key, settings_key, sockets_key, store_key
+from gateway.keys import (
+    address_limiter_key,
+    hub_key,
+    message_limiter_key,
+    relay_key,
+    settings_key,
+    socket_counter_key,
+    sockets_key,
+    store_key,
+)
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited
 from gateway.relay.events import CustomerUpdated
 from gateway.relay.model import Customer
@@ -36,9 +46,10 @@ logger = structlog.get_logger(__name__)
 class CustomerSocket:
     """The state of one open socket: which session it speaks for, if any."""
 
-    def __init__(self, ws: web.WebSocketResponse, app: web.Application) -> None:
+    def __init__(self, ws: web.WebSocketResponse, app: web.Application, address: str) -> None:
         self._ws = ws
         self._app = app
+        self._address = address
         self._limits = app[settings_key].limits
         self.subscriber: Subscriber | None = None
 
@@ -61,6 +72,10 @@ class CustomerSocket:
             await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
 
     async def _dispatch(self, frame: ClientFrame) -> None:
+        if isinstance(frame, StartFrame | MessageFrame) and not self._app[address_limiter_key].allow(
+            self._address
+        ):
+            raise RateLimited("too many requests from your address, slow down")
         if isinstance(frame, StartFrame):
             await self._start(frame)
             return
@@ -119,10 +134,22 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[settings_key]
     if not origin_allowed(request.headers.get("Origin"), settings.web.allowed_origins):
         return problem("forbidden_origin", "this site may not open chat sessions")
+    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    counter = request.app[socket_counter_key]
+    if not counter.try_open(address):
+        return problem("rate_limited", "too many open chats from your address")
+    try:
+        return await _serve_socket(request, address)
+    finally:
+        counter.close(address)
+
+
+async def _serve_socket(request: web.Request, address: str) -> web.WebSocketResponse:
+    settings = request.app[settings_key]
     ws = web.WebSocketResponse(max_msg_size=settings.limits.ws_max_msg_size, heartbeat=30)
     await ws.prepare(request)
     request.app[sockets_key].add(ws)
-    socket = CustomerSocket(ws, request.app)
+    socket = CustomerSocket(ws, request.app, address)
     try:
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:
