@@ -140,6 +140,13 @@ class WebSettings(_Group):
         return value
 
 
+class MetricsSettings(_Group):
+    token: SecretStr | None = None
+    """``/metrics`` answers only to ``Authorization: Bearer <token>``."""
+    port: int | None = Field(default=None, ge=1, le=65535)
+    """Serve ``/metrics`` on this separate port instead, without a token (keep it private)."""
+
+
 class LogSettings(_Group):
     format: Literal["json", "console"] = "json"
     level: Literal["debug", "info", "warning", "error"] = "info"
@@ -169,6 +176,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     web: WebSettings = WebSettings()
     log: LogSettings = LogSettings()
+    metrics: MetricsSettings = MetricsSettings()
 
     @property
     def base_url(self) -> str:

@@ -34,6 +34,7 @@ from gateway.keys import (
     contact_center_key,
     hub_key,
     message_limiter_key,
+    metrics_key,
     outbox_key,
     relay_key,
     settings_key,
@@ -41,6 +42,7 @@ from gateway.keys import (
     sockets_key,
     store_key,
 )
+from gateway.metrics import Metrics, metrics_handler
 from gateway.relay.inactivity import run_inactivity_sweeps
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
@@ -103,7 +105,7 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
         app[contact_center_key] = NoContactCenter()
         yield
         return
-    api = open_chat_api(cfg)
+    api = open_chat_api(cfg, observe=app[metrics_key].chat_api_call)
     adapter = ChatApiContactCenter(api.client, default_queue=cfg.queue_id)
     app[contact_center_key] = adapter
     app[chat_api_key] = api
@@ -127,6 +129,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         store=store,
         bot=bot,
         fanout=hub,
+        telemetry=app[metrics_key],
         bot_policy=BotPolicy(
             agent_request_payload=settings.bot.agent_request_payload,
             unavailable_text=settings.bot.unavailable_text,
@@ -154,6 +157,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             tenant_id=settings.chat_api.tenant_id,
             max_body_bytes=settings.limits.max_body_bytes,
             max_clock_skew_s=settings.chat_api.max_clock_skew_s,
+            observe=app[metrics_key].webhook,
         )
     app[outbox_key] = outbox
     await relay.start()
@@ -166,6 +170,24 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     # Graceful: contact-center deliveries under way may finish (they are stored either way).
     await outbox.stop(grace_s=settings.shutdown_timeout_s / 2)
     await relay.stop()
+
+
+@asynccontextmanager
+async def metrics_listener(app: web.Application) -> AsyncIterator[None]:
+    """``/metrics`` without a token on its own port (GATEWAY_METRICS__PORT), for operators only."""
+    settings = app[settings_key]
+    assert settings.metrics.port is not None
+    private = web.Application()
+    private.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=None))
+    runner = web.AppRunner(private, access_log=None)
+    await runner.setup()
+    await web.TCPSite(runner, settings.host, settings.metrics.port).start()
+    yield
+    await runner.cleanup()
+
+
+async def metrics_not_configured(request: web.Request) -> web.Response:
+    return problem("unauthorized", "set GATEWAY_METRICS__TOKEN (or GATEWAY_METRICS__PORT) to read metrics")
 
 
 async def close_sockets(app: web.Application) -> None:
@@ -215,6 +237,7 @@ async def index(request: web.Request) -> web.FileResponse:
 def build_app(settings: Settings) -> web.Application:
     app = web.Application(middlewares=[problem_middleware])
     app[settings_key] = settings
+    app[metrics_key] = Metrics()
     app[sockets_key] = OpenSockets()
     app[address_limiter_key] = RateLimiter(
         rate=settings.limits.address_rate, burst=settings.limits.address_burst
@@ -232,6 +255,13 @@ def build_app(settings: Settings) -> web.Application:
     app.router.add_routes(rest_routes)
     app.router.add_post("/webhooks/8x8", chat_api_webhook)
     app.router.add_get("/healthz", healthz)
+    if settings.metrics.port is not None:
+        app.cleanup_ctx.append(metrics_listener)
+    elif settings.metrics.token is not None and settings.metrics.token.get_secret_value():
+        token = settings.metrics.token.get_secret_value()
+        app.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=token))
+    else:
+        app.router.add_get("/metrics", metrics_not_configured)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)
     app.router.add_static("/static/", STATIC)

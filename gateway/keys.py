@@ -10,11 +10,13 @@ from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import ChatApi
+from gateway.metrics import Metrics
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
 from gateway.relay.relay import Relay
 
 settings_key = web.AppKey("settings", Settings)
+metrics_key = web.AppKey("metrics", Metrics)
 store_key = web.AppKey[Store]("store")
 bot_key = web.AppKey[Bot]("bot")
 contact_center_key = web.AppKey[ContactCenter]("contact_center")

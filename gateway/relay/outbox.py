@@ -131,6 +131,7 @@ class OutboxDelivery:
             conv.id, EscalationCreated(cc_id, self._relay.clock()), outbox_done=(item.key,)
         )
         self._relay.kick_inbound(cc_id)  # events that arrived before we knew the id
+        self._relay.telemetry.escalation("reused" if conv.cc_conversation_id else "created")
 
     async def _post(self, conv: Conversation, item: OutboxItem) -> None:
         cc_id = conv.cc_conversation_id
@@ -146,6 +147,7 @@ class OutboxDelivery:
             await self._relay.apply(conv.id, notice, outbox_done=(item.key,))
             return
         await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+        self._relay.telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
 
     async def _leave(self, conv: Conversation, item: OutboxItem) -> None:
         cc_id: CcConversationId | None = conv.cc_conversation_id

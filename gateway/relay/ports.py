@@ -69,6 +69,10 @@ class Store(Protocol):
 
     async def conversations_with_outbox(self) -> list[ConversationId]: ...
 
+    async def stats(self) -> StoreStats:
+        """Counts for operators: conversations by state, outbox depth and its oldest item."""
+        ...
+
     async def idle_conversations(
         self, states: Sequence[State], *, before: float, limit: int = 500
     ) -> list[ConversationId]:
@@ -88,6 +92,13 @@ class Store(Protocol):
         ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoreStats:
+    conversations_by_state: dict[str, int]
+    outbox_depth: int
+    outbox_oldest_created_at: float | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,6 +154,33 @@ class ContactCenter(Protocol):
     ) -> None: ...
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None: ...
+
+
+class Telemetry(Protocol):
+    """What the relay reports for metrics; adapters (Prometheus) implement it, the core never imports them."""
+
+    def message_relayed(self, direction: str, seconds: float | None = None) -> None:
+        """``direction``: customer_to_bot, bot_to_customer, customer_to_agent, agent_to_customer."""
+        ...
+
+    def bot_answered(self, result: str, seconds: float) -> None:
+        """``result``: answered, handoff, empty, unavailable."""
+        ...
+
+    def escalation(self, outcome: str, reason: str = "") -> None:
+        """``outcome``: created, reused, failed, completed, cancelled, abandoned."""
+        ...
+
+
+class NoTelemetry:
+    def message_relayed(self, direction: str, seconds: float | None = None) -> None:
+        pass
+
+    def bot_answered(self, result: str, seconds: float) -> None:
+        pass
+
+    def escalation(self, outcome: str, reason: str = "") -> None:
+        pass
 
 
 class Fanout(Protocol):

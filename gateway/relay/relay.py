@@ -19,6 +19,7 @@ import structlog
 
 from gateway.relay.errors import BotUnavailable, StaleConversation, UnknownSession, WrongState
 from gateway.relay.events import (
+    AgentSaid,
     BotMessage,
     BotSaid,
     CancelRequested,
@@ -39,7 +40,7 @@ from gateway.relay.model import (
     Handoff,
     State,
 )
-from gateway.relay.ports import Bot, BotReply, BotTurn, Change, Fanout, Store
+from gateway.relay.ports import Bot, BotReply, BotTurn, Change, Fanout, NoTelemetry, Store, Telemetry
 from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
 
 logger = structlog.get_logger(__name__)
@@ -69,9 +70,11 @@ class Relay:
         bot: Bot,
         fanout: Fanout,
         bot_policy: BotPolicy,
+        telemetry: Telemetry | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.store = store
+        self.telemetry: Telemetry = telemetry or NoTelemetry()
         self._bot = bot
         self._fanout = fanout
         self._policy = bot_policy
@@ -170,6 +173,8 @@ class Relay:
         for inbound in await self.store.pending_inbound(cc_id):
             try:
                 await self.apply(conv.id, inbound.event, inbound_done=(inbound.event_id,))
+                if isinstance(inbound.event, AgentSaid):
+                    self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
             except IllegalTransition as exc:
                 # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
                 logger.info(
@@ -265,8 +270,10 @@ class Relay:
         for effect in decision.effects:
             match effect:
                 case AskBot(text=text):
+                    self.telemetry.message_relayed("customer_to_bot")
                     self._bot_jobs.submit(conv.id, lambda t=text: self._bot_turn(conv.id, t))  # type: ignore[misc]
                 case ResumeBot(handback=handback):
+                    self.telemetry.escalation(handback.outcome.value, handback.reason or "")
                     self._bot_jobs.submit(conv.id, lambda h=handback: self._bot_resume(conv.id, h))  # type: ignore[misc]
 
     # --- bot -------------------------------------------------------------------------------------
@@ -281,9 +288,12 @@ class Relay:
         started = time.perf_counter()
         try:
             reply = await self._bot.respond(BotTurn(conversation_id, text, conv.customer))
+            result = "handoff" if reply.handoff else "answered" if reply.messages else "empty"
         except BotUnavailable as exc:
             logger.warning("bot_unavailable", conversation_id=conversation_id, error=str(exc))
             reply = BotReply(messages=(self._offer_agent(self._policy.unavailable_text),))
+            result = "unavailable"
+        self.telemetry.bot_answered(result, time.perf_counter() - started)
         logger.info(
             "bot_answered",
             conversation_id=conversation_id,
@@ -314,6 +324,8 @@ class Relay:
             except IllegalTransition:
                 logger.info("bot_reply_dropped", conversation_id=conversation_id)
                 return
+            for _ in reply.messages:
+                self.telemetry.message_relayed("bot_to_customer")
         if reply.handoff is not None:
             await self.request_handoff(conversation_id, reply.handoff)
 

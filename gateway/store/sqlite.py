@@ -23,7 +23,7 @@ from gateway.relay import codec
 from gateway.relay.errors import StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
-from gateway.relay.ports import Change
+from gateway.relay.ports import Change, StoreStats
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -239,6 +239,21 @@ class SqliteStore:
             "SELECT data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
         return [codec.outbox_from_json(json.loads(r[0])) for r in rows]
+
+    async def stats(self) -> StoreStats:
+        by_state = await self._conn.execute_fetchall("SELECT state, COUNT(*) FROM conversations GROUP BY state")
+        rows = list(await self._conn.execute_fetchall("SELECT COUNT(*), MIN(id) FROM outbox"))
+        depth, oldest_id = int(rows[0][0]), rows[0][1]
+        oldest: float | None = None
+        if oldest_id is not None:
+            found = list(await self._conn.execute_fetchall("SELECT data FROM outbox WHERE id = ?", (oldest_id,)))
+            if found:
+                oldest = codec.outbox_from_json(json.loads(found[0][0])).created_at
+        return StoreStats(
+            conversations_by_state={str(r[0]): int(r[1]) for r in by_state},
+            outbox_depth=depth,
+            outbox_oldest_created_at=oldest,
+        )
 
     async def conversations_with_outbox(self) -> list[ConversationId]:
         rows = await self._conn.execute_fetchall(

@@ -12,6 +12,7 @@ import asyncio
 import json
 import random
 import time
+from collections.abc import Callable
 from typing import Any
 from urllib.parse import quote
 
@@ -34,7 +35,9 @@ class ChatApiClient:
         tenant_id: str,
         max_attempts: int = 3,
         backoff_base_s: float = 0.2,
+        observe: Callable[[str, int | None, float], None] | None = None,
     ) -> None:
+        self._observe = observe or (lambda _op, _status, _s: None)
         self._session = session
         self._tokens = tokens
         self._region = region
@@ -72,8 +75,10 @@ class ChatApiClient:
                     status = resp.status
                     raw = await resp.read()
             except (aiohttp.ClientConnectionError, TimeoutError) as exc:
+                self._observe(operation, None, time.perf_counter() - started)
                 error: Exception = ChatApiUnavailable(f"{operation}: {type(exc).__name__}")
             else:
+                self._observe(operation, status, time.perf_counter() - started)
                 logger.debug(
                     "chat_api_call",
                     operation=operation,

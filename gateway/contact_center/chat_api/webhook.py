@@ -70,7 +70,9 @@ class ChatApiWebhook:
         max_body_bytes: int,
         max_clock_skew_s: float,
         clock: Callable[[], float] = time.time,
+        observe: Callable[[str, str], None] | None = None,
     ) -> None:
+        self._observe = observe or (lambda _type, _result: None)
         self._relay = relay
         self._keys = keys
         self._tenant_id = tenant_id
@@ -79,39 +81,56 @@ class ChatApiWebhook:
         self._clock = clock
 
     async def handle(self, request: web.Request) -> web.Response:
+        response, event_type, result = await self._receive(request)
+        self._observe(event_type, result)
+        return response
+
+    async def _receive(self, request: web.Request) -> tuple[web.Response, str, str]:
         raw = await request.content.read(self._max_body_bytes + 1)
         if len(raw) > self._max_body_bytes:
-            return problem("too_long", f"webhook bodies are limited to {self._max_body_bytes} bytes")
+            return (
+                problem("too_long", f"webhook bodies are limited to {self._max_body_bytes} bytes"),
+                "-",
+                "too_long",
+            )
         headers = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
         missing = [name for name, value in headers.items() if not value]
         if missing:
-            return _refuse(401, "unsigned", f"missing header {missing[0]}")
+            return _refuse(401, "unsigned", f"missing header {missing[0]}"), "-", "unsigned"
         if headers["x-8x8-tenant-id"] != self._tenant_id:
-            return _refuse(403, "wrong_tenant", "the event is for another tenant")
+            return _refuse(403, "wrong_tenant", "the event is for another tenant"), "-", "wrong_tenant"
         try:
             sent_at = int(headers["x-8x8-transmission-time"]) / 1000
         except ValueError:
-            return _refuse(400, "malformed", "x-8x8-transmission-time must be an integer")
+            return _refuse(400, "malformed", "x-8x8-transmission-time must be an integer"), "-", "malformed"
         if abs(self._clock() - sent_at) > self._max_clock_skew_s:
-            return _refuse(400, "stale", "x-8x8-transmission-time is outside the accepted window")
+            return (
+                _refuse(400, "stale", "x-8x8-transmission-time is outside the accepted window"),
+                "-",
+                "stale",
+            )
         try:
             await verify(raw, headers, self._keys)
         except SignatureInvalid as exc:
             logger.warning("webhook_refused", reason=str(exc), event_id=headers["x-8x8-event-id"][:64])
-            return _refuse(401, "bad_signature", str(exc))
+            return _refuse(401, "bad_signature", str(exc)), "-", "bad_signature"
         try:
             event = WebhookEvent.model_validate(json.loads(raw))
         except (ValueError, ValidationError):
-            return _refuse(400, "malformed", "the body is not a v2.0 event")
+            return _refuse(400, "malformed", "the body is not a v2.0 event"), "-", "malformed"
         if event.eventType == "WEB_HOOK_VERIFY":
-            return web.Response(status=200)
+            return web.Response(status=200), event.eventType, "verified"
         received_at = self._clock()
         cc_event = to_cc_event(event, received_at)
         if cc_event is None:
             logger.info("webhook_event_ignored", event_type=event.eventType[:64])
-            return web.Response(status=200)
+            return web.Response(status=200), "unknown", "ignored"
         if cc_event == "malformed" or event.conversationId is None:
-            return _refuse(400, "malformed", f"{event.eventType} event without its required fields")
+            return (
+                _refuse(400, "malformed", f"{event.eventType} event without its required fields"),
+                event.eventType,
+                "malformed",
+            )
         inbound = InboundEvent(
             event_id=headers["x-8x8-event-id"][:256],
             cc_conversation_id=CcConversationId(event.conversationId),
@@ -127,7 +146,7 @@ class ChatApiWebhook:
             duplicate=not fresh,
             retry=headers["x-8x8-retry"],
         )
-        return web.Response(status=200)
+        return web.Response(status=200), event.eventType, "accepted" if fresh else "duplicate"
 
 
 def _refuse(status: int, code: str, detail: str) -> web.Response:

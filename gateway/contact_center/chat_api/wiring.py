@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -27,7 +28,9 @@ class ChatApi:
     keys: JwkCache
 
 
-def open_chat_api(cfg: ChatApiSettings) -> ChatApi:
+def open_chat_api(
+    cfg: ChatApiSettings, *, observe: Callable[[str, int | None, float], None] | None = None
+) -> ChatApi:
     session = aiohttp.ClientSession(
         base_url=str(cfg.base_url).rstrip("/") + "/",
         timeout=aiohttp.ClientTimeout(total=cfg.timeout_s, connect=min(3.0, cfg.timeout_s)),
@@ -37,7 +40,12 @@ def open_chat_api(cfg: ChatApiSettings) -> ChatApi:
         session, api_key=cfg.api_key.get_secret_value(), api_secret=cfg.api_secret.get_secret_value()
     )
     client = ChatApiClient(
-        session, tokens, region=cfg.region, tenant_id=cfg.tenant_id, max_attempts=cfg.client_max_attempts
+        session,
+        tokens,
+        region=cfg.region,
+        tenant_id=cfg.tenant_id,
+        max_attempts=cfg.client_max_attempts,
+        observe=observe,
     )
     return ChatApi(session=session, client=client, keys=JwkCache(client.public_jwk))
 
