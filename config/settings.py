@@ -6,6 +6,7 @@ Nested groups use ``__``: ``GATEWAY_CHAT_API__TENANT_ID`` is ``settings.chat_api
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -102,8 +103,29 @@ class RelaySettings(_Group):
     """How often creating the contact-center conversation is tried before the customer is told it failed."""
     retry_base_s: float = Field(default=0.5, gt=0)
     retry_cap_s: float = Field(default=30.0, gt=0)
+    redact: Annotated[list[Literal["card", "email"]], NoDecode] = Field(default_factory=list)
+    """Remove these from everything handed to the agent (comma-separated: card, email)."""
+    redact_patterns: list[str] = Field(default_factory=list)
+    """More regular expressions to remove (a JSON list), e.g. ["\\bACC-\\d{8}\\b"]."""
     no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+    @field_validator("redact", mode="before")
+    @classmethod
+    def _split_redact(cls, value: object) -> object:
+        if isinstance(value, str):
+            return [v.strip() for v in value.split(",") if v.strip()]
+        return value
+
+    @field_validator("redact_patterns")
+    @classmethod
+    def _compiles(cls, value: list[str]) -> list[str]:
+        for pattern in value:
+            try:
+                re.compile(pattern)
+            except re.error as exc:
+                raise ValueError(f"not a regular expression: {exc}") from None
+        return value
 
 
 class LimitsSettings(_Group):

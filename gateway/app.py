@@ -46,6 +46,7 @@ from gateway.metrics import Metrics, metrics_handler
 from gateway.relay.inactivity import run_inactivity_sweeps
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
+from gateway.relay.redaction import redactor
 from gateway.relay.relay import BotPolicy, Relay
 from gateway.store.sqlite import SqliteStore, path_from_url
 
@@ -147,6 +148,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             no_agent_text=settings.relay.no_agent_text,
             undeliverable_text=settings.relay.undeliverable_text,
         ),
+        redact=redactor(settings.relay.redact, settings.relay.redact_patterns),
     )
     app[hub_key] = hub
     app[relay_key] = relay

@@ -123,6 +123,44 @@ def cmd_demo(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_transcript(args: argparse.Namespace) -> int:
+    import asyncio
+
+    from gateway.app import StartupError, open_store
+    from gateway.channels.web.frames import iso
+    from gateway.relay.model import ConversationId, EntryKind
+
+    settings = load_settings()
+
+    async def show() -> int:
+        try:
+            store = await open_store(settings)
+        except StartupError as exc:
+            raise SystemExit(f"configuration error: {exc}") from None
+        try:
+            conv = await store.conversation(ConversationId(args.conversation_id))
+            if conv is None:
+                print(f"no conversation {args.conversation_id} in {settings.store.url}", file=sys.stderr)
+                return 1
+            print(f"conversation {conv.id}  state={conv.state.value}  8x8={conv.cc_conversation_id or '-'}")
+            after = 0
+            while entries := await store.entries(conv.id, after=after, limit=500):
+                for e in entries:
+                    if e.kind is EntryKind.STATE:
+                        detail = e.queue.name or e.queue.id if e.queue else e.agent.name if e.agent else ""
+                        line = f"[{e.state.value if e.state else ''}] {detail}".rstrip()
+                    else:
+                        who = e.agent.name if e.agent else e.author.value if e.author else "?"
+                        line = f"{who}: {e.text or e.image or ''}"
+                    print(f"{e.seq:>5}  {iso(e.ts)}  {line}")
+                after = entries[-1].seq
+            return 0
+        finally:
+            await store.close()
+
+    return asyncio.run(show())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chat-gateway",
@@ -178,6 +216,14 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     setup.set_defaults(func=cmd_setup)
+
+    transcript = sub.add_parser(
+        "transcript",
+        help="print a conversation's transcript from the store",
+        description="Print every transcript entry of one conversation (GATEWAY_STORE__URL), oldest first.",
+    )
+    transcript.add_argument("conversation_id", help="the gateway's conversation id (8x8's customerId)")
+    transcript.set_defaults(func=cmd_transcript)
     return parser
 
 

@@ -47,7 +47,15 @@ class _GaveUp(Exception):
 
 
 class OutboxDelivery:
-    def __init__(self, relay: Relay, contact_center: ContactCenter, policy: DeliveryPolicy) -> None:
+    def __init__(
+        self,
+        relay: Relay,
+        contact_center: ContactCenter,
+        policy: DeliveryPolicy,
+        *,
+        redact: Callable[[str], str] = lambda text: text,
+    ) -> None:
+        self._redact = redact
         self._relay = relay
         self._cc = contact_center
         self._policy = policy
@@ -138,7 +146,7 @@ class OutboxDelivery:
         if cc_id is None or item.text is None:
             await self._relay.mark_done(conv.id, outbox_done=(item.key,))
             return
-        line = HistoryLine(author=item.author or Author.CUSTOMER, text=item.text)
+        line = HistoryLine(author=item.author or Author.CUSTOMER, text=self._redact(item.text))
         try:
             await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
         except ContactCenterRejected as exc:
@@ -161,7 +169,7 @@ class OutboxDelivery:
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
         entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
         return [
-            HistoryLine(author=e.author, text=e.text)
+            HistoryLine(author=e.author, text=self._redact(e.text))
             for e in entries
             if e.author in (Author.CUSTOMER, Author.BOT) and e.text
         ]

@@ -1,0 +1,52 @@
+"""Removes card numbers and similar patterns from what is handed to the agent (GATEWAY_RELAY__REDACT).
+
+The customer's own transcript keeps what they typed; only the copy that leaves for the contact center is
+redacted. Card numbers are 13–19 digits (spaces or dashes allowed) that pass the Luhn check, so order
+numbers and phone numbers stay readable.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Sequence
+
+CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
+EMAIL = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+BUILT_IN = ("card", "email")
+
+
+def luhn_valid(digits: str) -> bool:
+    total = 0
+    for i, ch in enumerate(reversed(digits)):
+        n = int(ch)
+        if i % 2 == 1:
+            n = n * 2 - 9 if n > 4 else n * 2
+        total += n
+    return total % 10 == 0
+
+
+def _cards(text: str) -> str:
+    def replace(m: re.Match[str]) -> str:
+        digits = re.sub(r"\D", "", m[0])
+        return "[card number removed]" if luhn_valid(digits) else m[0]
+
+    return CARD.sub(replace, text)
+
+
+def redactor(names: Sequence[str], patterns: Sequence[str] = ()) -> Callable[[str], str]:
+    """A function applying the named built-ins (``card``, ``email``) and custom regexes, in that order."""
+    steps: list[Callable[[str], str]] = []
+    if "card" in names:
+        steps.append(_cards)
+    if "email" in names:
+        steps.append(lambda text: EMAIL.sub("[email removed]", text))
+    for pattern in patterns:
+        compiled = re.compile(pattern)
+        steps.append(lambda text, c=compiled: c.sub("[removed]", text))  # type: ignore[misc]
+
+    def apply(text: str) -> str:
+        for step in steps:
+            text = step(text)
+        return text
+
+    return apply
