@@ -107,6 +107,25 @@ class RelaySettings(_Group):
     """Remove these from everything handed to the agent (comma-separated: card, email)."""
     redact_patterns: list[str] = Field(default_factory=list)
     """More regular expressions to remove (a JSON list), e.g. ["\\bACC-\\d{8}\\b"]."""
+    inactivity_warning_s: float = Field(default=60, ge=0)
+    """Warn this long before the inactivity timeout closes a chat (0: no warning)."""
+    inactivity_warning_text: str = "Are you still there? This chat will close soon if there is no reply."
+    queue_notice_text: str = (
+        "You are in the queue for {queue}. An agent will be with you as soon as possible."
+    )
+    """Said when 8x8 queues the chat ({queue} is the queue's name); empty: say nothing."""
+    queue_offer_after_s: float = Field(default=120, ge=0)
+    """After this long in a queue, offer to keep waiting or go back to the assistant (0: never)."""
+    queue_offer_text: str = "All our agents are still busy. Would you like to keep waiting?"
+    keep_waiting_title: str = "Keep waiting"
+    back_to_bot_title: str = "Back to the assistant"
+    keep_waiting_payload: str = "/wait"
+    back_to_bot_payload: str = "/bot"
+    max_queue_wait_s: float = Field(default=900, ge=0)
+    """Give up waiting after this long: leave the queue and hand back to the bot (0: never)."""
+    queue_timeout_text: str = (
+        "Sorry, no agent could take your chat. Leave your e-mail address and we will get back to you."
+    )
     no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
 
@@ -126,6 +145,25 @@ class RelaySettings(_Group):
             except re.error as exc:
                 raise ValueError(f"not a regular expression: {exc}") from None
         return value
+
+
+class HoursSettings(_Group):
+    weekly: str = ""
+    """When agents are there, e.g. "mon-fri 08:00-18:00, sat 10:00-14:00"; empty means always."""
+    timezone: str = "UTC"
+    closed_text: str = (
+        "Our agents are available Monday to Friday, 8:00 to 18:00. The assistant is here to help meanwhile."
+    )
+
+    @model_validator(mode="after")
+    def _parses(self) -> HoursSettings:
+        from gateway.relay.hours import BusinessHours
+
+        try:
+            BusinessHours.parse(self.weekly, self.timezone)
+        except (ValueError, KeyError) as exc:
+            raise ValueError(f"weekly/timezone: {exc}") from None
+        return self
 
 
 class LimitsSettings(_Group):
@@ -198,6 +236,7 @@ class Settings(BaseSettings):
     limits: LimitsSettings = LimitsSettings()
     web: WebSettings = WebSettings()
     log: LogSettings = LogSettings()
+    hours: HoursSettings = HoursSettings()
     metrics: MetricsSettings = MetricsSettings()
 
     @property

@@ -43,11 +43,13 @@ from gateway.keys import (
     store_key,
 )
 from gateway.metrics import Metrics, metrics_handler
-from gateway.relay.inactivity import run_inactivity_sweeps
+from gateway.relay.hours import BusinessHours
+from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
 from gateway.relay.ports import Bot, Store
 from gateway.relay.redaction import redactor
-from gateway.relay.relay import BotPolicy, Relay
+from gateway.relay.relay import BotPolicy, ConversationPolicy, Relay
+from gateway.relay.timers import TimerPolicy, run_timers
 from gateway.store.sqlite import SqliteStore, path_from_url
 
 logger = structlog.get_logger(__name__)
@@ -119,6 +121,23 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
     await api.session.close()
 
 
+def timer_policy(settings: Settings) -> TimerPolicy:
+    r = settings.relay
+    return TimerPolicy(
+        inactivity_timeout_s=r.inactivity_timeout_s,
+        inactivity_warning_s=r.inactivity_warning_s,
+        inactivity_warning_text=r.inactivity_warning_text,
+        queue_offer_after_s=r.queue_offer_after_s,
+        queue_offer_text=r.queue_offer_text,
+        offer_buttons=(
+            Button(r.keep_waiting_title, r.keep_waiting_payload),
+            Button(r.back_to_bot_title, r.back_to_bot_payload),
+        ),
+        max_queue_wait_s=r.max_queue_wait_s,
+        queue_timeout_text=r.queue_timeout_text,
+    )
+
+
 @asynccontextmanager
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
@@ -131,6 +150,15 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         bot=bot,
         fanout=hub,
         telemetry=app[metrics_key],
+        policy=ConversationPolicy(
+            hours=BusinessHours.parse(settings.hours.weekly, settings.hours.timezone)
+            if settings.hours.weekly
+            else None,
+            closed_text=settings.hours.closed_text,
+            queue_notice_text=settings.relay.queue_notice_text,
+            keep_waiting_payload=settings.relay.keep_waiting_payload,
+            back_to_bot_payload=settings.relay.back_to_bot_payload,
+        ),
         bot_policy=BotPolicy(
             agent_request_payload=settings.bot.agent_request_payload,
             unavailable_text=settings.bot.unavailable_text,
@@ -164,7 +192,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     app[outbox_key] = outbox
     await relay.start()
     await outbox.start()
-    sweeps = asyncio.create_task(run_inactivity_sweeps(relay, timeout_s=settings.relay.inactivity_timeout_s))
+    sweeps = asyncio.create_task(run_timers(relay, timer_policy(settings)))
     yield
     sweeps.cancel()
     with contextlib.suppress(asyncio.CancelledError):

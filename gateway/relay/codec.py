@@ -92,6 +92,8 @@ def escalation_to_json(e: Escalation | None) -> Json | None:
             "agent_joined_at": e.agent_joined_at,
             "outcome": e.outcome,
             "failure": e.failure,
+            "queued_at": e.queued_at,
+            "offered_at": e.offered_at,
         }
     )
 
@@ -108,6 +110,8 @@ def escalation_from_json(d: Json | None) -> Escalation | None:
         agent_joined_at=d.get("agent_joined_at"),
         outcome=Outcome(d["outcome"]) if d.get("outcome") else None,
         failure=d.get("failure"),
+        queued_at=d.get("queued_at"),
+        offered_at=d.get("offered_at"),
     )
 
 
@@ -120,6 +124,7 @@ def conversation_to_json(c: Conversation) -> Json:
             "created_at": c.created_at,
             "last_seq": c.last_seq,
             "active_at": c.active_at,
+            "warned_at": c.warned_at,
             "version": c.version,
             "cc_conversation_id": c.cc_conversation_id,
             "cc_synced_seq": c.cc_synced_seq,
@@ -140,6 +145,7 @@ def conversation_from_json(d: Json) -> Conversation:
         created_at=d["created_at"],
         last_seq=d["last_seq"],
         active_at=d.get("active_at", 0.0),
+        warned_at=d.get("warned_at"),
         version=d["version"],
         cc_conversation_id=CcConversationId(cc_id) if cc_id else None,
         cc_synced_seq=d.get("cc_synced_seq", 0),

@@ -17,6 +17,7 @@ class CustomerSaid:
     text: str
     client_id: str
     at: float
+    forward: bool = True  # False: stored (and acked) but for the gateway itself, not the agent
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +37,30 @@ class BotSaid:
 class HandoffRequested:
     handoff: Handoff
     escalation_id: str
+    at: float
+    closed_notice: str | None = None  # outside business hours: say this and stay with the bot
+
+
+@dataclass(frozen=True, slots=True)
+class QueueWaitOffer:
+    """Waiting long: offer the customer to keep waiting or go back to the bot (buttons)."""
+
+    text: str
+    buttons: tuple[Button, ...]
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueTimedOut:
+    """Waited too long: leave the queue, tell the customer, and hand back to the bot."""
+
+    notice: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class InactivityWarning:
+    text: str
     at: float
 
 
@@ -124,6 +149,9 @@ Event = (
     | CustomerLeft
     | SystemNotice
     | CustomerUpdated
+    | QueueWaitOffer
+    | QueueTimedOut
+    | InactivityWarning
     | CcEvent
 )
 

@@ -31,7 +31,10 @@ from gateway.relay.events import (
     EscalationFailed,
     Event,
     HandoffRequested,
+    InactivityWarning,
     Queued,
+    QueueTimedOut,
+    QueueWaitOffer,
     SystemNotice,
     Transferred,
 )
@@ -131,7 +134,9 @@ class _Draft:
 
     def done(self) -> Decision:
         last_seq = self.conv.last_seq + len(self.entries)
-        active_at = self.at if self.entries else self.conv.active_at
+        # System notices (warnings, offers) are not activity: they must not keep a quiet chat open.
+        active = any(e.author is not Author.SYSTEM for e in self.entries)
+        active_at = self.at if active else self.conv.active_at
         return Decision(
             conversation=replace(self.conv, last_seq=last_seq, active_at=active_at),
             entries=tuple(self.entries),
@@ -181,7 +186,8 @@ def _customer_reopens(d: _Draft, ev: CustomerSaid) -> None:
 
 def _customer_to_agent(d: _Draft, ev: CustomerSaid) -> None:
     entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id)
-    d.queue_item(OutboxKind.POST, entry.seq, text=ev.text, author=Author.CUSTOMER)
+    if ev.forward:
+        d.queue_item(OutboxKind.POST, entry.seq, text=ev.text, author=Author.CUSTOMER)
 
 
 def _cancel(d: _Draft, ev: CancelRequested) -> None:
@@ -225,6 +231,15 @@ def _handoff(d: _Draft, ev: HandoffRequested) -> None:
     queue = QueueRef(h.queue_id) if h.queue_id else None
     d.conv = replace(d.conv, queue=queue)
     entry = d.state(State.ESCALATING, queue=queue)
+    if ev.closed_notice is not None:
+        # Outside business hours: the contact center is never asked; the bot takes over at once.
+        d.message(Author.SYSTEM, ev.closed_notice)
+        d.state(State.BOT, outcome=Outcome.FAILED)
+        synced = d.conv.cc_synced_seq
+        handback = _end_escalation(d, Outcome.FAILED, failure="outside_business_hours")
+        d.conv = replace(d.conv, cc_synced_seq=synced)  # nothing reached the contact center
+        d.effects.append(ResumeBot(handback))
+        return
     # The transcript so far travels with the OPEN item: as the create's history, or, when the
     # conversation already exists, as the lines posted since it last knew.
     d.queue_item(OutboxKind.OPEN, entry.seq, escalation_id=ev.escalation_id, from_seq=d.conv.cc_synced_seq)
@@ -240,6 +255,7 @@ def _created(d: _Draft, ev: EscalationCreated) -> None:
         raise IllegalTransition(d.conv.state, ev)
     d.conv = replace(d.conv, cc_conversation_id=ev.cc_conversation_id)
     if d.conv.state is State.ESCALATING:
+        _waiting_since(d, ev.at)
         d.state(State.QUEUED, queue=d.conv.queue)
 
 
@@ -257,9 +273,35 @@ def _notice(d: _Draft, ev: SystemNotice) -> None:
 # --- contact center ------------------------------------------------------------------------------
 
 
+def _waiting_since(d: _Draft, at: float) -> None:
+    esc = d.conv.escalation
+    if esc is not None and (d.conv.state is not State.QUEUED or esc.queued_at is None):
+        d.conv = replace(d.conv, escalation=replace(esc, queued_at=at, offered_at=None))
+
+
 def _queued(d: _Draft, ev: Queued) -> None:
+    _waiting_since(d, ev.at)
     d.conv = replace(d.conv, queue=ev.queue, agent=None)
     d.state(State.QUEUED, queue=ev.queue)
+
+
+def _queue_offer(d: _Draft, ev: QueueWaitOffer) -> None:
+    esc = d.conv.escalation
+    if esc is not None:
+        d.conv = replace(d.conv, escalation=replace(esc, offered_at=ev.at))
+    d.message(Author.SYSTEM, ev.text, buttons=ev.buttons)
+
+
+def _queue_timed_out(d: _Draft, ev: QueueTimedOut) -> None:
+    d.message(Author.SYSTEM, ev.notice)
+    seq = d.state(State.BOT, outcome=Outcome.FAILED).seq
+    d.queue_item(OutboxKind.LEAVE, seq)
+    d.effects.append(ResumeBot(_end_escalation(d, Outcome.FAILED, failure="queue_timeout")))
+
+
+def _inactivity_warning(d: _Draft, ev: InactivityWarning) -> None:
+    d.conv = replace(d.conv, warned_at=ev.at)
+    d.message(Author.SYSTEM, ev.text)
 
 
 def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
@@ -293,6 +335,7 @@ def _agent_left(d: _Draft, ev: AgentLeft) -> None:
     if d.conv.transferring:
         # TRANSFER then AGENT_LEFT: the conversation waits for the next agent, the bot stays out.
         d.conv = replace(d.conv, agent=None, transferring=False)
+        _waiting_since(d, ev.at)
         d.state(State.QUEUED, queue=d.conv.queue)
         return
     d.state(State.BOT, outcome=Outcome.COMPLETED, agent=ev.agent)
@@ -342,6 +385,10 @@ TRANSITIONS: dict[tuple[State, type[Event]], _Handler] = {
     (Q, Transferred): _transferred,
     (B, Transferred): _transferred_after_agent_left,
     (A, AgentLeft): _agent_left,
+    (Q, QueueWaitOffer): _queue_offer,
+    (Q, QueueTimedOut): _queue_timed_out,
+    (B, InactivityWarning): _inactivity_warning,
+    (A, InactivityWarning): _inactivity_warning,
     (Q, AgentLeft): _agent_left_while_queued,
 }
 

@@ -121,6 +121,8 @@ class Escalation:
     agent_joined_at: float | None = None
     outcome: Outcome | None = None
     failure: str | None = None
+    queued_at: float | None = None  # when it last started waiting in a queue
+    offered_at: float | None = None  # when the customer was last offered to stop waiting
 
 
 @dataclass(frozen=True, slots=True)
@@ -130,7 +132,8 @@ class Conversation:
     customer: Customer
     created_at: float
     last_seq: int = 0
-    active_at: float = 0.0  # time of the last transcript entry (for the inactivity timeout)
+    active_at: float = 0.0  # time of the last entry that is not a system notice (inactivity timeout)
+    warned_at: float | None = None  # when the customer was last warned about inactivity
     version: int = 0  # +1 per stored change; the store refuses a change made from a stale copy
     cc_conversation_id: CcConversationId | None = None
     cc_synced_seq: int = 0  # entries up to here are known to the contact center (or never need to be)

@@ -8,6 +8,7 @@ delivery by ``OutboxDelivery``). Nothing is acknowledged to anyone before its co
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import secrets
 import time
@@ -28,7 +29,10 @@ from gateway.relay.events import (
     Event,
     HandoffRequested,
     InboundEvent,
+    Queued,
+    SystemNotice,
 )
+from gateway.relay.hours import BusinessHours
 from gateway.relay.machine import AskBot, Decision, IllegalTransition, ResumeBot, decide
 from gateway.relay.model import (
     Button,
@@ -58,6 +62,17 @@ class BotPolicy:
     empty_replies_before_offer: int = 2
 
 
+@dataclass(frozen=True, slots=True)
+class ConversationPolicy:
+    """What the relay does around escalations (from ``RelaySettings`` and ``HoursSettings``)."""
+
+    hours: BusinessHours | None = None
+    closed_text: str = "Our agents are not available right now."
+    queue_notice_text: str = ""
+    keep_waiting_payload: str = "/wait"
+    back_to_bot_payload: str = "/bot"
+
+
 def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -70,6 +85,7 @@ class Relay:
         bot: Bot,
         fanout: Fanout,
         bot_policy: BotPolicy,
+        policy: ConversationPolicy | None = None,
         telemetry: Telemetry | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -78,6 +94,7 @@ class Relay:
         self._bot = bot
         self._fanout = fanout
         self._policy = bot_policy
+        self.policy = policy or ConversationPolicy()
         self.clock = clock
         self._locks = KeyedLocks()
         self._bot_jobs = SerialRunner()
@@ -132,14 +149,29 @@ class Relay:
     async def customer_says(
         self, conversation_id: ConversationId, text: str, client_id: str, *, origin: str | None = None
     ) -> tuple[int, bool]:
-        """Store the customer's line; return its seq and whether it is new (False for a repeated client_id)."""
+        """Store the customer's line; return its seq and whether it is new (False for a repeated client_id).
+
+        While waiting for an agent, the keep-waiting and back-to-the-bot payloads (the buttons of a queue
+        offer) are for the gateway: stored and acked, but not sent to the agent.
+        """
+        back_to_bot = False
         async with self._locks.hold(conversation_id):
             seq = await self.store.seq_of_client_id(conversation_id, client_id)
             if seq is not None:
                 return seq, False
-            decision = await self._commit(conversation_id, CustomerSaid(text, client_id, self.clock()))
+            forward = True
+            stripped = text.strip()
+            if stripped in (self.policy.back_to_bot_payload, self.policy.keep_waiting_payload):
+                waiting = (await self.conversation(conversation_id)).state in (State.ESCALATING, State.QUEUED)
+                forward = not waiting
+                back_to_bot = waiting and stripped == self.policy.back_to_bot_payload
+            event = CustomerSaid(text, client_id, self.clock(), forward=forward)
+            decision = await self._commit(conversation_id, event)
         await self._after(decision, origin=origin)
-        return decision.entries[-1].seq, True
+        if back_to_bot:
+            with contextlib.suppress(WrongState):
+                await self.cancel(conversation_id)
+        return next(e.seq for e in decision.entries if e.client_id == client_id), True
 
     async def cancel(self, conversation_id: ConversationId) -> None:
         await self._customer_event(conversation_id, CancelRequested(self.clock()))
@@ -175,6 +207,10 @@ class Relay:
                 await self.apply(conv.id, inbound.event, inbound_done=(inbound.event_id,))
                 if isinstance(inbound.event, AgentSaid):
                     self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
+                elif isinstance(inbound.event, Queued) and self.policy.queue_notice_text:
+                    name = inbound.event.queue.name or inbound.event.queue.id
+                    notice = self.policy.queue_notice_text.replace("{queue}", name)
+                    await self.apply(conv.id, SystemNotice(notice, self.clock()))
             except IllegalTransition as exc:
                 # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
                 logger.info(
@@ -330,8 +366,13 @@ class Relay:
             await self.request_handoff(conversation_id, reply.handoff)
 
     async def request_handoff(self, conversation_id: ConversationId, handoff: Handoff) -> None:
+        now = self.clock()
+        hours = self.policy.hours
+        closed = self.policy.closed_text if hours is not None and not hours.open_at(now) else None
         try:
-            await self.apply(conversation_id, HandoffRequested(handoff, str(uuid.uuid4()), self.clock()))
+            await self.apply(
+                conversation_id, HandoffRequested(handoff, str(uuid.uuid4()), now, closed_notice=closed)
+            )
         except IllegalTransition:
             # Already escalating (or closed): two triggers never open two conversations.
             logger.info("handoff_ignored", conversation_id=conversation_id)

@@ -1,0 +1,94 @@
+"""What happens with time: quiet chats are warned, then closed; long waits are offered a way out, then ended.
+
+- Inactivity: a conversation with the bot or an agent whose last entry (system notices aside) is older
+  than the timeout is closed as if the customer left (customer-leave frees the agent); a warning comes
+  ``inactivity_warning_s`` before, once per quiet spell.
+- Queue: after ``queue_offer_after_s`` in a queue the customer is offered to keep waiting or go back to
+  the assistant; after ``max_queue_wait_s`` the chat leaves the queue and the bot takes over with the
+  offline message. Waiting in a queue is never "inactivity".
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import structlog
+
+from gateway.relay.errors import WrongState
+from gateway.relay.events import InactivityWarning, QueueTimedOut, QueueWaitOffer
+from gateway.relay.machine import IllegalTransition
+from gateway.relay.model import Button, ConversationId, State
+from gateway.relay.relay import Relay
+
+logger = structlog.get_logger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class TimerPolicy:
+    inactivity_timeout_s: float = 900
+    inactivity_warning_s: float = 60
+    inactivity_warning_text: str = "Are you still there?"
+    queue_offer_after_s: float = 120
+    queue_offer_text: str = "All our agents are still busy. Would you like to keep waiting?"
+    offer_buttons: tuple[Button, ...] = ()
+    max_queue_wait_s: float = 900
+    queue_timeout_text: str = "Sorry, no agent could take your chat."
+
+    @property
+    def interval_s(self) -> float:
+        shortest = min(
+            t
+            for t in (
+                self.inactivity_timeout_s,
+                self.queue_offer_after_s or 1e9,
+                self.max_queue_wait_s or 1e9,
+            )
+            if t > 0
+        )
+        return max(0.05, min(30.0, shortest / 4))
+
+
+async def sweep(relay: Relay, policy: TimerPolicy) -> None:
+    now = relay.clock()
+    timeout, warning = policy.inactivity_timeout_s, policy.inactivity_warning_s
+    warns = 0 < warning < timeout
+    before = now - (timeout - warning if warns else timeout)
+    for conversation_id in await relay.store.idle_conversations((State.BOT, State.AGENT), before=before):
+        conv = await relay.conversation(conversation_id)
+        if conv.active_at < now - timeout:
+            await _try(relay.leave(conversation_id, reason="inactivity"), conversation_id, "inactive")
+        elif warns and (conv.warned_at is None or conv.warned_at < conv.active_at):
+            event = InactivityWarning(policy.inactivity_warning_text, now)
+            await _try(relay.apply(conversation_id, event), conversation_id, "inactivity_warning")
+    if not (policy.queue_offer_after_s or policy.max_queue_wait_s):
+        return
+    for conversation_id in await relay.store.idle_conversations((State.QUEUED,), before=now + 1):
+        conv = await relay.conversation(conversation_id)
+        esc = conv.escalation
+        if esc is None:
+            continue
+        waited = now - (esc.queued_at or esc.started_at)
+        if policy.max_queue_wait_s and waited >= policy.max_queue_wait_s:
+            event_out = QueueTimedOut(policy.queue_timeout_text, now)
+            await _try(relay.apply(conversation_id, event_out), conversation_id, "queue_timeout")
+        elif policy.queue_offer_after_s and waited >= policy.queue_offer_after_s and esc.offered_at is None:
+            offer = QueueWaitOffer(policy.queue_offer_text, policy.offer_buttons, now)
+            await _try(relay.apply(conversation_id, offer), conversation_id, "queue_offer")
+
+
+async def _try(action: object, conversation_id: ConversationId, what: str) -> None:
+    try:
+        await action  # type: ignore[misc]
+    except (WrongState, IllegalTransition):
+        return  # it changed meanwhile
+    logger.info("timer_fired", conversation_id=conversation_id, timer=what)
+
+
+async def run_timers(relay: Relay, policy: TimerPolicy) -> None:
+    while True:
+        await asyncio.sleep(policy.interval_s)
+        try:
+            await sweep(relay, policy)
+        except Exception:
+            logger.exception("timer_sweep_failed")
