@@ -10,12 +10,32 @@ import re
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import AnyHttpUrl, BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import (
+    AnyHttpUrl,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    SecretStr,
+    field_validator,
+    model_validator,
+)
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 DEFAULT_RULES = Path(__file__).with_name("bot_rules.toml")
 
 Region = Literal["us", "eu", "ca", "ap"]
+
+
+def _split_commas(value: object) -> object:
+    """``a, b,c`` from an environment variable -> ["a", "b", "c"]; lists pass through."""
+    if isinstance(value, str):
+        return [part.strip() for part in value.split(",") if part.strip()]
+    return value
+
+
+CommaList = Annotated[list[str], NoDecode, BeforeValidator(_split_commas)]
+"""A list read from one variable, comma-separated."""
 
 
 class _Group(BaseModel):
@@ -48,7 +68,7 @@ class ChatApiSettings(_Group):
     api_secret: SecretStr = Field(min_length=1)
     queue_id: str = Field(min_length=1)
     channel_id: str | None = None
-    queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
+    queues: CommaList = Field(default_factory=list)
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     client_max_attempts: int = Field(default=3, ge=1, le=10)
     """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
@@ -58,13 +78,6 @@ class ChatApiSettings(_Group):
     max_clock_skew_s: float = Field(default=300, gt=0)
     """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
 
-    @field_validator("queues", mode="before")
-    @classmethod
-    def _split_queues(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [q.strip() for q in value.split(",") if q.strip()]
-        return value
-
 
 class ChatGatewaySettings(_Group):
     base_url: AnyHttpUrl
@@ -72,14 +85,7 @@ class ChatGatewaySettings(_Group):
     tenant: str = Field(min_length=1)
     queue_id: str = Field(min_length=1)
     channel_id: str | None = None
-    queues: Annotated[list[str], NoDecode] = Field(default_factory=list)
-
-    @field_validator("queues", mode="before")
-    @classmethod
-    def _split_queues(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [q.strip() for q in value.split(",") if q.strip()]
-        return value
+    queues: CommaList = Field(default_factory=list)
 
 
 class StoreSettings(_Group):
@@ -103,7 +109,9 @@ class RelaySettings(_Group):
     """How often creating the contact-center conversation is tried before the customer is told it failed."""
     retry_base_s: float = Field(default=0.5, gt=0)
     retry_cap_s: float = Field(default=30.0, gt=0)
-    redact: Annotated[list[Literal["card", "email"]], NoDecode] = Field(default_factory=list)
+    redact: Annotated[list[Literal["card", "email"]], NoDecode, BeforeValidator(_split_commas)] = Field(
+        default_factory=list
+    )
     """Remove these from everything handed to the agent (comma-separated: card, email)."""
     redact_patterns: list[str] = Field(default_factory=list)
     """More regular expressions to remove (a JSON list), e.g. ["\\bACC-\\d{8}\\b"]."""
@@ -129,13 +137,6 @@ class RelaySettings(_Group):
     no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
 
-    @field_validator("redact", mode="before")
-    @classmethod
-    def _split_redact(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [v.strip() for v in value.split(",") if v.strip()]
-        return value
-
     @field_validator("redact_patterns")
     @classmethod
     def _compiles(cls, value: list[str]) -> list[str]:
@@ -155,15 +156,24 @@ class HoursSettings(_Group):
         "Our agents are available Monday to Friday, 8:00 to 18:00. The assistant is here to help meanwhile."
     )
 
-    @model_validator(mode="after")
-    def _parses(self) -> HoursSettings:
+    @field_validator("weekly")
+    @classmethod
+    def _weekly_parses(cls, value: str) -> str:
         from gateway.relay.hours import BusinessHours
 
+        BusinessHours.parse(value, "UTC")  # ValueError names the part that is wrong
+        return value
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, value: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
         try:
-            BusinessHours.parse(self.weekly, self.timezone)
-        except (ValueError, KeyError) as exc:
-            raise ValueError(f"weekly/timezone: {exc}") from None
-        return self
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {value!r} (use a name like Europe/London)") from None
+        return value
 
 
 class LimitsSettings(_Group):
@@ -188,16 +198,14 @@ class LimitsSettings(_Group):
 
 
 class WebSettings(_Group):
-    allowed_origins: Annotated[list[str], NoDecode] = Field(default_factory=lambda: ["*"])
+    allowed_origins: CommaList = Field(default_factory=lambda: ["*"])
     trust_forwarded_for: bool = False
     """Take the client address from X-Forwarded-For (first hop) — only behind a proxy that sets it."""
 
-    @field_validator("allowed_origins", mode="before")
+    @field_validator("allowed_origins")
     @classmethod
-    def _split(cls, value: object) -> object:
-        if isinstance(value, str):
-            return [o.strip().rstrip("/") for o in value.split(",") if o.strip()]
-        return value
+    def _no_trailing_slash(cls, value: list[str]) -> list[str]:
+        return [origin.rstrip("/") for origin in value]
 
 
 class MetricsSettings(_Group):

@@ -20,7 +20,8 @@ EXIT_CONFIG = 2
 
 
 def setting_name(loc: Sequence[int | str]) -> str:
-    return "GATEWAY_" + "__".join(str(part) for part in loc).upper()
+    """The variable to fix: list positions are not part of its name (``REDACT``, not ``REDACT__1``)."""
+    return "GATEWAY_" + "__".join(str(part) for part in loc if isinstance(part, str)).upper()
 
 
 def load_settings(**overrides: Any) -> Settings:

@@ -8,9 +8,7 @@ its restart.
 from __future__ import annotations
 
 import asyncio
-import os
 import signal
-import sys
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -21,6 +19,7 @@ from aiohttp.test_utils import unused_port
 from gateway.emulator.handle import Emulator
 from tests.integration.conftest import escalate
 from tests.support.customer import CustomerSocket
+from tests.support.process import gateway_env, start_gateway_process, wait_until
 
 Launch = Callable[[], Awaitable[asyncio.subprocess.Process]]
 
@@ -28,44 +27,29 @@ Launch = Callable[[], Awaitable[asyncio.subprocess.Process]]
 @pytest.fixture
 async def launch(tmp_path: Path, cc: Emulator) -> AsyncIterator[Launch]:
     port = unused_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
-        "GATEWAY_PORT": str(port),
-        "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
-        "GATEWAY_STORE__URL": f"sqlite:///{tmp_path / 'gw.db'}",
-        "GATEWAY_CHAT_API__BASE_URL": cc.base_url,
-        "GATEWAY_CHAT_API__REGION": cc.region,
-        "GATEWAY_CHAT_API__TENANT_ID": cc.tenant_id,
-        "GATEWAY_CHAT_API__API_KEY": cc.api_key,
-        "GATEWAY_CHAT_API__API_SECRET": cc.api_secret,
-        "GATEWAY_CHAT_API__QUEUE_ID": "101",
-        "GATEWAY_RELAY__RETRY_BASE_S": "0.05",
-        "GATEWAY_RELAY__RETRY_CAP_S": "0.2",
-        "GATEWAY_LOG__LEVEL": "warning",
-    }
+    env = gateway_env(
+        **{
+            "GATEWAY_PORT": str(port),
+            "GATEWAY_PUBLIC_URL": f"http://127.0.0.1:{port}",
+            "GATEWAY_STORE__URL": f"sqlite:///{tmp_path / 'gw.db'}",
+            "GATEWAY_CHAT_API__BASE_URL": cc.base_url,
+            "GATEWAY_CHAT_API__REGION": cc.region,
+            "GATEWAY_CHAT_API__TENANT_ID": cc.tenant_id,
+            "GATEWAY_CHAT_API__API_KEY": cc.api_key,
+            "GATEWAY_CHAT_API__API_SECRET": cc.api_secret,
+            "GATEWAY_CHAT_API__QUEUE_ID": "101",
+            "GATEWAY_RELAY__RETRY_BASE_S": "0.05",
+            "GATEWAY_RELAY__RETRY_CAP_S": "0.2",
+            "GATEWAY_LOG__LEVEL": "warning",
+        }
+    )
     procs: list[asyncio.subprocess.Process] = []
 
     async def start() -> asyncio.subprocess.Process:
-        proc = await asyncio.create_subprocess_exec(
-            sys.executable,
-            "-m",
-            "gateway",
-            "serve",
-            env=env,
-            cwd=tmp_path,
-            stdout=asyncio.subprocess.DEVNULL,
-            stderr=asyncio.subprocess.DEVNULL,
-        )
+        proc = await start_gateway_process(env, tmp_path, quiet=True)
         procs.append(proc)
-        async with aiohttp.ClientSession() as http:
-            for _ in range(150):
-                try:
-                    async with http.get(f"http://127.0.0.1:{port}/readyz") as resp:
-                        if resp.status == 200:
-                            return proc
-                except aiohttp.ClientConnectionError:
-                    pass
-                await asyncio.sleep(0.1)
-        raise AssertionError("the gateway did not become ready")
+        await wait_until(f"http://127.0.0.1:{port}/readyz")
+        return proc
 
     start.port = port  # type: ignore[attr-defined]
     yield start

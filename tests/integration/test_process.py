@@ -14,31 +14,15 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from tests.support.customer import CustomerSocket
+from tests.support.process import gateway_env, start_gateway_process, wait_until
 
 
 @pytest.fixture
 async def serve(tmp_path: Path) -> AsyncIterator[tuple[asyncio.subprocess.Process, int]]:
     port = unused_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
-    env |= {"GATEWAY_PORT": str(port), "GATEWAY_STORE__URL": f"sqlite:///{tmp_path / 'gw.db'}"}
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    async with aiohttp.ClientSession() as http:
-        for _ in range(100):
-            try:
-                async with http.get(f"http://127.0.0.1:{port}/healthz") as resp:
-                    if resp.status == 200:
-                        break
-            except aiohttp.ClientConnectionError:
-                await asyncio.sleep(0.1)
+    env = gateway_env(GATEWAY_PORT=str(port), GATEWAY_STORE__URL=f"sqlite:///{tmp_path / 'gw.db'}")
+    proc = await start_gateway_process(env, tmp_path)
+    await wait_until(f"http://127.0.0.1:{port}/healthz")
     try:
         yield proc, port
     finally:
