@@ -21,6 +21,7 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
+from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
@@ -294,5 +295,6 @@ def build_app(settings: Settings) -> web.Application:
         app.router.add_get("/metrics", metrics_not_configured)
     app.router.add_get("/readyz", readyz)
     app.router.add_get("/", index)
+    app.router.add_routes(widget_routes)
     app.router.add_static("/static/", STATIC)
     return app
