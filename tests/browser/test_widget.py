@@ -8,11 +8,12 @@ acked exactly once, and a stale session token quietly starts a new chat instead 
 from __future__ import annotations
 
 import json
+import re
 
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
-from playwright.async_api import Browser, expect
+from playwright.async_api import Browser, WebSocketRoute, expect
 
 from gateway.emulator.handle import Emulator
 from tests.browser.conftest import Screenshots
@@ -164,4 +165,81 @@ async def test_an_unknown_session_token_starts_a_new_chat(
     saved = await widget.saved()
     assert saved["session"] not in (None, "forged-token")
     assert await widget.seqs() == [1, 2]
+    assert watch.errors == []
+
+
+async def test_agent_typing_frames_show_an_indicator(
+    browser: Browser, shop: TestServer, cc: Emulator
+) -> None:
+    """The Chat API v2 has no typing event, but the widget shows one if the gateway ever sends it."""
+    page = await browser.new_page()
+    watch = Watch.on(page)
+    routes: list[WebSocketRoute] = []
+
+    def through(route: WebSocketRoute) -> None:
+        route.connect_to_server()  # frames pass both ways untouched; the test may add its own
+        routes.append(route)
+
+    await page.route_web_socket(re.compile(r"/chat/ws$"), through)
+    await page.goto(str(shop.make_url("/")))
+    widget = CustomerWidget(page)
+    await widget.open()
+    cid = await escalate(widget, cc)
+    await cc.agent_join(cid, "alice")
+    await expect(widget.log).to_contain_text("Alice,Anders joined")
+    typing = page.get_by_test_id("chat-typing")
+    await expect(typing).to_be_hidden()
+    routes[-1].send(json.dumps({"type": "typing", "author": "agent"}))
+    await expect(typing).to_have_text("Alice,Anders is typing…")
+    await cc.agent_send(cid, "Here I am")
+    await widget.sees("agent", "Here I am")
+    await expect(typing).to_be_hidden()
+    assert watch.errors == []
+
+
+async def test_keyboard_and_screen_reader(browser: Browser, shop: TestServer) -> None:
+    page = await browser.new_page()
+    watch = Watch.on(page)
+    await page.goto(str(shop.make_url("/")))
+    widget = CustomerWidget(page)
+    await expect(widget.launcher).to_have_attribute("aria-expanded", "false")
+    await expect(widget.launcher).to_have_accessible_name("Open chat")
+    await widget.launcher.focus()
+    await page.keyboard.press("Enter")
+    await expect(widget.input).to_be_focused()
+    await expect(widget.launcher).to_have_attribute("aria-expanded", "true")
+    await expect(widget.panel).to_have_attribute("role", "dialog")
+    await expect(widget.panel).to_have_accessible_name("Help")
+    await expect(widget.log).to_have_attribute("role", "log")
+    await expect(widget.log).to_have_attribute("aria-live", "polite")
+    await expect(widget.input).to_have_accessible_name("Your message")
+    await page.keyboard.type("hello")
+    await page.keyboard.press("Enter")
+    await widget.sees("bot", "virtual assistant")
+    await expect(widget.input).to_have_value("")
+
+    await page.get_by_test_id("chat-end").focus()
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_test_id("chat-end-cancel")).to_be_focused()  # the safe choice first
+    await page.keyboard.press("Escape")
+    await expect(page.get_by_test_id("chat-confirm")).to_be_hidden()
+    await expect(page.get_by_test_id("chat-end")).to_be_focused()
+    await page.keyboard.press("Escape")
+    await expect(widget.panel).to_be_hidden()
+    await expect(widget.launcher).to_be_focused()
+    assert watch.errors == []
+
+
+async def test_stop_waiting_goes_back_to_the_bot(browser: Browser, shop: TestServer, cc: Emulator) -> None:
+    page = await browser.new_page()
+    watch = Watch.on(page)
+    await page.goto(str(shop.make_url("/")))
+    widget = CustomerWidget(page)
+    await widget.open()
+    cid = await escalate(widget, cc)
+    await page.get_by_test_id("chat-cancel").click()
+    await expect(widget.banner).to_be_hidden()
+    await expect(widget.log.get_by_test_id("chat-event").last).to_have_text("The assistant is back")
+    await cc.wait_for_state(cid, "closed")  # 8x8 was told: the interaction left the queue
+    assert watch.frames(watch.sent, type="cancel") == [{"type": "cancel"}]
     assert watch.errors == []
