@@ -106,3 +106,32 @@ class CustomerWidget:
             raise Error("the widget has saved nothing")
         saved: dict[str, Any] = json.loads(raw)
         return saved
+
+
+class AgentConsole:
+    """The agent's side. TEMPORARY: acts through the emulator handle until the console page lands."""
+
+    def __init__(self, page: Page, cc: Any) -> None:
+        self.page = page
+        self.cc = cc
+        self.cid = ""
+
+    async def open(self) -> None:
+        await self.page.goto(self.cc.console_url)
+
+    async def accept(self) -> None:
+        ids: list[str] = await self.cc.wait_for(self.cc.conversation_ids)
+        self.cid = ids[0]
+        await self.cc.wait_for_state(self.cid, "queued")
+        await self.cc.agent_join(self.cid, "alice")
+
+    async def sees(self, text: str) -> None:
+        await self.cc.wait_for(
+            lambda: any(text in m["text"] for m in self.cc.conversation(self.cid)["messages"])
+        )
+
+    async def say(self, text: str) -> None:
+        await self.cc.agent_send(self.cid, text)
+
+    async def end(self) -> None:
+        await self.cc.agent_leave(self.cid)
