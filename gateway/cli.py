@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import typing
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import SecretStr, ValidationError
+from pydantic import BaseModel, SecretStr, ValidationError
 
 from config.settings import Settings
 
@@ -20,8 +21,26 @@ EXIT_CONFIG = 2
 
 
 def setting_name(loc: Sequence[int | str]) -> str:
-    """The variable to fix: list positions are not part of its name (``REDACT``, not ``REDACT__1``)."""
-    return "GATEWAY_" + "__".join(str(part) for part in loc if isinstance(part, str)).upper()
+    """The variable to fix, following the settings' own fields: list positions and union-member tags
+    that pydantic adds to an error's location are not part of it (``REDACT``, not ``REDACT__1``)."""
+    parts: list[str] = []
+    model: type[BaseModel] | None = Settings
+    for part in loc:
+        fields = model.model_fields if model is not None else {}
+        if not isinstance(part, str) or part not in fields:
+            if isinstance(part, int):
+                continue
+            break
+        parts.append(part)
+        model = next(
+            (
+                arg
+                for arg in (fields[part].annotation, *typing.get_args(fields[part].annotation))
+                if isinstance(arg, type) and issubclass(arg, BaseModel)
+            ),
+            None,
+        )
+    return "GATEWAY_" + "__".join(parts).upper()
 
 
 def load_settings(**overrides: Any) -> Settings:
@@ -29,9 +48,13 @@ def load_settings(**overrides: Any) -> Settings:
     try:
         return Settings(**overrides)
     except ValidationError as exc:
-        err = exc.errors(include_url=False, include_input=False)[0]
-        more = f" (and {exc.error_count() - 1} more)" if exc.error_count() > 1 else ""
-        raise SystemExit(f"configuration error: {setting_name(err['loc'])}: {err['msg']}{more}") from None
+        errors = exc.errors(include_url=False, include_input=False)
+        name = setting_name(errors[0]["loc"])
+        # A union (e.g. "embedded" or a URL) fails once per member: say all of them for this one setting.
+        messages = list(dict.fromkeys(e["msg"] for e in errors if setting_name(e["loc"]) == name))
+        others = len({setting_name(e["loc"]) for e in errors}) - 1
+        more = f" (and {others} more)" if others else ""
+        raise SystemExit(f"configuration error: {name}: {' or '.join(messages)}{more}") from None
 
 
 def masked(value: Any) -> Any:
