@@ -185,6 +185,40 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     return asyncio.run(show())
 
 
+def cmd_emulator(args: argparse.Namespace) -> int:
+    import asyncio
+    import signal
+
+    from gateway.emulator.config import EmulatorConfig
+    from gateway.emulator.handle import running_emulator
+    from gateway.logs import configure_logging
+
+    configure_logging(format="console", level="info")
+
+    async def serve() -> int:
+        stop = asyncio.Event()
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
+        overrides: dict[str, Any] = {"mode": args.mode}
+        if args.token_ttl is not None:
+            overrides["token_ttl"] = args.token_ttl
+        async with running_emulator(EmulatorConfig(**overrides), host=args.host, port=args.port) as emulator:
+            print(
+                f"8x8 Chat API emulator ({args.mode} mode)\n"
+                f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
+                f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
+                f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
+                f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
+                f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
+                f"  agent console: {emulator.console_url}",
+                flush=True,
+            )
+            await stop.wait()
+        return 0
+
+    return asyncio.run(serve())
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="chat-gateway",
@@ -222,6 +256,26 @@ def build_parser() -> argparse.ArgumentParser:
         help="manual: you are the agent (default); auto: an echo agent",
     )
     demo.set_defaults(func=cmd_demo)
+
+    emulator = sub.add_parser(
+        "emulator",
+        help="a local 8x8 Chat API v2 with its agent console, for development and tests",
+        description=(
+            "Run the local 8x8 Chat API v2 emulator: OAuth, web-hooks, channels, conversations, signed webhook "
+            "delivery with retries, queues and agents, and an agent console page. Prints the GATEWAY_CHAT_API__* "
+            "values that point a gateway at it."
+        ),
+    )
+    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+    emulator.add_argument("--port", type=int, default=8081, help="port (default 8081)")
+    emulator.add_argument(
+        "--mode",
+        choices=("manual", "auto"),
+        default="manual",
+        help="manual: agents from the console; auto: echo agents",
+    )
+    emulator.add_argument("--token-ttl", type=float, help="OAuth token lifetime in seconds (default 1799)")
+    emulator.set_defaults(func=cmd_emulator)
 
     check = sub.add_parser(
         "check-config",
