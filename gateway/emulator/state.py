@@ -1,0 +1,201 @@
+"""In-memory state of one emulator: webhooks, channels, conversations, agent load, and a change notifier.
+
+Plain mutable dataclasses; only the handlers and :mod:`lifecycle` change them, always followed by
+``Store.changed()`` so waiters (tests, the console stream) wake up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import secrets
+import time
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from .signing import random_id
+
+
+def now_ms() -> int:
+    return time.time_ns() // 1_000_000
+
+
+def iso(ms: int) -> str:
+    """``2020-08-05T11:55:00.592Z``."""
+    return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
+
+
+class ConvState(StrEnum):
+    CREATED = "created"
+    QUEUED = "queued"
+    AGENT = "agent"
+    CLOSED = "closed"
+
+
+# Spec §4.3: the list filter's status names for each state.
+STATUS_OF = {
+    ConvState.CREATED: "created",
+    ConvState.QUEUED: "pending",
+    ConvState.AGENT: "handling",
+    ConvState.CLOSED: "deleted",
+}
+
+
+@dataclass
+class Webhook:
+    id: str
+    name: str
+    uri: str
+    version: str
+    revision: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "name": self.name, "uri": self.uri, "version": self.version}
+
+
+@dataclass
+class Channel:
+    id: str
+    name: str
+    webhook_id: str
+    queue_id: str
+    revision: int = 1
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "name": self.name,
+            "routingOptions": {"type": "queue", "id": self.queue_id},
+            "webHookId": self.webhook_id,
+        }
+
+
+@dataclass
+class Interaction:
+    id: str
+    start_ms: int
+    end_ms: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"id": self.id, "startTime": iso(self.start_ms)}
+        if self.end_ms is not None:
+            out["endTime"] = iso(self.end_ms)
+        return out
+
+
+@dataclass
+class Message:
+    interaction_id: str
+    text: str
+    author_type: str  # user | bot | agent | system
+    participant_id: str
+    timestamp_ms: int
+    from_history: bool = False
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "interactionId": self.interaction_id,
+            "originalText": self.text,
+            "authorType": self.author_type,
+            "participantId": self.participant_id,
+        }
+
+
+@dataclass
+class Participant:
+    id: str
+    type: str
+    language: str
+
+    def to_json(self) -> dict[str, Any]:
+        return {"id": self.id, "type": self.type, "language": self.language}
+
+
+@dataclass
+class Conversation:
+    id: str
+    channel_id: str
+    webhook_id: str  # the channel's webhook at creation: used if the channel is deleted later
+    customer: dict[str, str]
+    start_ms: int
+    queue_id: str
+    state: ConvState = ConvState.CREATED
+    agent_id: str | None = None
+    queued_seq: int = 0
+    interactions: list[Interaction] = field(default_factory=list)
+    messages: list[Message] = field(default_factory=list)
+    participants: list[Participant] = field(default_factory=list)
+
+    @property
+    def language(self) -> str:
+        return self.customer.get("language", "en")
+
+    @property
+    def interaction(self) -> Interaction:
+        return self.interactions[-1]
+
+    def add_participant(self, pid: str, ptype: str) -> None:
+        if all(p.id != pid for p in self.participants):
+            self.participants.append(Participant(pid, ptype, self.language))
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "channelId": self.channel_id,
+            "customer": self.customer,
+            "startTime": iso(self.start_ms),
+            "interactions": [i.to_json() for i in self.interactions],
+        }
+
+
+def new_interaction(tenant_id: str) -> Interaction:
+    ms = now_ms()
+    return Interaction(id=f"int-{ms:x}-{random_id()}-chat-00-{tenant_id}", start_ms=ms)
+
+
+class Notifier:
+    """Wakes everyone waiting for "something changed"; ``version`` counts changes."""
+
+    def __init__(self) -> None:
+        self.version = 0
+        self._event = asyncio.Event()
+
+    def notify(self) -> None:
+        self.version += 1
+        event, self._event = self._event, asyncio.Event()
+        event.set()
+
+    async def wait(self, timeout: float | None = None) -> None:
+        """Return at the next change, or raise ``TimeoutError`` after ``timeout`` seconds."""
+        async with asyncio.timeout(timeout):
+            await self._event.wait()
+
+
+class Store:
+    """All resources of the one tenant the emulator serves."""
+
+    def __init__(self) -> None:
+        self.webhooks: dict[str, Webhook] = {}
+        self.channels: dict[str, Channel] = {}
+        self.conversations: dict[str, Conversation] = {}
+        self.agent_load: dict[str, set[str]] = {}
+        self.notifier = Notifier()
+        self._next_id = 10
+        self._queued_seq = 0
+
+    def next_id(self) -> str:
+        self._next_id += 1
+        return str(self._next_id)
+
+    def next_queued_seq(self) -> int:
+        self._queued_seq += 1
+        return self._queued_seq
+
+    def new_conversation_id(self) -> str:
+        while (cid := random_id()) in self.conversations:  # pragma: no cover - 128 random bits
+            cid = secrets.token_hex(11)
+        return cid
+
+    def changed(self) -> None:
+        self.notifier.notify()

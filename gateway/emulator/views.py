@@ -1,0 +1,69 @@
+"""JSON views of emulator state for test support and the console (not 8x8 shapes)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .config import EmulatorConfig
+from .delivery import DeliveryAttempt, Event
+from .state import STATUS_OF, Conversation
+
+
+def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool = True) -> dict[str, Any]:
+    queue = config.queue(conv.queue_id)
+    agent = next((a for a in config.agents if a.id == conv.agent_id), None)
+    last = conv.messages[-1] if conv.messages else None
+    view: dict[str, Any] = {
+        "id": conv.id,
+        "state": conv.state.value,
+        "status": STATUS_OF[conv.state],
+        "channelId": conv.channel_id,
+        "queue": {"id": conv.queue_id, "name": queue.name if queue else conv.queue_id},
+        "agent": {"id": agent.id, "name": agent.name} if agent else None,
+        "customer": conv.customer,
+        "startTime": conv.start_ms,
+        "interactionId": conv.interaction.id,
+        "messageCount": len(conv.messages),
+        "lastMessage": last.text if last else None,
+    }
+    if full:
+        view["interactions"] = [i.to_json() for i in conv.interactions]
+        view["participants"] = [p.to_json() for p in conv.participants]
+        view["messages"] = [
+            {
+                "interactionId": m.interaction_id,
+                "authorType": m.author_type,
+                "participantId": m.participant_id,
+                "text": m.text,
+                "timestamp": m.timestamp_ms,
+                "fromHistory": m.from_history,
+            }
+            for m in conv.messages
+        ]
+    return view
+
+
+def event_view(event: Event) -> dict[str, Any]:
+    return {
+        "id": event.id,
+        "conversationId": event.conversation_id,
+        "type": event.type,
+        "status": event.status,
+        "attempts": event.attempts,
+        "body": event.body.decode(),
+    }
+
+
+def attempt_view(attempt: DeliveryAttempt) -> dict[str, Any]:
+    return {
+        "eventId": attempt.event_id,
+        "conversationId": attempt.conversation_id,
+        "eventType": attempt.event_type,
+        "retry": attempt.retry,
+        "url": attempt.url,
+        "headers": attempt.headers,
+        "status": attempt.status,
+        "error": attempt.error,
+        "latencyMs": round(attempt.latency_ms, 3),
+        "sentAt": attempt.sent_at_ms,
+    }
