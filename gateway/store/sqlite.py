@@ -241,12 +241,16 @@ class SqliteStore:
         return [codec.outbox_from_json(json.loads(r[0])) for r in rows]
 
     async def stats(self) -> StoreStats:
-        by_state = await self._conn.execute_fetchall("SELECT state, COUNT(*) FROM conversations GROUP BY state")
+        by_state = await self._conn.execute_fetchall(
+            "SELECT state, COUNT(*) FROM conversations GROUP BY state"
+        )
         rows = list(await self._conn.execute_fetchall("SELECT COUNT(*), MIN(id) FROM outbox"))
         depth, oldest_id = int(rows[0][0]), rows[0][1]
         oldest: float | None = None
         if oldest_id is not None:
-            found = list(await self._conn.execute_fetchall("SELECT data FROM outbox WHERE id = ?", (oldest_id,)))
+            found = list(
+                await self._conn.execute_fetchall("SELECT data FROM outbox WHERE id = ?", (oldest_id,))
+            )
             if found:
                 oldest = codec.outbox_from_json(json.loads(found[0][0])).created_at
         return StoreStats(
