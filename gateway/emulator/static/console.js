@@ -1,0 +1,506 @@
+// Agent console of the 8x8 Chat API emulator. Plain ES module, no build step.
+//
+// Reads the emulator's control API (/_emulator/config, /_emulator/conversations[/{id}]) and re-reads it on
+// every "change" of the live feed (/_emulator/stream, Server-Sent Events). Acts through
+// /_emulator/conversations/{id}/agent/{join,messages,leave,transfer}. Every piece of data reaches the page
+// through textContent, never as markup.
+
+const STATE_LABELS = { created: "Created", queued: "Queued", agent: "Active", closed: "Closed" };
+const STATE_ORDER = { queued: 0, agent: 1, created: 2, closed: 3 };
+const AUTHOR_LABELS = { user: "Customer", bot: "Bot", agent: "Agent", system: "System" };
+
+const model = {
+  config: { queues: [], agents: [], tenantId: "", mode: "" },
+  conversations: [],
+  selectedId: decodeURIComponent(location.hash.slice(1)) || null,
+  selected: null,
+  selectedEvents: [],
+  showClosed: false,
+  historyKey: "",
+  historyConversation: null,
+};
+
+const $ = (id) => {
+  const found = document.getElementById(id);
+  if (!found) throw new Error(`console.html has no #${id}`);
+  return found;
+};
+
+/** Create an element; string children become text nodes (never parsed as HTML). */
+function el(tag, attrs = {}, ...children) {
+  const node = document.createElement(tag);
+  for (const [name, value] of Object.entries(attrs)) {
+    if (value === undefined || value === null || value === false) continue;
+    if (name === "class") node.className = value;
+    else if (name === "text") node.textContent = value;
+    else node.setAttribute(name, value === true ? "" : String(value));
+  }
+  for (const child of children) {
+    if (child === null || child === undefined) continue;
+    node.append(typeof child === "string" ? document.createTextNode(child) : child);
+  }
+  return node;
+}
+
+function time(ms) {
+  if (typeof ms !== "number") return "";
+  return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
+}
+
+function customerName(conv) {
+  const c = conv.customer || {};
+  return c.name || c.customerId || c.email || "Anonymous customer";
+}
+
+function agentName(agentId) {
+  const agent = model.config.agents.find((a) => a.id === agentId);
+  return agent ? agent.name : agentId;
+}
+
+function queueName(queueId) {
+  const queue = model.config.queues.find((q) => q.id === queueId);
+  return queue ? queue.name : queueId;
+}
+
+function parseJson(text) {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return {};
+  }
+}
+
+// -- HTTP ------------------------------------------------------------------------------------------------
+
+class ApiError extends Error {}
+
+async function request(method, path, body) {
+  const init = { method, headers: { Accept: "application/json" } };
+  if (body !== undefined) {
+    init.headers["Content-Type"] = "application/json";
+    init.body = JSON.stringify(body);
+  }
+  const response = await fetch(path, init);
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (!response.ok) {
+    const errors = data && Array.isArray(data.errors) ? data.errors.map(String).join("; ") : "";
+    throw new ApiError(errors || (data && data.message) || `${response.status} ${response.statusText}`);
+  }
+  return data;
+}
+
+// -- refresh (coalesced: one re-read at a time, one more if changes arrived meanwhile) ------------------
+
+let refreshing = null;
+let refreshAgain = false;
+
+function refresh() {
+  if (refreshing) {
+    refreshAgain = true;
+    return refreshing;
+  }
+  refreshing = (async () => {
+    do {
+      refreshAgain = false;
+      try {
+        await load();
+      } catch (err) {
+        showError(`Could not reach the emulator: ${err.message}`);
+      }
+    } while (refreshAgain);
+    refreshing = null;
+  })();
+  return refreshing;
+}
+
+async function load() {
+  const list = await request("GET", "/_emulator/conversations");
+  model.conversations = list.conversations || [];
+  model.selected = null;
+  model.selectedEvents = [];
+  if (model.selectedId) {
+    const id = model.selectedId;
+    try {
+      const [conv, events] = await Promise.all([
+        request("GET", `/_emulator/conversations/${encodeURIComponent(id)}`),
+        request("GET", "/_emulator/events"),
+      ]);
+      model.selected = conv;
+      model.selectedEvents = (events.events || [])
+        .filter((e) => e.conversationId === id && e.type !== "TEXT")
+        .map((e) => ({ ...e, payload: parseJson(e.body) }));
+    } catch {
+      model.selected = null;
+    }
+  }
+  render();
+}
+
+// -- rendering ---------------------------------------------------------------------------------------------
+
+function render() {
+  renderList();
+  renderConversation();
+  const queued = model.conversations.filter((c) => c.state === "queued").length;
+  document.title = `${queued ? `(${queued}) ` : ""}Agent console · 8x8 emulator`;
+}
+
+function renderList() {
+  const list = $("conversation-list");
+  const visible = model.conversations
+    .filter((c) => model.showClosed || c.state !== "closed" || c.id === model.selectedId)
+    .sort((a, b) => (STATE_ORDER[a.state] ?? 9) - (STATE_ORDER[b.state] ?? 9) || a.startTime - b.startTime);
+  const items = visible.map((conv) => {
+    const selected = conv.id === model.selectedId;
+    const item = el(
+      "li",
+      {
+        class: `conversation-item state-${conv.state}${selected ? " is-selected" : ""}`,
+        "data-testid": "conversation-item",
+        "data-conversation-id": conv.id,
+        "data-state": conv.state,
+        "aria-current": selected ? "true" : null,
+        tabindex: "0",
+        role: "button",
+      },
+      el(
+        "div",
+        { class: "item-top" },
+        el("span", { class: "item-name", text: customerName(conv) }),
+        el("span", { class: `badge badge-${conv.state}`, text: STATE_LABELS[conv.state] || conv.state }),
+      ),
+      el(
+        "div",
+        { class: "item-meta" },
+        el("span", { text: conv.queue ? conv.queue.name : "" }),
+        conv.agent ? el("span", { text: `· ${conv.agent.name}` }) : null,
+        el("span", { class: "item-time", text: time(conv.startTime) }),
+      ),
+      el("div", { class: "item-last", text: conv.lastMessage || "—" }),
+    );
+    item.addEventListener("click", () => select(conv.id));
+    item.addEventListener("keydown", (ev) => {
+      if (ev.key === "Enter" || ev.key === " ") {
+        ev.preventDefault();
+        select(conv.id);
+      }
+    });
+    return item;
+  });
+  list.replaceChildren(...items);
+  $("list-empty").hidden = items.length > 0;
+  const count = (s) => model.conversations.filter((c) => c.state === s).length;
+  $("counts").textContent = `${count("queued")} queued · ${count("agent")} active · ${count("closed")} closed`;
+}
+
+function renderConversation() {
+  const conv = model.selected;
+  $("placeholder").hidden = conv !== null;
+  $("conversation").hidden = conv === null;
+  if (conv === null) {
+    model.historyKey = "";
+    return;
+  }
+  $("conv-name").textContent = customerName(conv);
+  const badge = $("conv-state");
+  badge.textContent = STATE_LABELS[conv.state] || conv.state;
+  badge.dataset.state = conv.state;
+  badge.className = `badge badge-${conv.state}`;
+  const sub = [`Queue ${conv.queue.name}`];
+  if (conv.agent) sub.push(`Agent ${conv.agent.name}`);
+  sub.push(`started ${time(conv.startTime)}`);
+  $("conv-sub").textContent = sub.join(" · ");
+
+  renderActions(conv);
+  renderDetails(conv);
+  renderHistory(conv);
+}
+
+function setOptions(select, options) {
+  // Rebuild only when the choices changed, so a live update does not reset what the agent picked.
+  const key = JSON.stringify(options);
+  if (select.dataset.key === key) return;
+  const previous = select.value;
+  select.replaceChildren(
+    ...options.map((o) => el("option", { value: o.value, disabled: o.disabled || null, text: o.label })),
+  );
+  select.dataset.key = key;
+  const keep = options.find((o) => o.value === previous && !o.disabled);
+  const first = options.find((o) => !o.disabled);
+  select.value = keep ? keep.value : first ? first.value : "";
+}
+
+function agentLoad(agentId) {
+  return model.conversations.filter((c) => c.state === "agent" && c.agent && c.agent.id === agentId).length;
+}
+
+function renderActions(conv) {
+  const queued = conv.state === "queued";
+  const active = conv.state === "agent";
+  const language = (conv.customer && conv.customer.language) || "en";
+  const candidates = model.config.agents
+    .filter((a) => a.queues.includes(conv.queue.id))
+    .map((a) => {
+      const busy = agentLoad(a.id) >= a.capacity;
+      const speaks = !a.languages.length || a.languages.includes(language);
+      const why = busy ? " (busy)" : speaks ? "" : ` (no ${language})`;
+      return { value: a.id, label: `${a.name}${why}`, disabled: busy || !speaks };
+    });
+  const agentSelect = $("agent-select");
+  setOptions(agentSelect, candidates);
+  $("accept-group").hidden = !queued;
+  agentSelect.disabled = !queued || candidates.length < 2;
+  $("accept").disabled = !queued || !candidates.some((c) => !c.disabled);
+  $("accept").title = candidates.some((c) => !c.disabled) ? "" : "No free agent serves this queue";
+
+  const transferSelect = $("transfer-select");
+  setOptions(
+    transferSelect,
+    model.config.queues.filter((q) => q.id !== conv.queue.id).map((q) => ({ value: q.id, label: q.name })),
+  );
+  transferSelect.disabled = !active;
+  $("transfer").disabled = !active || !transferSelect.value;
+  $("end").disabled = !active;
+  $("reply-input").disabled = !active;
+  $("reply-send").disabled = !active;
+  $("reply-input").placeholder = active
+    ? "Type a reply… (Enter sends, Shift+Enter for a new line)"
+    : queued
+      ? "Accept the conversation to reply"
+      : "The conversation is not active";
+}
+
+function renderKv(dl, pairs) {
+  dl.replaceChildren(
+    ...pairs.flatMap(([key, value]) => [
+      el("dt", { text: key }),
+      el("dd", { text: value === null || value === undefined || value === "" ? "—" : String(value) }),
+    ]),
+  );
+}
+
+function renderDetails(conv) {
+  const customer = conv.customer || {};
+  renderKv($("customer-details"), Object.entries(customer));
+  const interactions = conv.interactions || [];
+  renderKv($("conversation-details"), [
+    ["id", conv.id],
+    ["status", conv.status],
+    ["channel", conv.channelId],
+    ["queue", `${conv.queue.name} (${conv.queue.id})`],
+    ["agent", conv.agent ? `${conv.agent.name} (${conv.agent.id})` : null],
+    ["interaction", conv.interactionId],
+    ["interactions", String(interactions.length)],
+    ["messages", String(conv.messageCount)],
+  ]);
+}
+
+function authorLabel(conv, message) {
+  if (message.authorType === "agent") return agentName(message.participantId);
+  if (message.authorType === "user") return customerName(conv);
+  return AUTHOR_LABELS[message.authorType] || message.authorType;
+}
+
+function eventLine(event) {
+  const p = event.payload || {};
+  const labels = {
+    QUEUED: () => `Queued on ${p.queueName || queueName(p.queueId)}`,
+    AGENT_JOINED: () => `${p.agentName || p.agentId} joined`,
+    AGENT_LEFT: () => `${p.agentName || p.agentId} left`,
+    TRANSFER: () => "Transferred to another queue",
+  };
+  const label = labels[event.type] ? labels[event.type]() : event.type;
+  const failed = event.status === "given_up" ? " · webhook given up" : "";
+  return el("li", {
+    class: "divider event",
+    "data-testid": "history-event",
+    "data-event-type": event.type,
+    text: `${label} · ${time(p.timestamp)}${failed}`,
+  });
+}
+
+function renderHistory(conv) {
+  const messages = conv.messages || [];
+  const interactions = conv.interactions || [];
+  const events = model.selectedEvents;
+  const key = JSON.stringify([conv.id, messages.length, interactions.length, conv.state, events.length]);
+  if (key === model.historyKey) return;
+  const list = $("history");
+  const sameConversation = model.historyConversation === conv.id;
+  const nearBottom = list.scrollHeight - list.scrollTop - list.clientHeight < 80;
+  model.historyKey = key;
+  model.historyConversation = conv.id;
+
+  const lines = [];
+  let interaction = null;
+  let transcriptShown = false;
+  let next = 0;
+  const eventsBefore = (ms) => {
+    while (next < events.length && (ms === null || (events[next].payload.timestamp ?? 0) <= ms)) {
+      lines.push(eventLine(events[next]));
+      next += 1;
+    }
+  };
+  for (const message of messages) {
+    if (!message.fromHistory) eventsBefore(message.timestamp - 1);
+    if (message.fromHistory && !transcriptShown) {
+      lines.push(el("li", { class: "divider", text: "Bot transcript (before the handoff)" }));
+      transcriptShown = true;
+    }
+    if (message.interactionId !== interaction) {
+      const index = interactions.findIndex((i) => i.id === message.interactionId);
+      if (interaction !== null && index >= 0) {
+        lines.push(el("li", { class: "divider", text: `Reopened · interaction ${index + 1}` }));
+      }
+      interaction = message.interactionId;
+    }
+    const author = message.authorType;
+    lines.push(
+      el(
+        "li",
+        {
+          class: `history-line author-${author}${message.fromHistory ? " from-history" : ""}`,
+          "data-testid": "history-line",
+          "data-author": author,
+          "data-transcript": message.fromHistory ? "true" : null,
+        },
+        el(
+          "div",
+          { class: "line-meta" },
+          el("span", { class: "line-author", text: authorLabel(conv, message) }),
+          el("span", { class: `tag tag-${author}`, text: author }),
+          message.fromHistory ? el("span", { class: "tag tag-transcript", text: "transcript" }) : null,
+          el("span", { class: "line-time", text: message.fromHistory ? "" : time(message.timestamp) }),
+        ),
+        el("div", { class: "line-text", text: message.text }),
+      ),
+    );
+  }
+  eventsBefore(null);
+  if (conv.state === "closed") lines.push(el("li", { class: "divider", text: "Conversation closed" }));
+  if (!messages.length) lines.push(el("li", { class: "empty", text: "No messages yet." }));
+  list.replaceChildren(...lines);
+  if (nearBottom || !sameConversation) list.scrollTop = list.scrollHeight;
+}
+
+// -- actions -----------------------------------------------------------------------------------------------
+
+let errorTimer = null;
+
+function showError(message) {
+  const box = $("error");
+  box.textContent = message;
+  box.hidden = false;
+  clearTimeout(errorTimer);
+  errorTimer = setTimeout(() => {
+    box.hidden = true;
+  }, 8000);
+}
+
+function clearError() {
+  $("error").hidden = true;
+}
+
+function select(id) {
+  if (model.selectedId === id) return;
+  model.selectedId = id;
+  model.historyKey = "";
+  history.replaceState(null, "", `#${encodeURIComponent(id)}`);
+  clearError();
+  refresh();
+}
+
+async function act(path, body, button) {
+  const id = model.selectedId;
+  if (!id) return false;
+  if (button) button.disabled = true;
+  try {
+    await request("POST", `/_emulator/conversations/${encodeURIComponent(id)}/agent/${path}`, body);
+    clearError();
+    return true;
+  } catch (err) {
+    showError(err.message);
+    return false;
+  } finally {
+    await refresh();
+  }
+}
+
+async function sendReply() {
+  const input = $("reply-input");
+  const text = input.value.trim();
+  if (!text) return;
+  if (await act("messages", { text }, $("reply-send"))) {
+    input.value = "";
+    input.focus();
+  }
+}
+
+function wire() {
+  $("accept").addEventListener("click", () => {
+    const agentId = $("agent-select").value;
+    act("join", agentId ? { agentId } : {}, $("accept")).then((ok) => ok && $("reply-input").focus());
+  });
+  $("transfer").addEventListener("click", () => {
+    const queueId = $("transfer-select").value;
+    if (queueId) act("transfer", { queueId }, $("transfer"));
+  });
+  $("end").addEventListener("click", () => act("leave", {}, $("end")));
+  $("composer").addEventListener("submit", (ev) => {
+    ev.preventDefault();
+    sendReply();
+  });
+  $("reply-input").addEventListener("keydown", (ev) => {
+    if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
+      ev.preventDefault();
+      sendReply();
+    }
+  });
+  $("show-closed").addEventListener("change", (ev) => {
+    model.showClosed = ev.target.checked;
+    renderList();
+  });
+  window.addEventListener("hashchange", () => {
+    const id = decodeURIComponent(location.hash.slice(1)) || null;
+    if (id && id !== model.selectedId) select(id);
+  });
+}
+
+function connect() {
+  const live = $("live");
+  const source = new EventSource("/_emulator/stream");
+  source.addEventListener("open", () => {
+    live.dataset.live = "on";
+    live.textContent = "live";
+  });
+  source.addEventListener("change", () => refresh());
+  source.addEventListener("error", () => {
+    live.dataset.live = "off";
+    live.textContent = "reconnecting…";
+  });
+  // A slow safety net in case the feed is down; the feed itself reconnects on its own.
+  setInterval(() => {
+    if (source.readyState !== EventSource.OPEN) refresh();
+  }, 5000);
+}
+
+async function start() {
+  wire();
+  try {
+    model.config = await request("GET", "/_emulator/config");
+    $("tenant").textContent = `tenant ${model.config.tenantId}`;
+    $("mode").textContent = `${model.config.mode} mode`;
+  } catch (err) {
+    showError(`Could not read the emulator's configuration: ${err.message}`);
+  }
+  await refresh();
+  connect();
+}
+
+start();
