@@ -44,6 +44,7 @@ from gateway.keys import (
     store_key,
 )
 from gateway.metrics import Metrics, metrics_handler
+from gateway.relay.errors import BotUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
@@ -239,6 +240,12 @@ async def readyz(request: web.Request) -> web.Response:
         await asyncio.wait_for(app[store_key].ping(), 3)
     except Exception as exc:
         failed["store"] = type(exc).__name__
+    bot = app[bot_key]
+    if isinstance(bot, RasaBot):
+        try:
+            await bot.ping()
+        except BotUnavailable as exc:
+            failed["bot"] = str(exc)
     contact_center = app[contact_center_key]
     if isinstance(contact_center, ChatApiContactCenter):
         if not contact_center.ready:

@@ -89,6 +89,19 @@ class RasaBot:
         if self._owns_session:
             await self._session.close()
 
+    async def ping(self) -> None:
+        """Raise ``BotUnavailable`` unless Rasa's REST channel answers (``GET webhooks/rest/``)."""
+        try:
+            async with self._session.get(
+                self._base / "webhooks" / "rest" / "", timeout=self._timeout
+            ) as resp:
+                await resp.read()
+                status = resp.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            raise BotUnavailable(f"rasa: {type(exc).__name__}") from exc
+        if status != 200:
+            raise BotUnavailable(f"rasa REST channel answered HTTP {status}")
+
     async def respond(self, turn: BotTurn) -> BotReply:
         body = {
             "sender": turn.conversation_id,

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 
+import aiohttp
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
@@ -38,3 +40,27 @@ async def test_escalation_crosses_the_real_rasa_sdk_boundary(
     assert trigger.body["name"] == "agent_left"
     assert trigger.body["entities"]["outcome"] == "completed"
     assert trigger.body["entities"]["agent_name"] == "Alice,Anders"
+
+
+async def test_readiness_names_the_bot_when_rasa_is_down(
+    aiohttp_server: AiohttpServer,
+    action_server: str,
+    start_gateway: GatewayFactory,
+    http: aiohttp.ClientSession,
+) -> None:
+    from aiohttp.test_utils import unused_port
+
+    rasa_server = await aiohttp_server(RasaStandIn(action_server, token=TOKEN).app())
+    up = await start_gateway(bot={"url": str(rasa_server.make_url("/")), "token": TOKEN})
+    for _ in range(50):
+        async with http.get(up.make_url("/readyz")) as resp:
+            if resp.status == 200:
+                break
+        await asyncio.sleep(0.05)
+    assert resp.status == 200
+    down = await start_gateway(bot={"url": f"http://127.0.0.1:{unused_port()}", "timeout_s": 1})
+    async with http.get(down.make_url("/readyz")) as resp:
+        assert resp.status == 503
+        body = await resp.json()
+    assert "bot" in body["failed"]
+    assert "rasa" in body["detail"]
