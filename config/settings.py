@@ -75,6 +75,10 @@ class ChatApiSettings(_Group):
     webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=200)
     """Channels are named "<channel_name> queue <queue id>" and found again by that name."""
+    reconcile_interval_s: float = Field(default=300, ge=0)
+    """How often to check 8x8 for chats we consider finished that still hold an agent (0: never)."""
+    reconcile_window_s: float = Field(default=86400, gt=0)
+    """How far back (last activity) the reconciler looks."""
     max_clock_skew_s: float = Field(default=300, gt=0)
     """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
 

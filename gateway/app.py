@@ -24,6 +24,7 @@ from gateway.channels.web.rest import routes as rest_routes
 from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
+from gateway.contact_center.chat_api.reconciler import run_reconciler
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
 from gateway.contact_center.unconfigured import NoContactCenter
@@ -194,11 +195,26 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     app[outbox_key] = outbox
     await relay.start()
     await outbox.start()
-    sweeps = asyncio.create_task(run_timers(relay, timer_policy(settings)))
+    background = [asyncio.create_task(run_timers(relay, timer_policy(settings)))]
+    cfg = settings.chat_api
+    if chat_api_key in app and cfg is not None and cfg.reconcile_interval_s > 0:
+        background.append(
+            asyncio.create_task(
+                run_reconciler(
+                    store,
+                    app[chat_api_key].client,
+                    interval_s=cfg.reconcile_interval_s,
+                    window_s=cfg.reconcile_window_s,
+                    clock=relay.clock,
+                    on_fixed=lambda: app[metrics_key].escalation("orphan_freed"),
+                )
+            )
+        )
     yield
-    sweeps.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await sweeps
+    for task in background:
+        task.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await task
     # Graceful: contact-center deliveries under way may finish (they are stored either way).
     await outbox.stop(grace_s=settings.shutdown_timeout_s / 2)
     await relay.stop()

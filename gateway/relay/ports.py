@@ -74,9 +74,9 @@ class Store(Protocol):
         ...
 
     async def idle_conversations(
-        self, states: Sequence[State], *, before: float, limit: int = 500
+        self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
     ) -> list[ConversationId]:
-        """Conversations in one of ``states`` whose last entry is older than ``before``, oldest first."""
+        """Conversations in one of ``states`` whose last activity lies in [after, before), oldest first."""
         ...
 
     async def record_inbound(self, event: InboundEvent) -> bool:

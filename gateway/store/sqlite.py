@@ -203,12 +203,13 @@ class SqliteStore:
             )
 
     async def idle_conversations(
-        self, states: Sequence[State], *, before: float, limit: int = 500
+        self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
     ) -> list[ConversationId]:
         marks = ",".join("?" for _ in states)
         rows = await self._conn.execute_fetchall(
-            f"SELECT id FROM conversations WHERE state IN ({marks}) AND active_at < ? ORDER BY active_at LIMIT ?",
-            (*(s.value for s in states), before, limit),
+            f"SELECT id FROM conversations WHERE state IN ({marks}) AND active_at < ? AND active_at >= ? "
+            "ORDER BY active_at LIMIT ?",
+            (*(s.value for s in states), before, after, limit),
         )
         return [ConversationId(r[0]) for r in rows]
 

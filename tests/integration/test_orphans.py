@@ -81,3 +81,42 @@ async def test_killed_between_leave_and_the_chat_api_call_the_leave_still_reache
     await launch()  # restarted on the same store
     closed = await cc.wait_for_state(cid, "closed", timeout=15)
     assert closed["agent"] is None
+
+
+async def test_the_reconciler_frees_an_agent_held_by_an_interaction_8x8_reopened(
+    start_gateway: Callable[..., Awaitable[object]], cc: Emulator
+) -> None:
+    from aiohttp.test_utils import TestServer
+
+    from tests.integration.conftest import chat_api_settings
+
+    gateway = await start_gateway(chat_api=chat_api_settings(cc, reconcile_interval_s=0.3))
+    assert isinstance(gateway, TestServer)
+    async with aiohttp.ClientSession() as http:
+        c = CustomerSocket(await http.ws_connect(gateway.make_url("/chat/ws")))
+        await c.start()
+        cid = await escalate(c, cc)
+        await cc.agent_join(cid, "alice")
+        await c.until("state", state="agent")
+        await c.send(type="leave")
+        await c.until("state", state="closed")
+        await cc.wait_for_state(cid, "closed")
+        # Drift: something posts to the 8x8 conversation after the leave, which re-opens and re-queues it.
+        async with http.post(
+            f"{cc.api_url}/conversations/{cid}/messages",
+            json={"text": "stray line", "authorType": "user"},
+            headers={"Authorization": f"Bearer {await _token(http, cc)}"},
+        ) as resp:
+            assert resp.status == 202
+        await cc.wait_for_state(cid, "queued")
+        closed = await cc.wait_for_state(cid, "closed", timeout=5)  # the reconciler called customer-leave
+        assert closed["agent"] is None
+
+
+async def _token(http: aiohttp.ClientSession, cc: Emulator) -> str:
+    async with http.post(
+        cc.token_url,
+        data={"grant_type": "client_credentials"},
+        headers={"Authorization": aiohttp.encode_basic_auth(cc.api_key, cc.api_secret)},
+    ) as resp:
+        return str((await resp.json())["access_token"])
