@@ -321,6 +321,7 @@ function eventLine(event) {
     class: "divider event",
     "data-testid": "history-event",
     "data-event-type": event.type,
+    "data-delivery": event.status,
     text: `${label} · ${time(p.timestamp)}${failed}`,
   });
 }
@@ -329,7 +330,14 @@ function renderHistory(conv) {
   const messages = conv.messages || [];
   const interactions = conv.interactions || [];
   const events = model.selectedEvents;
-  const key = JSON.stringify([conv.id, messages.length, interactions.length, conv.state, events.length]);
+  // Re-render when anything shown changes, including an event's delivery outcome (given up later).
+  const key = JSON.stringify([
+    conv.id,
+    messages.length,
+    interactions.length,
+    conv.state,
+    events.map((e) => `${e.id}:${e.status}`),
+  ]);
   if (key === model.historyKey) return;
   const list = $("history");
   const sameConversation = model.historyConversation === conv.id;
