@@ -79,6 +79,8 @@ class ChatApiSettings(_Group):
     """How often to check 8x8 for chats we consider finished that still hold an agent (0: never)."""
     reconcile_window_s: float = Field(default=86400, gt=0)
     """How far back (last activity) the reconciler looks."""
+    agent_name: Literal["first", "full", "as_sent"] = "first"
+    """How customers see the agent's name, which 8x8 sends as "First,Last": "First", "First Last" or as sent."""
     max_clock_skew_s: float = Field(default=300, gt=0)
     """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
 

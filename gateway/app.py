@@ -191,6 +191,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             max_body_bytes=settings.limits.max_body_bytes,
             max_clock_skew_s=settings.chat_api.max_clock_skew_s,
             observe=app[metrics_key].webhook,
+            agent_name=settings.chat_api.agent_name,
         )
     app[outbox_key] = outbox
     await relay.start()

@@ -87,7 +87,12 @@ class OutboxDelivery:
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
         conv = await self._relay.conversation(item.conversation_id)
-        log = logger.bind(conversation_id=conv.id, outbox=item.kind.value, seq=item.seq)
+        log = logger.bind(
+            conversation_id=conv.id,
+            cc_conversation_id=conv.cc_conversation_id,
+            outbox=item.kind.value,
+            seq=item.seq,
+        )
         match item.kind:
             case OutboxKind.OPEN:
                 await self._open(conv, item)

@@ -214,7 +214,11 @@ class Relay:
             except IllegalTransition as exc:
                 # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
                 logger.info(
-                    "cc_event_ignored", conversation_id=conv.id, event_id=inbound.event_id, why=str(exc)
+                    "cc_event_ignored",
+                    conversation_id=conv.id,
+                    cc_conversation_id=cc_id,
+                    event_id=inbound.event_id,
+                    why=str(exc),
                 )
                 await self.mark_done(conv.id, inbound_done=(inbound.event_id,))
 
@@ -290,6 +294,7 @@ class Relay:
                 logger.info(
                     "state_changed",
                     conversation_id=conversation_id,
+                    cc_conversation_id=decision.conversation.cc_conversation_id,
                     trigger=type(event).__name__,
                     state=decision.conversation.state.value,
                     previous=conv.state.value,

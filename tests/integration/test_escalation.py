@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
+from tests.integration.conftest import GatewayFactory, chat_api_settings, escalate
 from tests.support.customer import CustomerSocket
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
@@ -48,10 +48,10 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
 
     await cc.agent_join(cid, "alice")
     joined = await c.until("state", state="agent")
-    assert joined["agent"] == {"id": "alice", "name": "Alice,Anders"}
+    assert joined["agent"] == {"id": "alice", "name": "Alice"}  # 8x8 sends "First,Last"
     await cc.agent_send(cid, "Hi Ann, how can I help?")
     said = await c.expect("message", author="agent", text="Hi Ann, how can I help?")
-    assert said["agent"]["name"] == "Alice,Anders"
+    assert said["agent"]["name"] == "Alice"
     await c.say("I was charged twice")
     await cc.wait_for_message(cid, "I was charged twice", author_type="user")
 
@@ -59,7 +59,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
     await cc.agent_transfer(cid, "102")
     await c.until("state", state="queued")
     await cc.agent_join(cid, "carol")
-    assert (await c.until("state", state="agent"))["agent"]["name"] == "Carol,Chen"
+    assert (await c.until("state", state="agent"))["agent"]["name"] == "Carol"
     await cc.agent_send(cid, "Refund done.")
     await c.expect("message", author="agent", text="Refund done.")
 
@@ -155,3 +155,15 @@ async def test_two_handoff_triggers_open_one_conversation(new_customer: NewCusto
     assert len(mine) == 1
     # The second line went to the agent side as a customer message, not to the bot.
     await cc.wait_for_message(mine[0], "/human_handoff", author_type="user")
+
+
+async def test_agent_names_can_be_shown_in_full(
+    start_gateway: GatewayFactory, connect: Callable[..., Awaitable[CustomerSocket]], cc: Emulator
+) -> None:
+    gateway = await start_gateway(chat_api=chat_api_settings(cc, agent_name="full"))
+    c = await connect(gateway)
+    await c.start(customer={"name": "Ann"})
+    cid = await escalate(c, cc)
+    await cc.agent_join(cid, "alice")
+    joined = await c.until("state", state="agent")
+    assert joined["agent"] == {"id": "alice", "name": "Alice Anders"}
