@@ -186,37 +186,9 @@ def cmd_transcript(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    import asyncio
-    import signal
+    from gateway.emulator.cli import run
 
-    from gateway.emulator.config import EmulatorConfig
-    from gateway.emulator.handle import running_emulator
-    from gateway.logs import configure_logging
-
-    configure_logging(format="console", level="info")
-
-    async def serve() -> int:
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        overrides: dict[str, Any] = {"mode": args.mode}
-        if args.token_ttl is not None:
-            overrides["token_ttl"] = args.token_ttl
-        async with running_emulator(EmulatorConfig(**overrides), host=args.host, port=args.port) as emulator:
-            print(
-                f"8x8 Chat API emulator ({args.mode} mode)\n"
-                f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
-                f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
-                f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
-                f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
-                f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
-                f"  agent console: {emulator.console_url}",
-                flush=True,
-            )
-            await stop.wait()
-        return 0
-
-    return asyncio.run(serve())
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,15 +238,9 @@ def build_parser() -> argparse.ArgumentParser:
             "values that point a gateway at it."
         ),
     )
-    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    emulator.add_argument("--port", type=int, default=8081, help="port (default 8081)")
-    emulator.add_argument(
-        "--mode",
-        choices=("manual", "auto"),
-        default="manual",
-        help="manual: agents from the console; auto: echo agents",
-    )
-    emulator.add_argument("--token-ttl", type=float, help="OAuth token lifetime in seconds (default 1799)")
+    from gateway.emulator.cli import add_arguments as add_emulator_arguments
+
+    add_emulator_arguments(emulator)
     emulator.set_defaults(func=cmd_emulator)
 
     check = sub.add_parser(

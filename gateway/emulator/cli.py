@@ -11,12 +11,14 @@ import argparse
 import asyncio
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .config import EmulatorConfig, load_config
-from .handle import Emulator, running_emulator
+
+if TYPE_CHECKING:  # the server is imported when it runs, so `chat-gateway --help` stays quick
+    from .handle import Emulator
 
 DEFAULT_MODE = "manual"
 
@@ -73,6 +75,8 @@ def describe(emulator: Emulator) -> str:
 
 async def serve(config: EmulatorConfig, *, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM."""
+    from .handle import running_emulator
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
