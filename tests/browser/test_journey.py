@@ -68,6 +68,8 @@ async def test_customer_bot_agent_and_back(
     await agent.sees("bot", "Monday to Friday", transcript=True)
     await agent.sees("user", "talk to a person", transcript=True)
     await expect(agent.line("agent")).to_have_count(0)
+    for detail in ("handoffReason", "customer_asked", "intent", "human_handoff", "language"):
+        await expect(agent.customer_details).to_contain_text(detail)  # why the bot handed over
     await expect(agent.events.filter(has_text="Alice,Anders joined")).to_have_count(1)
     await shots(agent.page, "agent-accepted-with-bot-transcript")
     await expect(widget.log).to_contain_text("Alice joined")
