@@ -1,0 +1,278 @@
+"""What Chat Gateway adds, as the customer sees it, and how the Chat API path degrades.
+
+A customer's file is acked only once it is stored, reaches the agent (on the Chat API as a line with a link
+the agent can open), and is served back byte for byte at an unguessable link. Bad uploads are refused with a
+precise problem and change nothing. The agent's typing and read receipts reach the widget as frames that are
+not transcript entries; a resumed socket learns the latest receipt. On the Chat API v2 there is no typing
+or receipt to show, and the customer's typing goes nowhere without an error.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import re
+from typing import Any
+
+import aiohttp
+from aiohttp.test_utils import TestServer
+
+from gateway.emulator.handle import Emulator
+from gateway.keys import relay_key, store_key
+from gateway.relay.events import AgentRead, InboundEvent
+from gateway.relay.model import CcConversationId, ConversationId
+from tests.integration.conftest import GatewayFactory, escalate
+from tests.support.customer import CustomerSocket
+
+# A 1x1 transparent PNG.
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
+)
+
+
+async def _agent_chat(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, **settings: Any
+) -> tuple[TestServer, CustomerSocket, str]:
+    gateway = await start_gateway(**settings)
+    c: CustomerSocket = await connect(gateway)
+    await c.start()
+    cc_id = await escalate(c, cc)
+    await cc.agent_join(cc_id, "alice")
+    await c.until("state", state="agent")
+    return gateway, c, cc_id
+
+
+def _auth(c: CustomerSocket) -> dict[str, str]:
+    return {"Authorization": f"Bearer {c.session}"}
+
+
+def _upload_url(gateway: TestServer, c: CustomerSocket) -> Any:
+    return gateway.make_url(f"/chat/sessions/{c.conversation_id}/attachments")
+
+
+async def _problem(resp: aiohttp.ClientResponse, status: int, code: str) -> dict[str, Any]:
+    assert resp.status == status, await resp.text()
+    assert resp.content_type == "application/problem+json"
+    body: dict[str, Any] = await resp.json()
+    assert (body["code"], body["status"]) == (code, status)
+    return body
+
+
+async def _agent_lines(cc: Emulator, cc_id: str, count: int) -> list[str]:
+    def lines() -> list[str] | None:
+        found = [str(m["text"]) for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"]
+        return found if len(found) >= count else None
+
+    result: list[str] = await cc.wait_for(lines)
+    return result
+
+
+async def test_a_customer_file_is_stored_acked_relayed_as_a_link_and_served_back(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    before = len(await _agent_lines(cc, cc_id, 0))
+    params = {"filename": "../../shot.png", "client_id": "file-1"}
+    headers = {**_auth(c), "Content-Type": "image/png"}
+    async with http.post(_upload_url(gateway, c), data=PNG, params=params, headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
+        ack = await resp.json()
+    key = ack["attachment"]["id"]
+    assert len(key) >= 32
+    assert ack == {
+        "client_id": "file-1",
+        "seq": ack["seq"],
+        "attachment": {
+            "id": key,
+            "name": "shot.png",
+            "content_type": "image/png",
+            "size": len(PNG),
+            "url": f"/chat/files/{key}/shot.png",
+        },
+    }
+    # The customer's socket sees the line with its file (the upload came over REST, not this socket).
+    frame = await c.until("message", seq=ack["seq"])
+    assert (frame["author"], frame["text"], frame["client_id"]) == ("customer", "", "file-1")
+    assert frame["attachments"] == [ack["attachment"]]
+
+    # The Chat API v2 takes text only: the agent gets one line with the absolute link.
+    lines = await _agent_lines(cc, cc_id, before + 1)
+    link = f"http://127.0.0.1:{gateway.port}/chat/files/{key}/shot.png"
+    assert lines[-1] == f"shot.png (image/png, {len(PNG)} B): {link}"
+
+    # Served at that link, byte for byte, as an image that cannot run script.
+    async with http.get(link) as served:
+        assert served.status == 200
+        assert await served.read() == PNG
+        assert served.headers["Content-Type"] == "image/png"
+        assert served.headers["X-Content-Type-Options"] == "nosniff"
+        assert served.headers["Content-Disposition"] == "inline; filename*=UTF-8''shot.png"
+        assert "sandbox" in served.headers["Content-Security-Policy"]
+
+    # The same client_id again: stored once, re-acked with the first seq, nothing more for the agent.
+    async with http.post(_upload_url(gateway, c), data=PNG, params=params, headers=headers) as again:
+        assert again.status == 202
+        assert await again.json() == ack
+    await asyncio.sleep(0.2)
+    assert len(await _agent_lines(cc, cc_id, 0)) == before + 1
+    entries = await gateway.app[store_key].entries(ConversationId(str(c.conversation_id)))
+    assert [e.seq for e in entries if e.client_id == "file-1"] == [ack["seq"]]
+
+
+async def test_a_multipart_upload_with_a_caption(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    before = len(await _agent_lines(cc, cc_id, 0))
+    form = aiohttp.FormData()
+    form.add_field("client_id", "note-1")
+    form.add_field("text", "my order number is in here")
+    form.add_field("file", b"Order 1234\nthanks\n", filename="note.txt", content_type="text/plain")
+    async with http.post(_upload_url(gateway, c), data=form, headers=_auth(c)) as resp:
+        assert resp.status == 202, await resp.text()
+        ack = await resp.json()
+    assert ack["attachment"]["content_type"] == "text/plain"
+    frame = await c.until("message", seq=ack["seq"])
+    assert frame["text"] == "my order number is in here"
+    line = (await _agent_lines(cc, cc_id, before + 1))[-1]
+    assert re.fullmatch(
+        r"my order number is in here\nnote\.txt \(text/plain, 18 B\): http://127\.0\.0\.1:\d+/chat/files/[\w-]+/note\.txt",
+        line,
+    ), line
+    async with http.get(gateway.make_url(ack["attachment"]["url"])) as served:
+        assert served.headers["Content-Type"] == "text/plain; charset=utf-8"
+        assert await served.text() == "Order 1234\nthanks\n"
+
+
+async def test_bad_uploads_get_precise_problems_and_change_nothing(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway = await start_gateway(
+        attachments={"max_bytes": 1024, "allowed_types": ["image/png", "text/plain"]}
+    )
+    c: CustomerSocket = await connect(gateway)
+    await c.start()
+    url = _upload_url(gateway, c)
+    png = {**_auth(c), "Content-Type": "image/png"}
+
+    async with http.post(url, data=PNG, headers={"Content-Type": "image/png"}) as resp:
+        await _problem(resp, 401, "unauthorized")
+    other: CustomerSocket = await connect(gateway)
+    await other.start()
+    async with http.post(url, data=PNG, headers={**_auth(other), "Content-Type": "image/png"}) as resp:
+        await _problem(resp, 404, "unknown_session")  # another customer's token never reaches this chat
+    async with http.post(url, data=PNG, headers=png) as resp:
+        body = await _problem(resp, 409, "wrong_state")  # with the bot: files are for agents
+        assert "agent" in body["detail"]
+
+    cc_id = await escalate(c, cc)
+    await cc.agent_join(cc_id, "alice")
+    await c.until("state", state="agent")
+    stored_before = len(await gateway.app[store_key].entries(ConversationId(str(c.conversation_id))))
+    async with http.post(url, data=b"\x89PNG" + b"\0" * 2000, headers=png) as resp:
+        await _problem(resp, 413, "too_long")
+    async with http.post(
+        url, data=b"PK\x03\x04zip", headers={**_auth(c), "Content-Type": "application/zip"}
+    ) as resp:
+        body = await _problem(resp, 415, "unsupported_type")
+        assert "image/png, text/plain" in body["detail"]
+    async with http.post(url, data=b"<script>alert(1)</script>", headers=png) as resp:
+        body = await _problem(resp, 415, "unsupported_type")  # claims PNG, is not
+        assert body["detail"] == "the content is not image/png"
+    async with http.post(
+        url, data=b"\xff\xfe\x00bad", headers={**_auth(c), "Content-Type": "text/plain"}
+    ) as resp:
+        await _problem(resp, 415, "unsupported_type")
+    async with http.post(url, data=b"", headers=png) as resp:
+        await _problem(resp, 422, "invalid_frame")
+    form = aiohttp.FormData(default_to_multipart=True)
+    form.add_field("text", "no file here")
+    async with http.post(url, data=form, headers=_auth(c)) as resp:
+        body = await _problem(resp, 422, "invalid_frame")
+        assert body["detail"].startswith("file:")
+
+    assert len(await gateway.app[store_key].entries(ConversationId(str(c.conversation_id)))) == stored_before
+    await c.silent(0.2)
+
+
+async def test_file_links_are_unguessable(gateway: TestServer, http: aiohttp.ClientSession) -> None:
+    for path in ("/chat/files/" + "A" * 32 + "/x.png", "/chat/files/short/x.png", "/chat/files/a.b~c$d/x"):
+        async with http.get(gateway.make_url(path)) as resp:
+            await _problem(resp, 404, "not_found")
+
+
+async def test_cross_site_uploads_need_an_allowed_origin(
+    aiohttp_server: Any, make_settings: Any, http: aiohttp.ClientSession
+) -> None:
+    from gateway.app import build_app
+
+    gateway = await aiohttp_server(
+        build_app(make_settings(web={"allowed_origins": ["https://shop.example"]}))
+    )
+    url = gateway.make_url("/chat/sessions/abc/attachments")
+    ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization"}
+    async with http.options(url, headers={"Origin": "https://shop.example", **ask}) as resp:
+        assert resp.status == 204
+        assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+        assert "Authorization" in resp.headers["Access-Control-Allow-Headers"]
+    async with http.options(url, headers={"Origin": "https://evil.example", **ask}) as resp:
+        await _problem(resp, 403, "forbidden_origin")
+        assert "Access-Control-Allow-Origin" not in resp.headers
+    # A refusal is readable by the allowed site (the widget shows why), not by others.
+    async with http.post(url, data=b"x", headers={"Origin": "https://shop.example"}) as resp:
+        await _problem(resp, 401, "unauthorized")
+        assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example"
+
+
+async def test_on_the_chat_api_typing_goes_nowhere_quietly(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    for _ in range(3):
+        await c.send(type="typing")
+    async with http.post(
+        gateway.make_url(f"/chat/sessions/{c.conversation_id}/typing"), headers=_auth(c)
+    ) as resp:
+        assert resp.status == 204
+    await c.silent(0.3)
+    assert [m for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"] != []
+
+
+async def test_agent_typing_and_read_receipts_reach_the_customer_as_frames_without_seq(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator
+) -> None:
+    """The relay's side of what the Chat Gateway adapter feeds it (ACTIVITY typing / read-receipts)."""
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    relay = gateway.app[relay_key]
+    conv = await relay.conversation(ConversationId(str(c.conversation_id)))
+    assert conv.cc_conversation_id is not None
+    before = len(await _agent_lines(cc, cc_id, 0))
+    first = (await c.say("first question"))["seq"]
+    second = (await c.say("second question"))["seq"]
+    await _agent_lines(cc, cc_id, before + 2)
+
+    await relay.agent_typing(conv.cc_conversation_id, active=True)
+    typing = await c.expect("typing", author="agent", active=True)
+    assert "seq" not in typing
+    assert typing["agent"]["id"] == "alice"
+    await relay.agent_typing(conv.cc_conversation_id, active=False)
+    await c.expect("typing", author="agent", active=False)
+    await relay.agent_typing(CcConversationId("someone-else"), active=True)  # unknown chat: nothing
+
+    stored = await gateway.app[store_key].entries(conv.id, after=first - 1, upto=first)
+    read_at = stored[0].ts + 0.001  # read the first line only
+    event = AgentRead(read_at=read_at, at=read_at)
+    assert await relay.accept_cc_event(InboundEvent("read-1", conv.cc_conversation_id, event, read_at))
+    receipt = await c.expect("read", author="agent", upto_seq=first)
+    assert "seq" not in receipt
+    assert not await relay.accept_cc_event(InboundEvent("read-1", conv.cc_conversation_id, event, read_at))
+    later = AgentRead(read_at=relay.clock(), at=relay.clock())
+    await relay.accept_cc_event(InboundEvent("read-2", conv.cc_conversation_id, later, relay.clock()))
+    await c.expect("read", author="agent", upto_seq=second)
+    await c.silent(0.2)
+
+    # A resumed socket gets the transcript it missed, then the latest receipt.
+    again: CustomerSocket = await connect(gateway)
+    again.session = c.session
+    await again.start(resume=True, last_seq=second)
+    await again.expect("read", author="agent", upto_seq=second)
