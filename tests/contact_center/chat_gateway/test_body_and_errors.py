@@ -1,4 +1,5 @@
-"""Chat Gateway's create body and error shapes: what 8x8 requires, and what each failure means for a retry."""
+"""Chat Gateway's create body, error shapes and agent names: what 8x8 requires, what each failure means
+for a retry, and which name a customer sees for an agent its events do not name."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from gateway.contact_center.chat_gateway.errors import (
     error_for,
 )
 from gateway.contact_center.chat_gateway.transcript import MAX_HISTORY, MAX_PROPERTIES, create_body
-from gateway.relay.model import Author, ConversationId, Customer
+from gateway.contact_center.chat_gateway.webhook import AgentNames
+from gateway.relay.model import AgentRef, Author, ConversationId, Customer
 from gateway.relay.ports import HistoryLine, OpenRequest
 
 
@@ -127,3 +129,11 @@ def test_every_error_shape_is_typed_and_says_what_8x8_said(
     if ambiguous is not None:
         assert isinstance(error, ChatGatewayUnavailable)
         assert error.ambiguous is ambiguous
+
+
+def test_agent_names_prefer_the_directory_then_the_name_this_chat_last_knew_then_the_display_name() -> None:
+    names = AgentNames({"alice": "Alice A."}, fallback="Agent")
+    assert names.name("alice", AgentRef("alice", "Old name")) == "Alice A."
+    assert names.name("bob", AgentRef("bob", "Bob B.")) == "Bob B."  # e.g. the directory lost him mid-chat
+    assert names.name("bob", AgentRef("carol", "Carol C.")) == "Agent"
+    assert names.name("bob", None) == "Agent"
