@@ -1,29 +1,28 @@
-"""Typing, read receipts and files in the widget, in real Chromium.
+"""Typing, read receipts and files in the widget, in real Chromium, with the gateway on 8x8 Chat Gateway.
 
 A customer must see when the agent is typing and when the agent has read their lines, must be able to
 send a file to the agent (and see it in the transcript once it is stored), and must be able to open a
-file the agent sent. The customer's typing goes out as ``typing`` frames, rate-limited by the widget.
+file the agent sent. The customer's typing reaches the agent, rate-limited by the widget and the gateway.
 """
 
 from __future__ import annotations
 
-import asyncio
 import base64
 import re
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer
+from aiohttp.test_utils import TestServer, unused_port
 from playwright.async_api import Browser, FilePayload, expect
+from pytest_aiohttp import AiohttpServer
 
+from gateway.app import build_app
 from gateway.emulator.handle import Emulator
-from gateway.keys import relay_key
-from gateway.relay.events import AgentRead, AgentSaid, InboundEvent
-from gateway.relay.model import AgentRef, AttachedFile, CcConversationId, ConversationId
-from gateway.relay.ports import StoredFile
 from tests.browser.conftest import Screenshots
 from tests.browser.pages import CustomerWidget, Watch
 from tests.browser.test_widget import escalate
+from tests.conftest import SettingsFactory
+from tests.integration.conftest import chat_gateway_settings
 
 pytestmark = pytest.mark.browser
 
@@ -32,9 +31,23 @@ PNG = base64.b64decode(
 )
 
 
+@pytest.fixture
+async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc: Emulator) -> TestServer:
+    """The demo shop's gateway escalating to the emulator's Chat Gateway."""
+    port = unused_port()
+    settings = make_settings(
+        public_url=f"http://127.0.0.1:{port}",
+        contact_center="chat_gateway",
+        chat_gateway=chat_gateway_settings(cc),
+        relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
+    )
+    return await aiohttp_server(build_app(settings), port=port)
+
+
 async def test_files_both_ways_typing_and_read_receipts_in_the_widget(
-    browser: Browser, shop: TestServer, cc: Emulator, shots: Screenshots
+    browser: Browser, cgw_shop: TestServer, cc: Emulator, shots: Screenshots
 ) -> None:
+    shop = cgw_shop
     page = await browser.new_page()
     watch = Watch.on(page)
     await page.goto(str(shop.make_url("/")))
@@ -48,16 +61,21 @@ async def test_files_both_ways_typing_and_read_receipts_in_the_widget(
     await expect(attach).to_be_visible()
     await expect(attach).to_have_accessible_name("Send a file")
 
-    # The customer types: typing frames go out, at most one per few seconds.
+    # The customer types: one typing frame for a burst of keys, and the agent sees it.
     await widget.input.press_sequentially("hel", delay=30)
-    for _ in range(100):
-        if watch.frames(watch.sent, type="typing"):
-            break
-        await asyncio.sleep(0.05)
-    assert watch.frames(watch.sent, type="typing") == [{"type": "typing"}]  # three keys, one frame
+    await cc.wait_for(lambda: cc.conversation(cid).get("typing") == ["user"])
+    assert watch.frames(watch.sent, type="typing") == [{"type": "typing"}]
     await widget.input.fill("")
 
-    # Customer -> agent: a file through the attach button, shown once stored, relayed as a link.
+    # The agent types: the widget says so, and stops saying so.
+    typing = page.get_by_test_id("chat-typing")
+    await cc.agent_typing(cid, active=True)
+    await expect(typing).to_have_text("Alice,Anders is typing…")
+    await shots(page, "agent-typing")
+    await cc.agent_typing(cid, active=False)
+    await expect(typing).to_be_hidden()
+
+    # Customer -> agent: a file through the attach button, shown once stored, delivered as a file.
     await page.get_by_test_id("chat-file-input").set_input_files(
         files=[FilePayload(name="receipt.png", mimeType="image/png", buffer=PNG)]
     )
@@ -71,50 +89,35 @@ async def test_files_both_ways_typing_and_read_receipts_in_the_widget(
     assert href.startswith(str(shop.make_url("/chat/files/")))
     await expect(mine.locator("img.file-preview")).to_have_js_property("naturalWidth", 1)  # the image loaded
     await expect(page.locator("[data-upload-id]")).to_have_count(0)
-    await cc.wait_for(lambda: any(href in m["text"] for m in cc.conversation(cid)["messages"]))
+    delivered = await cc.wait_for(
+        lambda: [a for m in cc.conversation(cid)["messages"] for a in m.get("attachments", ())]
+    )
+    assert [(a["filename"], a["size"]) for a in delivered] == [("receipt.png", len(PNG))]
     await shots(page, "customer-file")
 
-    # Agent typing, then a read receipt (what the Chat Gateway adapter feeds the relay).
-    relay = shop.app[relay_key]
-    saved = await widget.saved()
-    conv = await relay.conversation(ConversationId(saved["conversationId"]))
-    cc_id = conv.cc_conversation_id
-    assert cc_id is not None
-    typing = page.get_by_test_id("chat-typing")
-    await relay.agent_typing(cc_id, active=True)
-    await expect(typing).to_have_text("Alice,Anders is typing…")
-    await relay.agent_typing(cc_id, active=False)
-    await expect(typing).to_be_hidden()
-    now = relay.clock()
-    await relay.accept_cc_event(InboundEvent("read-1", cc_id, AgentRead(read_at=now, at=now), now))
+    # The agent reads it: the customer's line says "Read".
+    await cc.agent_read(cid)
     await expect(mine.get_by_test_id("chat-read")).to_have_text("Read")
     await shots(page, "read")
 
-    # Agent -> customer: a file the agent sent, as a link the gateway serves.
-    await _agent_sends_file(shop, cc_id, conv.id, b"%PDF-1.4\n% invoice\n")
-    theirs = widget.bubble("agent").filter(has=page.get_by_test_id("chat-file"))
+    # Agent -> customer: a file, as a link the gateway serves (fetched from 8x8).
+    pdf = b"%PDF-1.4\n% invoice\n%%EOF\n"
+    await cc.agent_send_attachment(
+        cid, "invoice.pdf", pdf, content_type="application/pdf", text="your invoice"
+    )
+    theirs = widget.bubble("agent", "your invoice")
     await expect(theirs.get_by_test_id("chat-file")).to_contain_text("invoice.pdf")
     agent_href = await theirs.get_by_test_id("chat-file").get_attribute("href")
     assert agent_href is not None
     async with aiohttp.ClientSession() as http, http.get(agent_href) as resp:
         assert resp.status == 200
-        assert await resp.read() == b"%PDF-1.4\n% invoice\n"
+        assert await resp.read() == pdf
     await shots(page, "agent-file")
 
     # After a reload the transcript, its files and the read mark come back.
     await page.reload()
     await expect(widget.panel).to_be_visible()  # it was open: it opens again
     await expect(widget.bubble("customer").get_by_test_id("chat-file")).to_contain_text("receipt.png")
+    await expect(widget.bubble("agent").get_by_test_id("chat-file")).to_contain_text("invoice.pdf")
     await expect(page.get_by_test_id("chat-read")).to_have_text("Read")
     assert watch.errors == []
-
-
-async def _agent_sends_file(
-    shop: TestServer, cc_id: CcConversationId, cid: ConversationId, data: bytes
-) -> None:
-    """An agent's file as the adapter reports it; its bytes are already in the store (fetched before)."""
-    relay = shop.app[relay_key]
-    file = AttachedFile(key="agent-file-key-0123456789", name="invoice.pdf", content_type="application/pdf")
-    await relay.store.put_attachment(StoredFile(cid, file, data, relay.clock()))
-    event = AgentSaid(AgentRef("alice", "Alice,Anders"), "", relay.clock(), attachments=(file,))
-    await relay.accept_cc_event(InboundEvent("agent-file-1", cc_id, event, relay.clock()))

@@ -15,12 +15,12 @@ import re
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from gateway.emulator.handle import Emulator
-from gateway.keys import relay_key, store_key
-from gateway.relay.events import AgentRead, InboundEvent
-from gateway.relay.model import CcConversationId, ConversationId
+from gateway.keys import store_key
+from gateway.relay.model import ConversationId
 from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
 
@@ -59,16 +59,42 @@ async def _problem(resp: aiohttp.ClientResponse, status: int, code: str) -> dict
 
 
 async def _agent_lines(cc: Emulator, cc_id: str, count: int) -> list[str]:
+    """The customer's text lines as the agent sees them, once there are at least ``count``."""
+
     def lines() -> list[str] | None:
-        found = [str(m["text"]) for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"]
+        found = [
+            str(m["text"])
+            for m in cc.conversation(cc_id)["messages"]
+            if m.get("authorType") == "user" and m.get("text")
+        ]
         return found if len(found) >= count else None
 
+    if count == 0:
+        return lines() or []
     result: list[str] = await cc.wait_for(lines)
     return result
 
 
-async def test_a_customer_file_is_stored_acked_relayed_as_a_link_and_served_back(
-    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+async def _agent_files(cc: Emulator, cc_id: str, count: int) -> list[dict[str, Any]]:
+    """The customer's files as the agent sees them (Chat Gateway), once there are at least ``count``."""
+
+    def files() -> list[dict[str, Any]] | None:
+        found = [
+            a
+            for m in cc.conversation(cc_id)["messages"]
+            if m.get("authorType") == "user"
+            for a in m.get("attachments", ())
+        ]
+        return found if len(found) >= count else None
+
+    if count == 0:
+        return files() or []
+    result: list[dict[str, Any]] = await cc.wait_for(files)
+    return result
+
+
+async def test_a_customer_file_is_stored_acked_relayed_and_served_back(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
     gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
     before = len(await _agent_lines(cc, cc_id, 0))
@@ -95,10 +121,15 @@ async def test_a_customer_file_is_stored_acked_relayed_as_a_link_and_served_back
     assert (frame["author"], frame["text"], frame["client_id"]) == ("customer", "", "file-1")
     assert frame["attachments"] == [ack["attachment"]]
 
-    # The Chat API v2 takes text only: the agent gets one line with the absolute link.
-    lines = await _agent_lines(cc, cc_id, before + 1)
     link = f"http://127.0.0.1:{gateway.port}/chat/files/{key}/shot.png"
-    assert lines[-1] == f"shot.png (image/png, {len(PNG)} B): {link}"
+    if cc_api == "chat_api":  # text only: the agent gets one line with the absolute link
+        lines = await _agent_lines(cc, cc_id, before + 1)
+        assert lines[-1] == f"shot.png (image/png, {len(PNG)} B): {link}"
+    else:  # Chat Gateway: the agent gets the file itself
+        (sent,) = await _agent_files(cc, cc_id, 1)
+        assert (sent["filename"], sent["contentType"], sent["size"]) == ("shot.png", "image/png", len(PNG))
+        async with http.get(cc.base_url.rstrip("/") + sent["url"]) as at_8x8:
+            assert await at_8x8.read() == PNG
 
     # Served at that link, byte for byte, as an image that cannot run script.
     async with http.get(link) as served:
@@ -114,13 +145,17 @@ async def test_a_customer_file_is_stored_acked_relayed_as_a_link_and_served_back
         assert again.status == 202
         assert await again.json() == ack
     await asyncio.sleep(0.2)
-    assert len(await _agent_lines(cc, cc_id, 0)) == before + 1
+    if cc_api == "chat_api":
+        assert len(await _agent_lines(cc, cc_id, 0)) == before + 1
+    else:
+        assert len(await _agent_lines(cc, cc_id, 0)) == before
+        assert len(await _agent_files(cc, cc_id, 0)) == 1
     entries = await gateway.app[store_key].entries(ConversationId(str(c.conversation_id)))
     assert [e.seq for e in entries if e.client_id == "file-1"] == [ack["seq"]]
 
 
 async def test_a_multipart_upload_with_a_caption(
-    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
     gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
     before = len(await _agent_lines(cc, cc_id, 0))
@@ -135,6 +170,11 @@ async def test_a_multipart_upload_with_a_caption(
     frame = await c.until("message", seq=ack["seq"])
     assert frame["text"] == "my order number is in here"
     line = (await _agent_lines(cc, cc_id, before + 1))[-1]
+    if cc_api == "chat_gateway":  # the caption as a line, the file as an attachment
+        assert line == "my order number is in here"
+        (sent,) = await _agent_files(cc, cc_id, 1)
+        assert (sent["filename"], sent["contentType"]) == ("note.txt", "text/plain")
+        return
     assert re.fullmatch(
         r"my order number is in here\nnote\.txt \(text/plain, 18 B\): http://127\.0\.0\.1:\d+/chat/files/[\w-]+/note\.txt",
         line,
@@ -224,6 +264,7 @@ async def test_cross_site_uploads_need_an_allowed_origin(
         assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example"
 
 
+@pytest.mark.apis("chat_api")
 async def test_on_the_chat_api_typing_goes_nowhere_quietly(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -238,41 +279,84 @@ async def test_on_the_chat_api_typing_goes_nowhere_quietly(
     assert [m for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"] != []
 
 
-async def test_agent_typing_and_read_receipts_reach_the_customer_as_frames_without_seq(
-    start_gateway: GatewayFactory, connect: Any, cc: Emulator
+@pytest.mark.apis("chat_gateway")
+async def test_customer_typing_reaches_the_agent_at_most_once_per_interval(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
-    """The relay's side of what the Chat Gateway adapter feeds it (ACTIVITY typing / read-receipts)."""
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc, limits={"typing_interval_s": 0.5})
+
+    def typing_calls() -> int:
+        return sum(1 for r in cc.requests if r.method == "POST" and r.path.endswith("/typing"))
+
+    for _ in range(5):
+        await c.send(type="typing")
+    await cc.wait_for(lambda: cc.conversation(cc_id).get("typing") == ["user"])
+    await asyncio.sleep(0.2)
+    assert typing_calls() == 1
+    await asyncio.sleep(0.4)
+    async with http.post(
+        gateway.make_url(f"/chat/sessions/{c.conversation_id}/typing"), headers=_auth(c)
+    ) as resp:
+        assert resp.status == 204
+    await cc.wait_for(lambda: typing_calls() == 2)
+    await c.silent(0.2)  # nothing comes back to the customer
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_agent_typing_read_receipts_and_files_reach_the_customer(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
     gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
-    relay = gateway.app[relay_key]
-    conv = await relay.conversation(ConversationId(str(c.conversation_id)))
-    assert conv.cc_conversation_id is not None
-    before = len(await _agent_lines(cc, cc_id, 0))
+
+    await cc.agent_typing(cc_id, active=True)
+    typing = await c.until("typing", author="agent", active=True)
+    assert "seq" not in typing  # not a transcript entry
+    assert typing["agent"]["name"] == "Alice,Anders"
+    await cc.agent_typing(cc_id, active=False)
+    await c.until("typing", author="agent", active=False)
+
     first = (await c.say("first question"))["seq"]
-    second = (await c.say("second question"))["seq"]
-    await _agent_lines(cc, cc_id, before + 2)
-
-    await relay.agent_typing(conv.cc_conversation_id, active=True)
-    typing = await c.expect("typing", author="agent", active=True)
-    assert "seq" not in typing
-    assert typing["agent"]["id"] == "alice"
-    await relay.agent_typing(conv.cc_conversation_id, active=False)
-    await c.expect("typing", author="agent", active=False)
-    await relay.agent_typing(CcConversationId("someone-else"), active=True)  # unknown chat: nothing
-
-    stored = await gateway.app[store_key].entries(conv.id, after=first - 1, upto=first)
-    read_at = stored[0].ts + 0.001  # read the first line only
-    event = AgentRead(read_at=read_at, at=read_at)
-    assert await relay.accept_cc_event(InboundEvent("read-1", conv.cc_conversation_id, event, read_at))
-    receipt = await c.expect("read", author="agent", upto_seq=first)
+    await cc.wait_for_message(cc_id, "first question", author_type="user")
+    read_at = await cc.agent_read(cc_id)
+    receipt = await c.until("read", author="agent")
+    assert receipt["upto_seq"] == first
     assert "seq" not in receipt
-    assert not await relay.accept_cc_event(InboundEvent("read-1", conv.cc_conversation_id, event, read_at))
-    later = AgentRead(read_at=relay.clock(), at=relay.clock())
-    await relay.accept_cc_event(InboundEvent("read-2", conv.cc_conversation_id, later, relay.clock()))
-    await c.expect("read", author="agent", upto_seq=second)
-    await c.silent(0.2)
+    second = (await c.say("second question"))["seq"]
+    await cc.wait_for_message(cc_id, "second question", author_type="user")
+    await cc.agent_read(cc_id, read_at_ms=read_at)  # the same receipt again: nothing new to say
+    await cc.agent_read(cc_id)
+    assert (await c.until("read", author="agent"))["upto_seq"] == second
 
-    # A resumed socket gets the transcript it missed, then the latest receipt.
-    again: CustomerSocket = await connect(gateway)
-    again.session = c.session
-    await again.start(resume=True, last_seq=second)
-    await again.expect("read", author="agent", upto_seq=second)
+    pdf = b"%PDF-1.4\n% an invoice\n%%EOF\n"
+    await cc.agent_send_attachment(
+        cc_id, "invoice.pdf", pdf, content_type="application/pdf", text="here it is"
+    )
+    frame = await c.until("message", author="agent")
+    assert frame["text"] == "here it is"
+    (file,) = frame["attachments"]
+    assert (file["name"], file["content_type"]) == ("invoice.pdf", "application/pdf")
+    assert re.fullmatch(r"/chat/files/[\w-]{32}/invoice\.pdf", file["url"]), file
+    async with http.get(gateway.make_url(file["url"])) as served:  # fetched from 8x8, then kept
+        assert served.status == 200
+        assert served.headers["Content-Type"] == "application/pdf"
+        assert await served.read() == pdf
+    cc.fail_next("cgw_attachment_content", 10, status=500)
+    async with http.get(gateway.make_url(file["url"])) as again:
+        assert await again.read() == pdf  # served from the store: 8x8 is not asked again
+
+    # A file 8x8 cannot hand over right now: 503, and served once it can.
+    await cc.agent_send_attachment(cc_id, "later.txt", b"later", content_type="text/plain")
+    later = (await c.until("message", author="agent"))["attachments"][0]
+    async with http.get(gateway.make_url(later["url"])) as resp:
+        await _problem(resp, 503, "unavailable")
+    cc.clear_faults()
+    async with http.get(gateway.make_url(later["url"])) as resp:
+        assert await resp.read() == b"later"
+
+    # A resumed socket gets what it missed, then the latest receipt.
+    again_socket: CustomerSocket = await connect(gateway)
+    again_socket.session = c.session
+    await again_socket.start(resume=True, last_seq=second)
+    frames = [await again_socket.recv() for _ in range(3)]
+    assert [f["type"] for f in frames] == ["message", "message", "read"]
+    assert frames[-1]["upto_seq"] == second
