@@ -47,10 +47,19 @@ async def stream(request: web.Request) -> web.StreamResponse:
         headers={"Content-Type": "text/event-stream", "Cache-Control": "no-store"},
     )
     await response.prepare(request)
-    await response.write(f"event: change\ndata: {json.dumps({'version': notifier.version})}\n\n".encode())
+    sent = notifier.version
+    await response.write(f"event: change\ndata: {json.dumps({'version': sent})}\n\n".encode())
     while not closing.is_set():
+        if notifier.version != sent:  # changed while we wrote or paused: tell at once, never lose one
+            sent = notifier.version
+            try:
+                await response.write(f"event: change\ndata: {json.dumps({'version': sent})}\n\n".encode())
+                await asyncio.sleep(0.05)  # coalesce bursts of changes into one re-read
+            except (ConnectionResetError, RuntimeError):
+                break
+            continue
         closing_wait = asyncio.ensure_future(closing.wait())
-        change_wait = asyncio.ensure_future(notifier.wait(HEARTBEAT_SECONDS))
+        change_wait = asyncio.ensure_future(notifier.wait_change(sent, HEARTBEAT_SECONDS))
         _done, pending = await asyncio.wait({closing_wait, change_wait}, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
@@ -61,14 +70,11 @@ async def stream(request: web.Request) -> web.StreamResponse:
             break
         try:
             change_wait.result()
-            chunk = f"event: change\ndata: {json.dumps({'version': notifier.version})}\n\n"
         except TimeoutError:
-            chunk = ": heartbeat\n\n"
-        try:
-            await response.write(chunk.encode())
-            await asyncio.sleep(0.05)  # coalesce bursts of changes into one re-read
-        except (ConnectionResetError, RuntimeError):
-            break
+            try:
+                await response.write(b": heartbeat\n\n")
+            except (ConnectionResetError, RuntimeError):
+                break
     return response
 
 

@@ -219,6 +219,12 @@ class Notifier:
         async with asyncio.timeout(timeout):
             await self._event.wait()
 
+    async def wait_change(self, since: int, timeout: float | None = None) -> None:
+        """Return once ``version`` differs from ``since`` (at once if it already does), else ``TimeoutError``."""
+        async with asyncio.timeout(timeout):
+            while self.version == since:
+                await self._event.wait()
+
 
 class Store:
     """All resources of the one tenant the emulator serves."""
