@@ -15,7 +15,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import structlog
@@ -192,7 +192,9 @@ class OutboxDelivery:
     def _with_links(self, text: str, files: tuple[AttachedFile, ...]) -> str:
         """The degraded form of files (the Chat API takes text only): one line per file with its link."""
         lines = [self._redact(text)] if text.strip() else []
-        lines += [f"{f.name} ({f.content_type}, {_size(f.size)}): {self._file_url(f)}" for f in files]
+        for file in files:
+            shown = replace(file, name=self._redact(file.name))  # the link's name part is only for reading
+            lines.append(f"{shown.name} ({file.content_type}, {_size(file.size)}): {self._file_url(shown)}")
         return "\n".join(lines)
 
     async def _leave(self, conv: Conversation, item: OutboxItem) -> None:

@@ -288,12 +288,15 @@ async def test_customer_typing_reaches_the_agent_at_most_once_per_interval(
     def typing_calls() -> int:
         return sum(1 for r in cc.requests if r.method == "POST" and r.path.endswith("/typing"))
 
-    for _ in range(5):
-        await c.send(type="typing")
+    await c.send(type="typing")
     await cc.wait_for(lambda: cc.conversation(cc_id).get("typing") == ["user"])
-    await asyncio.sleep(0.2)
     assert typing_calls() == 1
-    await asyncio.sleep(0.4)
+    for _ in range(4):  # keys within the interval: nothing more goes out
+        await asyncio.sleep(0.05)
+        await c.send(type="typing")
+    await asyncio.sleep(0.1)
+    assert typing_calls() == 1
+    await asyncio.sleep(0.3)  # the interval has passed
     async with http.post(
         gateway.make_url(f"/chat/sessions/{c.conversation_id}/typing"), headers=_auth(c)
     ) as resp:
@@ -360,3 +363,30 @@ async def test_agent_typing_read_receipts_and_files_reach_the_customer(
     frames = [await again_socket.recv() for _ in range(3)]
     assert [f["type"] for f in frames] == ["message", "message", "read"]
     assert frames[-1]["upto_seq"] == second
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_a_file_8x8_refuses_is_reported_and_one_it_could_not_take_yet_arrives_once(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    headers = {**_auth(c), "Content-Type": "image/png"}
+
+    cc.fail_next("cgw_upload_attachment", 1, status=400)
+    async with http.post(
+        _upload_url(gateway, c), data=PNG, params={"filename": "a.png"}, headers=headers
+    ) as resp:
+        assert resp.status == 202  # stored and acked: delivery is the outbox's business
+    notice = await c.until("message", author="system")
+    assert notice["text"] == "Sorry, your last message could not be delivered to the agent."
+    assert await _agent_files(cc, cc_id, 0) == []
+
+    cc.fail_next("cgw_upload_attachment", 4, status=503)  # more than the client's own quick retries
+    async with http.post(
+        _upload_url(gateway, c), data=PNG, params={"filename": "b.png"}, headers=headers
+    ) as resp:
+        assert resp.status == 202
+    (sent,) = await _agent_files(cc, cc_id, 1)
+    assert sent["filename"] == "b.png"
+    await asyncio.sleep(0.3)
+    assert len(await _agent_files(cc, cc_id, 0)) == 1
