@@ -109,6 +109,9 @@ class ChatGatewaySettings(_Group):
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
     max_clock_skew_s: float = Field(default=300, gt=0)
     """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    reconcile_interval_s: float = Field(default=300, ge=0)
+    """How often to check Chat Gateway for chats we consider finished that still hold an agent (0: never)."""
+    reconcile_window_s: float = Field(default=86400, gt=0)
 
 
 class StoreSettings(_Group):

@@ -29,6 +29,7 @@ from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.reconciler import run_reconciler
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
+from gateway.contact_center.chat_gateway import reconciler as chat_gateway_reconciler
 from gateway.contact_center.chat_gateway import wiring as chat_gateway_wiring
 from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
 from gateway.contact_center.routing import ContactCenterRouter
@@ -249,6 +250,20 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
                     app[chat_api_key].client,
                     interval_s=cfg.reconcile_interval_s,
                     window_s=cfg.reconcile_window_s,
+                    clock=relay.clock,
+                    on_fixed=lambda: app[metrics_key].escalation("orphan_freed"),
+                )
+            )
+        )
+    cgw_settings = settings.chat_gateway
+    if chat_gateway_key in app and cgw_settings is not None and cgw_settings.reconcile_interval_s > 0:
+        background.append(
+            asyncio.create_task(
+                chat_gateway_reconciler.run_reconciler(
+                    store,
+                    app[chat_gateway_key].client,
+                    interval_s=cgw_settings.reconcile_interval_s,
+                    window_s=cgw_settings.reconcile_window_s,
                     clock=relay.clock,
                     on_fixed=lambda: app[metrics_key].escalation("orphan_freed"),
                 )
