@@ -239,9 +239,9 @@ async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_i
 
 
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
-    start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession
+    start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
-    from tests.integration.conftest import chat_api_settings
+    from tests.integration.conftest import chat_api_settings, chat_gateway_settings
 
     ok = await start_gateway()
     for _ in range(50):
@@ -250,9 +250,13 @@ async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
             break
         await asyncio.sleep(0.05)
     assert await resp.json() == {"status": "ready"}
-    broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
+    if cc_api == "chat_gateway":
+        wrong = chat_gateway_settings(cc, api_key="wrong")
+        broken = await start_gateway(contact_center="chat_gateway", chat_gateway=wrong)
+    else:
+        broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
     resp = await http.get(broken.make_url("/readyz"))
     assert resp.status == 503
     body = await resp.json()
-    assert body["failed"] == ["chat_api"]
+    assert body["failed"] == [cc_api]
     assert "set-up" in body["detail"]
