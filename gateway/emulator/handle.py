@@ -285,6 +285,8 @@ async def running_emulator(
         shown = host if host not in {"0.0.0.0", "::", ""} else "127.0.0.1"
         if ":" in shown:
             shown = f"[{shown}]"
-        yield Emulator(app, f"http://{shown}:{bound_port}")
+        base_url = f"http://{shown}:{bound_port}"
+        app[runtime_key].store.base_url = base_url  # pre-signed file URLs in events point here
+        yield Emulator(app, base_url)
     finally:
         await runner.cleanup()

@@ -288,3 +288,51 @@ async def test_a_message_to_an_idle_conversation_requeues_it(
         "interactions"
     ]
     assert len(interactions) == 2
+
+
+async def test_post_agent_assignment_is_checked_and_recorded(
+    cgw: GatewayApi, receiver: Receiver, emulator: Emulator
+) -> None:
+    cid = await cgw.create_conversation(await cgw.channel(receiver))
+    hook_id = (await cgw.call("GET", "/webhooks")).body["_embedded"]["webhooks"][0]["id"]
+    body = {
+        "type": "webhook",
+        "id": hook_id,
+        "configuration": {
+            "notifyChannelWebhookIfExists": "false",
+            "maxTotalMinutes": 300,
+            "userTimeoutInMinutes": 150,
+        },
+    }
+    bad = {**body, "configuration": {"notifyChannelWebhookIfExists": False}}  # a bool, not the string
+    refused = await cgw.call("POST", f"/conversations/{cid}/post-agent-assignment", bad)
+    assert refused.status == 400
+    assert refused.body["errors"][0]["code"] == "invalid_parameter"
+    assert emulator.conversation(cid)["postAgentAssignment"] is None
+    assert (await cgw.call("POST", f"/conversations/{cid}/post-agent-assignment", body)).status == 201
+    assert emulator.conversation(cid)["postAgentAssignment"] == body
+
+
+async def test_auto_mode_agent_joins_and_answers_a_chat_gateway_conversation(
+    session: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    config = EmulatorConfig(mode="auto", auto_join_delay=0, retry_scale=0.01)
+    async with running_emulator(config) as emulator:
+        cgw = GatewayApi(session, emulator)
+        cid = await cgw.create_conversation(await cgw.channel(receiver))
+        await receiver.wait_for(lambda: "MEMBERS_CHANGED" in receiver.types(cid))
+        await cgw.call(
+            "POST", f"/conversations/{cid}/messages", {"authorType": "user", "text": "hello there"}
+        )
+        answer = await receiver.wait_for(
+            lambda: next(
+                (
+                    e
+                    for e in receiver.events(cid)
+                    if e.event_type == "MESSAGE" and not e.json["data"]["isEcho"]
+                ),
+                None,
+            )
+        )
+        assert answer.json["data"]["text"] == "Agent echo: hello there"
+        assert answer.json["data"]["sender"]["type"] == "agent"
