@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from . import conversations, messages, setup
+from . import attachments, conversations, indicators, messages, setup
 
-API_ROUTES = [*setup.ROUTES, *conversations.ROUTES, *messages.ROUTES]
-FILE_ROUTES = [("GET", "/files/{token}/{name}", messages.presigned_download, "cgw_download_presigned")]
+API_ROUTES = [*setup.ROUTES, *conversations.ROUTES, *messages.ROUTES, *attachments.ROUTES, *indicators.ROUTES]
+FILE_ROUTES = [("GET", "/files/{token}/{name}", attachments.presigned_download, "cgw_download_presigned")]
