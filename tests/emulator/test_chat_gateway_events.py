@@ -214,3 +214,25 @@ async def test_request_faults_cover_chat_gateway_routes(
     reply = await cgw.call("POST", f"/conversations/{cid}/messages", {"authorType": "user", "text": "x"})
     assert reply.status == 500
     assert emulator.conversation(cid)["messageCount"] == 0
+
+
+async def test_user_who_left_and_writes_again_rejoins_and_is_requeued(
+    cgw: GatewayApi, receiver: Receiver, emulator: Emulator
+) -> None:
+    cid = await cgw.create_conversation(await cgw.channel(receiver, queue_id="103"))
+    await emulator.wait_for_state(cid, "queued")
+    await cgw.call("PATCH", f"/conversations/{cid}/participants/user", {"removed": True})
+    await emulator.wait_idle()
+    before = len(receiver.events(cid))
+    await cgw.call("POST", f"/conversations/{cid}/messages", {"authorType": "user", "text": "back"})
+    await emulator.wait_for_state(cid, "queued")
+    await emulator.wait_idle()
+    after = [(e.event_type, e.json.get("data")) for e in receiver.events(cid)[before:]]
+    assert [t for t, _ in after] == ["MESSAGE", "MEMBERS_CHANGED", "CONVERSATION_UPDATE", "QUEUED"]
+    assert after[1][1] == {"memberType": "user", "change": "joined", "id": "user"}
+    assert after[2][1]["state"] == "active"
+    assert after[3][1] == {"queueId": "103", "queueName": "Sales"}
+    participants = (await cgw.call("GET", f"/conversations/{cid}/participants")).body["_embedded"][
+        "participants"
+    ]
+    assert participants == [{"id": "user", "removed": False, "type": "user", "language": "en"}]
