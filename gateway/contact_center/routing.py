@@ -91,6 +91,9 @@ class ContactCenterRouter:
             cc_conversation_id, idempotency_key=idempotency_key
         )
 
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return self.adapter_for(cc_conversation_id).can_reuse(cc_conversation_id)
+
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         if cc_conversation_id is None:
             return self._new.supports(feature)

@@ -23,6 +23,9 @@ class NoContactCenter:
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         raise ContactCenterNotConfigured()
 
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return False
+
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return False
 

@@ -67,10 +67,15 @@ class InactivityWarning:
 
 @dataclass(frozen=True, slots=True)
 class EscalationCreated:
-    """The contact center accepted the conversation (created, or reopened with the lines since)."""
+    """The contact center accepted the conversation (created, or reopened with the lines since).
+
+    ``replaces``: a new conversation was created because the stored one cannot be reused (the API that
+    opened it is no longer configured); it is the stored id, which the new one replaces.
+    """
 
     cc_conversation_id: CcConversationId
     at: float
+    replaces: CcConversationId | None = None
 
 
 @dataclass(frozen=True, slots=True)

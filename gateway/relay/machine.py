@@ -259,7 +259,7 @@ def _handoff(d: _Draft, ev: HandoffRequested) -> None:
 
 def _created(d: _Draft, ev: EscalationCreated) -> None:
     known = d.conv.cc_conversation_id
-    if known is not None and known != ev.cc_conversation_id:
+    if known is not None and known not in (ev.cc_conversation_id, ev.replaces):
         raise IllegalTransition(d.conv.state, ev)
     d.conv = replace(d.conv, cc_conversation_id=ev.cc_conversation_id)
     if d.conv.state is State.ESCALATING:

@@ -109,9 +109,13 @@ class OutboxDelivery:
 
     async def _open(self, conv: Conversation, item: OutboxItem) -> None:
         esc = conv.escalation
-        lines = await self._lines(conv.id, after=item.from_seq, upto=item.seq - 1)
+        stored = conv.cc_conversation_id
+        fresh = stored is None or not self._cc.can_reuse(stored)
+        # A new conversation (also one replacing a stored one whose API is gone) gets the whole transcript.
+        after = 0 if fresh and stored is not None else item.from_seq
+        lines = await self._lines(conv.id, after=after, upto=item.seq - 1)
         try:
-            if conv.cc_conversation_id is None:
+            if fresh:
                 handoff = esc.handoff if esc is not None else None
                 request = OpenRequest(
                     conversation_id=conv.id,
@@ -127,7 +131,8 @@ class OutboxDelivery:
                 )
             else:
                 # Reopen: the contact center keeps the conversation; post what it has not seen yet.
-                cc_id = conv.cc_conversation_id
+                assert stored is not None
+                cc_id = stored
                 for i, line in enumerate(lines):
                     key = str(uuid.uuid5(uuid.UUID(item.key), str(i)))
                     await self._retry(
@@ -145,8 +150,9 @@ class OutboxDelivery:
             except IllegalTransition:  # the customer cancelled or left meanwhile
                 await self._relay.mark_done(conv.id, outbox_done=(item.key,))
             return
+        replaces = stored if fresh and stored is not None else None
         await self._relay.apply(
-            conv.id, EscalationCreated(cc_id, self._relay.clock()), outbox_done=(item.key,)
+            conv.id, EscalationCreated(cc_id, self._relay.clock(), replaces=replaces), outbox_done=(item.key,)
         )
         self._relay.kick_inbound(cc_id)  # events that arrived before we knew the id
         self._relay.telemetry.escalation("reused" if conv.cc_conversation_id else "created")

@@ -196,6 +196,11 @@ class ContactCenter(Protocol):
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None: ...
 
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        """Whether a stored conversation can go on (False when the API that opened it is not configured:
+        a re-escalation then opens a new conversation with the whole transcript)."""
+        ...
+
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         """Whether ``feature`` works for this conversation (or for new ones when no id is given).
 

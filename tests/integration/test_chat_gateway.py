@@ -196,3 +196,42 @@ async def test_switching_to_chat_gateway_finishes_open_conversations_on_the_chat
     assert cc.conversation(a_cid)["api"] == "chat_api"
     leaves = {(r.method, r.path.rsplit("/", 1)[-1]) for r in cc.requests if "/participants/" in r.path}
     assert leaves == {("DELETE", "customer"), ("PATCH", "user")}
+
+
+@pytest.mark.apis("chat_api")
+async def test_once_the_old_apis_settings_are_gone_a_returning_customer_gets_a_new_conversation_with_everything(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator
+) -> None:
+    port = unused_port()
+    before = await start_gateway(port=port)  # the Chat API only
+    r = await connect(before)
+    await r.start()
+    await r.say("my first line")
+    await r.until("message", author="bot")
+    old_cid = await escalate(r, cc)
+    await cc.agent_join(old_cid, "bob")
+    await r.until("state", state="agent")
+    await cc.agent_leave(old_cid)
+    await r.until("state", state="bot")
+    await before.close()
+
+    after = await start_gateway(
+        port=port, contact_center="chat_gateway", chat_gateway=chat_gateway_settings(cc)
+    )
+    r2 = await connect(after)
+    r2.session = r.session
+    await r2.start(resume=True, last_seq=r.last_seq)
+    await r2.say("agent please")
+    await r2.until("state", state="queued")
+    assert r2.conversation_id is not None
+    new_cid = (
+        await cc.wait_for(lambda: [i for i in conversations_of(cc, r2.conversation_id or "") if i != old_cid])
+    )[0]
+    assert cc.conversation(new_cid)["api"] == "chat_gateway"
+    history = [m["text"] for m in cc.conversation(new_cid)["messages"] if m["authorType"] == "user"]
+    assert history[0] == "my first line"  # the whole transcript, not only the lines since
+    assert history[-1] == "agent please"
+    await cc.agent_join(new_cid, "carol")
+    assert (await r2.until("state", state="agent"))["agent"]["name"] == "Carol,Chen"
+    await r2.say("hello carol")
+    await cc.wait_for_message(new_cid, "hello carol", author_type="user")

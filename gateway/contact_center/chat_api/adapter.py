@@ -80,6 +80,9 @@ class ChatApiContactCenter:
 
     # The Chat API v2 has no typing indicators, read receipts or attachments.
 
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return True
+
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return False
 

@@ -168,6 +168,9 @@ class ChatGatewayContactCenter:
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.user_left(bare(cc_conversation_id))
 
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return is_chat_gateway_id(cc_conversation_id)
+
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id)
 
