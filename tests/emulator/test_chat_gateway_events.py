@@ -227,7 +227,7 @@ async def test_user_who_left_and_writes_again_rejoins_and_is_requeued(
     await cgw.call("POST", f"/conversations/{cid}/messages", {"authorType": "user", "text": "back"})
     await emulator.wait_for_state(cid, "queued")
     await emulator.wait_idle()
-    after = [(e.event_type, e.json.get("data")) for e in receiver.events(cid)[before:]]
+    after = [(e.event_type, e.json["data"]) for e in receiver.events(cid)[before:]]
     assert [t for t, _ in after] == ["MESSAGE", "MEMBERS_CHANGED", "CONVERSATION_UPDATE", "QUEUED"]
     assert after[1][1] == {"memberType": "user", "change": "joined", "id": "user"}
     assert after[2][1]["state"] == "active"
