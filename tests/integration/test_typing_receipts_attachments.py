@@ -356,6 +356,17 @@ async def test_agent_typing_read_receipts_and_files_reach_the_customer(
     async with http.get(gateway.make_url(later["url"])) as resp:
         assert await resp.read() == b"later"
 
+    # REST pollers see the receipt and the files too.
+    async with http.get(
+        gateway.make_url(f"/chat/sessions/{c.conversation_id}/messages"), headers=_auth(c)
+    ) as polled:
+        body = await polled.json()
+    assert body["read_upto_seq"] == second
+    assert [e["attachments"][0]["name"] for e in body["entries"] if "attachments" in e] == [
+        "invoice.pdf",
+        "later.txt",
+    ]
+
     # A resumed socket gets what it missed, then the latest receipt.
     again_socket: CustomerSocket = await connect(gateway)
     again_socket.session = c.session
@@ -390,3 +401,28 @@ async def test_a_file_8x8_refuses_is_reported_and_one_it_could_not_take_yet_arri
     assert sent["filename"] == "b.png"
     await asyncio.sleep(0.3)
     assert len(await _agent_files(cc, cc_id, 0)) == 1
+
+
+async def test_a_file_sent_while_waiting_reaches_the_agent_who_takes_the_chat(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
+) -> None:
+    gateway = await start_gateway()
+    c: CustomerSocket = await connect(gateway)
+    await c.start()
+    cc_id = await escalate(c, cc)
+    headers = {**_auth(c), "Content-Type": "image/png"}
+    params = {"filename": "early.png", "client_id": "early"}
+    async with http.post(_upload_url(gateway, c), data=PNG, params=params, headers=headers) as resp:
+        assert resp.status == 202
+    await cc.agent_join(cc_id, "alice")
+    if cc_api == "chat_gateway":
+        (sent,) = await _agent_files(cc, cc_id, 1)
+        assert sent["filename"] == "early.png"
+    else:
+        lines = await cc.wait_for(lambda: [x for x in _user_texts(cc, cc_id) if "early.png" in x])
+        assert len(lines) == 1
+
+
+def _user_texts(cc: Emulator, cc_id: str) -> list[str]:
+    """Every line the customer's side posted, as the agent sees it."""
+    return [str(m["text"]) for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"]

@@ -28,7 +28,7 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.rest import authorised, check_address
 from gateway.keys import message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
-from gateway.relay.model import AttachedFile
+from gateway.relay.model import AttachedFile, Conversation
 from gateway.relay.ports import StoredFile
 from gateway.relay.relay import FILE_STATES, new_file_key
 
@@ -146,7 +146,7 @@ async def upload_file(request: web.Request) -> web.Response:
     settings = request.app[settings_key]
     client_id = request.query.get("client_id")
     if client_id is not None and (seq := await relay.store.seq_of_client_id(conv.id, client_id)) is not None:
-        return await _acked(request, client_id, seq)
+        return await _acked(request, conv, client_id, seq)
     if conv.state not in FILE_STATES:
         raise WrongState("files can be sent to an agent only: ask for one first")
     check_address(request)
@@ -158,18 +158,17 @@ async def upload_file(request: web.Request) -> web.Response:
     if len(up.text) > settings.limits.max_text_chars:
         raise FrameError("too_long", f"text is limited to {settings.limits.max_text_chars} characters")
     if (seq := await relay.store.seq_of_client_id(conv.id, up.client_id)) is not None:
-        return await _acked(request, up.client_id, seq)
+        return await _acked(request, conv, up.client_id, seq)
     if not up.data:
         raise FrameError("invalid_frame", "file: must not be empty")
     content_type = checked_type(_media_type(up.content_type), up.data, settings.attachments.allowed_types)
     file = AttachedFile(key=new_file_key(), name=up.name, content_type=content_type, size=len(up.data))
     await relay.store.put_attachment(StoredFile(conv.id, file, up.data, relay.clock()))  # stored before ack
     seq, _ = await relay.customer_says(conv.id, up.text.strip(), up.client_id, attachments=(file,))
-    return await _acked(request, up.client_id, seq)
+    return await _acked(request, conv, up.client_id, seq)
 
 
-async def _acked(request: web.Request, client_id: str, seq: int) -> web.Response:
-    conv = await authorised(request)
+async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: int) -> web.Response:
     entries = await request.app[relay_key].store.entries(conv.id, after=seq - 1, upto=seq)
     files = [attachment_json(a) for e in entries for a in e.attachments]
     body = {"client_id": client_id, "seq": seq, "attachment": files[0] if files else None}

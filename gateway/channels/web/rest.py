@@ -163,7 +163,10 @@ async def list_messages(request: web.Request) -> web.Response:
     if after < 0 or not 1 <= limit <= 1000:
         raise FrameError("invalid_frame", "after must be >= 0 and limit within 1..1000")
     entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
-    return web.json_response({"state": conv.state.value, "entries": [entry_frame(e) for e in entries]})
+    body: dict[str, Any] = {"state": conv.state.value, "entries": [entry_frame(e) for e in entries]}
+    if conv.agent_read_seq:  # the agent's read receipt, where the contact center gives one
+        body["read_upto_seq"] = conv.agent_read_seq
+    return web.json_response(body)
 
 
 @routes.post("/chat/sessions/{id}/cancel")
