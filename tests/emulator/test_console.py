@@ -1,6 +1,6 @@
-"""The agent console with a Chat Gateway conversation, in real Chromium: the same accept/reply flow as for
-the Chat API, plus what only Chat Gateway has — the customer's typing and files shown to the agent, and the
-agent's typing, read receipts and files reaching the integration's webhook as events.
+"""The agent console in real Chromium, for both APIs: the same accept/reply flow for a Chat API and a Chat
+Gateway conversation, plus what only Chat Gateway has — the customer's typing and files shown to the agent,
+and the agent's typing, read receipts and files reaching the integration's webhook as events.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING
 
 from gateway.emulator.handle import Emulator
 from tests.browser.conftest import browser, chromium_path  # noqa: F401 - fixtures
-from tests.emulator.conftest import GatewayApi, Receiver
+from tests.emulator.conftest import Api, GatewayApi, Receiver
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -92,5 +92,29 @@ async def test_console_shows_files_and_typing_and_sends_agent_indicators(
         async with cgw.session.get(data["attachments"][0]["preSignedUrl"]) as resp:
             assert await resp.read() == b"fill me in"
         await page.get_by_test_id("history-file").get_by_text("form.txt", exact=False).wait_for()
+    finally:
+        await page.close()
+
+
+async def test_console_serves_a_chat_api_conversation_the_same_way(
+    browser: Browser,  # noqa: F811
+    api: Api,
+    receiver: Receiver,
+    emulator: Emulator,
+) -> None:
+    cid = await api.create_conversation(await api.channel(receiver), name="Vera Vtwo")
+    await emulator.wait_for_state(cid, "queued")
+    page = await browser.new_page()
+    try:
+        await page.goto(f"{emulator.console_url}#{cid}")
+        await page.get_by_test_id("accept").click()
+        await emulator.wait_for_state(cid, "agent")
+        assert "Chat API" in await page.locator("#conv-sub").inner_text()
+        assert await page.get_by_test_id("attach").is_hidden()  # no files in the Chat API
+        await page.get_by_test_id("reply-input").fill("Hello Vera")
+        await page.get_by_test_id("reply-send").click()
+        await receiver.wait_for(lambda: "TEXT" in receiver.types(cid))
+        assert receiver.types(cid) == ["QUEUED", "AGENT_JOINED", "TEXT"]  # no typing or read events
+        assert receiver.events(cid)[-1].json["message"] == "Hello Vera"
     finally:
         await page.close()
