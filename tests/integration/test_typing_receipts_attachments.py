@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import io
 import re
 from typing import Any
 
@@ -426,3 +427,26 @@ async def test_a_file_sent_while_waiting_reaches_the_agent_who_takes_the_chat(
 def _user_texts(cc: Emulator, cc_id: str) -> list[str]:
     """Every line the customer's side posted, as the agent sees it."""
     return [str(m["text"]) for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"]
+
+
+@pytest.mark.apis("chat_api")
+async def test_files_larger_than_aiohttps_default_body_limit_are_taken_up_to_the_setting(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    gateway, c, _ = await _agent_chat(start_gateway, connect, cc, attachments={"max_bytes": 3 * 1024 * 1024})
+    big = PNG + b"\0" * (2 * 1024 * 1024)  # 2 MiB: over aiohttp's 1 MiB client_max_size, under the setting
+    headers = {**_auth(c), "Content-Type": "image/png"}
+    async with http.post(
+        _upload_url(gateway, c), data=io.BytesIO(big), params={"filename": "big.png"}, headers=headers
+    ) as r:
+        assert r.status == 202, await r.text()
+        url = (await r.json())["attachment"]["url"]
+    form = aiohttp.FormData()
+    form.add_field("file", io.BytesIO(big), filename="big.png", content_type="image/png")
+    async with http.post(_upload_url(gateway, c), data=form, headers=_auth(c)) as r:
+        assert r.status == 202, await r.text()
+    async with http.get(gateway.make_url(url)) as served:
+        assert await served.read() == big
+    too_big = big + b"\0" * (1024 * 1024)
+    async with http.post(_upload_url(gateway, c), data=io.BytesIO(too_big), headers=headers) as r:
+        await _problem(r, 413, "too_long")
