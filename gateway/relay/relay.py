@@ -146,6 +146,9 @@ class Relay:
         self.extras_policy = extras_policy or ExtrasPolicy()
         self._typing = Coalescer(self._forward_typing)
         self._typing_sent: dict[ConversationId, float] = {}
+        self._receipts = Coalescer(self._forward_read)
+        self._read_wanted: dict[ConversationId, int] = {}  # the customer has read up to this seq
+        self._read_sent: dict[ConversationId, int] = {}  # ... and the contact center knows up to this one
         self.on_outbox: Callable[[ConversationId], None] = lambda _cid: None
         """Set by the outbox delivery: called after a commit that queued contact-center work."""
 
@@ -160,6 +163,7 @@ class Relay:
         await self._bot_jobs.close()
         await self._inbound.close()
         await self._typing.close()
+        await self._receipts.close()
 
     async def idle(self) -> None:
         """Wait until no bot turn and no inbound work is running (for tests and shutdown)."""
@@ -266,6 +270,43 @@ class Relay:
         except (ContactCenterError, TimeoutError) as exc:
             # A lost typing indicator is not worth a retry: the next keystroke sends another.
             logger.info("typing_not_forwarded", conversation_id=conv.id, error=type(exc).__name__)
+
+    async def customer_read(self, conversation_id: ConversationId, upto_seq: int) -> None:
+        """The customer has seen the transcript up to ``upto_seq``: tell the agent where the contact center
+        shows it (Chat Gateway read receipts), never twice for the same seq, latest first when busy."""
+        if self.contact_center is None or upto_seq <= self._read_sent.get(conversation_id, 0):
+            return
+        if upto_seq > self._read_wanted.get(conversation_id, 0):
+            self._read_wanted[conversation_id] = upto_seq
+            if len(self._read_wanted) > 10_000:  # forget the oldest chats' marks
+                for stale in list(self._read_wanted)[:5_000]:
+                    self._read_wanted.pop(stale, None)
+                    self._read_sent.pop(stale, None)
+            self._receipts.kick(conversation_id)
+
+    async def _forward_read(self, key: Hashable) -> None:
+        conversation_id = ConversationId(str(key))
+        wanted = self._read_wanted.get(conversation_id, 0)
+        conv = await self.conversation(conversation_id)
+        cc, cc_id = self.contact_center, conv.cc_conversation_id
+        if cc is None or conv.state is not State.AGENT or cc_id is None:
+            return
+        if not cc.supports(Feature.READ_RECEIPTS, cc_id):
+            return
+        seq = min(wanted, conv.last_seq)
+        upto = await self.store.entries(conversation_id, after=seq - 1, upto=seq)
+        if not upto:
+            return
+        try:
+            async with asyncio.timeout(self.extras_policy.call_timeout_s):
+                # Everything the agent said was stored here after 8x8 had it: its time covers them all.
+                await cc.customer_read(cc_id, read_at=upto[-1].ts)
+        except (ContactCenterError, TimeoutError) as exc:
+            logger.info(
+                "read_receipt_not_forwarded", conversation_id=conversation_id, error=type(exc).__name__
+            )
+            return
+        self._read_sent[conversation_id] = max(self._read_sent.get(conversation_id, 0), wanted)
 
     async def open_file(self, key: str) -> StoredFile | None:
         """A stored file by key; a contact-center file is fetched (and kept) on first use.

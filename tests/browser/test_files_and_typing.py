@@ -2,7 +2,8 @@
 
 A customer must see when the agent is typing and when the agent has read their lines, must be able to
 send a file to the agent (and see it in the transcript once it is stored), and must be able to open a
-file the agent sent. The customer's typing reaches the agent, rate-limited by the widget and the gateway.
+file the agent sent. The customer's typing reaches the agent, rate-limited by the widget and the gateway,
+and so does the fact that the customer has seen the agent's lines.
 """
 
 from __future__ import annotations
@@ -113,6 +114,11 @@ async def test_files_both_ways_typing_and_read_receipts_in_the_widget(
         assert resp.status == 200
         assert await resp.read() == pdf
     await shots(page, "agent-file")
+    # The customer has the panel open and sees the agent's line: the agent gets the customer's receipt.
+    await cc.wait_for(lambda: cc.conversation(cid).get("readAt", {}).get("user"))
+    assert watch.frames(watch.sent, type="read")[-1]["upto_seq"] >= int(
+        await theirs.get_attribute("data-seq") or 0
+    )
 
     # After a reload the transcript, its files and the read mark come back.
     await page.reload()

@@ -450,3 +450,34 @@ async def test_files_larger_than_aiohttps_default_body_limit_are_taken_up_to_the
     too_big = big + b"\0" * (1024 * 1024)
     async with http.post(_upload_url(gateway, c), data=io.BytesIO(too_big), headers=headers) as r:
         await _problem(r, 413, "too_long")
+
+
+async def test_the_customers_read_receipt_reaches_the_agent_where_shown(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+
+    def receipts() -> int:
+        return sum(1 for r in cc.requests if r.method == "POST" and r.path.endswith("/read-receipt"))
+
+    await cc.agent_send(cc_id, "Hello, how can I help?")
+    seq = (await c.until("message", author="agent"))["seq"]
+    stored = await gateway.app[store_key].entries(
+        ConversationId(str(c.conversation_id)), after=seq - 1, upto=seq
+    )
+    await c.send(type="read", upto_seq=seq)
+    await c.send(type="read", upto_seq=seq)  # the same mark again goes nowhere
+    await c.send(type="read", upto_seq=seq - 1)  # nor does an older one
+    url = gateway.make_url(f"/chat/sessions/{c.conversation_id}/read")
+    async with http.post(url, json={"upto_seq": seq}, headers=_auth(c)) as resp:
+        assert resp.status == 204
+    async with http.post(url, json={"upto_seq": 0}, headers=_auth(c)) as resp:
+        await _problem(resp, 422, "invalid_frame")
+    await c.send(type="read", upto_seq="soon")
+    assert (await c.until("error"))["code"] == "invalid_frame"
+    if cc_api == "chat_gateway":
+        await cc.wait_for(lambda: cc.conversation(cc_id).get("readAt", {}).get("user"))
+        assert cc.conversation(cc_id)["readAt"]["user"] == int(stored[0].ts * 1000)
+    await asyncio.sleep(0.3)
+    assert receipts() == (1 if cc_api == "chat_gateway" else 0)
+    await c.silent(0.1)

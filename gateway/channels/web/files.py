@@ -1,4 +1,4 @@
-"""Files in the customer channel: the customer's uploads, and every file served back at its own link.
+"""Files and indicators in the customer channel: uploads, files served at their own links, typing, read.
 
 ``POST /chat/sessions/{id}/attachments`` (Bearer session token) takes one file, either as the raw body
 (``Content-Type`` = the file's type, ``?filename=&client_id=``) or as ``multipart/form-data`` (part ``file``,
@@ -18,14 +18,16 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from typing import Annotated
 from urllib.parse import quote
 
 import filetype  # type: ignore[import-untyped]
 from aiohttp import BodyPartReader, web
+from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.channels.web.frames import FrameError, attachment_json
 from gateway.channels.web.problems import problem
-from gateway.channels.web.rest import authorised, check_address
+from gateway.channels.web.rest import authorised, check_address, read_json, validated
 from gateway.keys import message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
 from gateway.relay.model import AttachedFile, Conversation
@@ -180,6 +182,20 @@ async def customer_typing(request: web.Request) -> web.Response:
     """The REST form of the ``typing`` frame: forwarded where the contact center shows it, else dropped."""
     conv = await authorised(request)
     await request.app[relay_key].customer_typing(conv.id)
+    return web.Response(status=204)
+
+
+class ReadBody(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    upto_seq: Annotated[int, Field(ge=1, le=2**53)]
+
+
+@routes.post("/chat/sessions/{id}/read")
+async def customer_read(request: web.Request) -> web.Response:
+    """The REST form of the ``read`` frame: the customer has seen the transcript up to ``upto_seq``."""
+    conv = await authorised(request)
+    body = validated(ReadBody, await read_json(request))
+    await request.app[relay_key].customer_read(conv.id, body.upto_seq)
     return web.Response(status=204)
 
 

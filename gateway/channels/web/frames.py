@@ -75,13 +75,21 @@ class TypingFrame(_Frame):
     type: Literal["typing"]
 
 
-ClientFrame = StartFrame | MessageFrame | CancelFrame | LeaveFrame | TypingFrame
+class ReadFrame(_Frame):
+    """The customer has seen the transcript up to ``upto_seq`` (forwarded where the contact center shows it)."""
+
+    type: Literal["read"]
+    upto_seq: Annotated[int, Field(ge=1, le=2**53)]
+
+
+ClientFrame = StartFrame | MessageFrame | CancelFrame | LeaveFrame | TypingFrame | ReadFrame
 _FRAME_TYPES: dict[str, TypeAdapter[Any]] = {
     "start": TypeAdapter(StartFrame),
     "message": TypeAdapter(MessageFrame),
     "cancel": TypeAdapter(CancelFrame),
     "leave": TypeAdapter(LeaveFrame),
     "typing": TypeAdapter(TypingFrame),
+    "read": TypeAdapter(ReadFrame),
 }
 
 

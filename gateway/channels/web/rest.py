@@ -49,7 +49,7 @@ async def read_json(request: web.Request, *, optional: bool = False) -> Any:
         raise FrameError("bad_json", "the body is not valid JSON") from None
 
 
-def _validate(model: type[M], data: Any) -> M:
+def validated(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
@@ -120,7 +120,7 @@ def check_address(request: web.Request) -> None:
 @routes.post("/chat/sessions")
 async def start_session(request: web.Request) -> web.Response:
     check_address(request)
-    body = _validate(StartBody, await read_json(request, optional=True))
+    body = validated(StartBody, await read_json(request, optional=True))
     customer = body.customer.to_customer() if body.customer else Customer()
     token, conv = await request.app[relay_key].start_session(customer)
     return web.json_response(
@@ -139,7 +139,7 @@ async def post_message(request: web.Request) -> web.Response:
         and len(raw["text"]) > limits.max_text_chars
     ):
         raise FrameError("too_long", f"text is limited to {limits.max_text_chars} characters")
-    body = _validate(MessageBody, raw)
+    body = validated(MessageBody, raw)
     if not body.text:
         raise FrameError("invalid_frame", "text: must not be empty")
     relay = request.app[relay_key]

@@ -17,6 +17,7 @@ from gateway.channels.web.frames import (
     FrameError,
     LeaveFrame,
     MessageFrame,
+    ReadFrame,
     StartFrame,
     TypingFrame,
     dumps,
@@ -97,6 +98,8 @@ class CustomerSocket:
                 await relay.leave(sub.conversation_id)
             case TypingFrame():
                 await relay.customer_typing(sub.conversation_id)  # where the contact center shows it
+            case ReadFrame(upto_seq=upto_seq):
+                await relay.customer_read(sub.conversation_id, upto_seq)
 
     async def _start(self, frame: StartFrame) -> None:
         relay = self._app[relay_key]

@@ -60,6 +60,7 @@ export class Chat {
     this.panel.setUnread(this.data.unread);
     if (this.data.open || config.openAtStart) this.toggle(true, { focus: false });
     if (this.data.session || this.data.pending.length) this.connection.start();
+    document.addEventListener("visibilitychange", () => this.seen());
   }
 
   persist() {
@@ -79,6 +80,7 @@ export class Chat {
         this.data.frames.push(frame);
         this.render(frame, true);
         this.persist();
+        if (frame.author === "agent") this.seen();
         break;
       case "ack":
         this.onAck(frame);
@@ -254,7 +256,7 @@ export class Chat {
   }
 
   forgetTranscript() {
-    Object.assign(this.data, { readUpTo: 0, lastSeq: 0, frames: [], state: "bot", current: "bot", agent: null, queue: null, unread: 0 });
+    Object.assign(this.data, { readUpTo: 0, readSent: 0, lastSeq: 0, frames: [], state: "bot", current: "bot", agent: null, queue: null, unread: 0 });
     this.panel.clearLog();
     this.panel.setUnread(0);
     this.showState();
@@ -271,6 +273,19 @@ export class Chat {
     }
     this.panel.setOpen(want, { focus });
     this.persist();
+    if (want) this.seen();
+  }
+
+  /** The customer can see the agent's newest line: say so (a read receipt for the agent, where shown). */
+  seen() {
+    if (!this.started || this.panel.panel.hidden || document.visibilityState !== "visible") return;
+    const agentSeqs = this.data.frames.filter((f) => f.author === "agent").map((f) => f.seq);
+    const newest = Math.max(0, ...agentSeqs);
+    if (newest <= (this.data.readSent || 0)) return;
+    if (this.connection.send({ type: "read", upto_seq: this.data.lastSeq })) {
+      this.data.readSent = this.data.lastSeq;
+      this.persist();
+    }
   }
 
   say(text, shown) {
