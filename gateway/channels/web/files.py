@@ -72,7 +72,7 @@ def _media_type(raw: str | None) -> str:
     return (raw or "").split(";", 1)[0].strip().lower()
 
 
-async def _read_limited(part: BodyPartReader | web.Request, limit: int) -> bytes:
+async def _read_limited(part: BodyPartReader | web.Request, limit: int, what: str = "files") -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
@@ -81,7 +81,7 @@ async def _read_limited(part: BodyPartReader | web.Request, limit: int) -> bytes
             return b"".join(chunks)
         size += len(chunk)
         if size > limit:
-            raise FrameError("too_long", f"files are limited to {limit} bytes")
+            raise FrameError("too_long", f"{what} are limited to {limit} bytes")
         chunks.append(chunk)
 
 
@@ -104,7 +104,8 @@ async def _read_upload(request: web.Request) -> _Upload:
             content_type = _media_type(part.headers.get("Content-Type")) or "application/octet-stream"
             upload = (clean_name(part.filename), content_type, await _read_limited(part, limit))
         elif part.name in ("client_id", "text"):
-            value = (await _read_limited(part, 4 * settings.limits.max_text_chars)).decode("utf-8", "replace")
+            raw = await _read_limited(part, 4 * settings.limits.max_text_chars, f"{part.name} fields")
+            value = raw.decode("utf-8", "replace")
             fields[part.name] = value
         else:
             await part.release()
