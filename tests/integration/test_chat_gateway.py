@@ -106,6 +106,17 @@ async def test_an_answer_lost_after_8x8_acted_creates_and_sends_nothing_twice(
         assert user_lines.count("said once") == 1
         assert any(r.method == "GET" and r.path.endswith(f"/{cid}/messages") for r in cc.requests)
 
+        # The same text twice in a row, the second lost on its way: the first one found does not count.
+        await c.say("ok")
+        await cc.wait_for_message(cid, "ok", author_type="user")
+        proxy.drop_next_request("POST", f"/conversations/{cid}/messages")
+        await c.say("ok")
+        await c.say("done")
+        await cc.wait_for_message(cid, "done", author_type="user")
+        assert len(proxy.lost) == 3
+        user_lines = [m["text"] for m in cc.conversation(cid)["messages"] if m["authorType"] == "user"]
+        assert user_lines[-3:] == ["ok", "ok", "done"]
+
 
 @pytest.mark.apis("chat_gateway")
 async def test_unsigned_forged_and_wrong_tenant_events_are_refused_and_change_nothing(

@@ -23,21 +23,32 @@ class LossyProxy:
     upstream: str
     url: str = ""
     lose: dict[tuple[str, str], int] = field(default_factory=dict)  # (method, path suffix) -> how many
+    drop: dict[tuple[str, str], int] = field(default_factory=dict)  # ... dropped before 8x8 sees them
     lost: list[str] = field(default_factory=list)
     session: aiohttp.ClientSession | None = None
 
     def lose_next_answer(self, method: str, path_suffix: str, count: int = 1) -> None:
         self.lose[(method, path_suffix)] = count
 
-    def _take(self, method: str, path: str) -> bool:
-        for (m, suffix), count in self.lose.items():
+    def drop_next_request(self, method: str, path_suffix: str, count: int = 1) -> None:
+        """The same broken connection for the client, but 8x8 never saw the request."""
+        self.drop[(method, path_suffix)] = count
+
+    @staticmethod
+    def _take(switches: dict[tuple[str, str], int], method: str, path: str) -> bool:
+        for (m, suffix), count in switches.items():
             if m == method and path.endswith(suffix) and count > 0:
-                self.lose[(m, suffix)] = count - 1
+                switches[(m, suffix)] = count - 1
                 return True
         return False
 
     async def handle(self, request: web.Request) -> web.StreamResponse:
         body = await request.read()
+        if self._take(self.drop, request.method, request.path):
+            self.lost.append(f"{request.method} {request.path} -> dropped")
+            assert request.transport is not None
+            request.transport.close()
+            return web.Response(status=502)
         headers = {k: v for k, v in request.headers.items() if k.lower() not in _HOP}
         assert self.session is not None
         async with self.session.request(
@@ -46,7 +57,7 @@ class LossyProxy:
             raw = await upstream.read()
             status = upstream.status
             out_headers = {k: v for k, v in upstream.headers.items() if k.lower() not in _HOP}
-        if self._take(request.method, request.path):
+        if self._take(self.lose, request.method, request.path):
             self.lost.append(f"{request.method} {request.path} -> {status}")
             assert request.transport is not None
             request.transport.close()  # 8x8 acted; the client never hears of it

@@ -8,8 +8,10 @@ Exactly once without an Idempotency-Key. Chat Gateway declares none (spec §1), 
 fails in a way that leaves open whether 8x8 acted on it (timeout, dropped connection, 5xx other than
 503), the adapter remembers the outbox key; when the outbox tries that key again, it first looks whether
 the first attempt took effect: a conversation whose ``user.userId`` is ours, or a message of ours with the
-same text created since the first attempt. Only if not is the call repeated. (The memory is per process:
-after a restart in that window a line may arrive twice — never lost.)
+same text created since the first attempt. Only if not is the call repeated. Lines with the same text
+are told apart by counting: those found since the first attempt, less those this process knows it
+delivered in a wider window (so a doubt ends in a repeat, never in a lost line). The memory is per
+process: after a restart in that window a line may arrive twice — never lost.
 """
 
 from __future__ import annotations
@@ -17,7 +19,7 @@ from __future__ import annotations
 import asyncio
 import time
 import uuid
-from collections import OrderedDict
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -81,12 +83,32 @@ class _Attempts:
         self._started.pop(key, None)
 
 
+class _Delivered:
+    """Per conversation, the recent lines this process knows reached 8x8: (author type, text, when)."""
+
+    def __init__(self, per_conversation: int = 100, conversations: int = 2000) -> None:
+        self._lines: OrderedDict[str, deque[tuple[str, str, float]]] = OrderedDict()
+        self._per = per_conversation
+        self._conversations = conversations
+
+    def add(self, conversation_id: str, kind: str, text: str, at: float) -> None:
+        lines = self._lines.setdefault(conversation_id, deque(maxlen=self._per))
+        self._lines.move_to_end(conversation_id)
+        lines.append((kind, text, at))
+        while len(self._lines) > self._conversations:
+            self._lines.popitem(last=False)
+
+    def count(self, conversation_id: str, kind: str, text: str, *, since: float) -> int:
+        lines = self._lines.get(conversation_id, ())
+        return sum(1 for k, t, at in lines if (k, t) == (kind, text) and at >= since)
+
+
 class ChatGatewayContactCenter:
     def __init__(
         self,
         client: ChatGatewayClient,
         *,
-        clock_skew_s: float = 5.0,
+        clock_skew_s: float = 2.0,
         setup_wait_s: float = 10.0,
         clock: Callable[[], float] = time.time,
     ) -> None:
@@ -97,6 +119,7 @@ class ChatGatewayContactCenter:
         self._skew = clock_skew_s
         self._clock = clock
         self._attempts = _Attempts()
+        self._delivered = _Delivered()
         self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
 
     # --- set-up ----------------------------------------------------------------------------------
@@ -143,7 +166,10 @@ class ChatGatewayContactCenter:
         body = create_body(
             request, channel_id=routing.channel_id, queue_id=self.queue_for(routing, request.queue_id)
         )
+        started = self._clock()
         cc_id = await self._guarded(idempotency_key, self.client.create_conversation(body))
+        for item in body.get("history", {}).get("messages", []):
+            self._delivered.add(cc_id, item["authorType"], item["text"], started)
         logger.info(
             "cc_conversation_created",
             api="chat_gateway",
@@ -164,6 +190,7 @@ class ChatGatewayContactCenter:
                 continue
             body = {"authorType": kind, "text": piece}
             await self._guarded(key, self.client.send_message(conversation_id, body))
+            self._delivered.add(conversation_id, kind, piece, self._clock())
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.user_left(bare(cc_conversation_id))
@@ -248,10 +275,14 @@ class ChatGatewayContactCenter:
             attachment_id=attachment_id,
             since=started - self._skew,
         )
-        if found:
+        if text is not None:
+            # Ours already, from an earlier line with the same text? Counted in a wider window, so that
+            # clock differences end in a repeat rather than in a lost line.
+            found -= self._delivered.count(conversation_id, kind, text, since=started - 5 * self._skew)
+        if found > 0:
             self._attempts.forget(key)
             logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
-        return found
+        return found > 0
 
 
 def _created_at(message: dict[str, Any]) -> float | None:
@@ -273,16 +304,18 @@ def _matches(
     text: str | None,
     attachment_id: str | None,
     since: float,
-) -> bool:
+) -> int:
+    """How many messages by ``kind`` created since ``since`` have this text (or this attachment)."""
+    found = 0
     for message in messages:
         if (message.get("author") or {}).get("type") != kind:
             continue
         created = _created_at(message)
         if created is not None and created < since:
             continue
-        if text is not None and message.get("text") == text:
-            return True
         ids = {a.get("id") for a in message.get("attachments") or [] if isinstance(a, dict)}
-        if attachment_id is not None and attachment_id in ids:
-            return True
-    return False
+        if (text is not None and message.get("text") == text) or (
+            attachment_id is not None and attachment_id in ids
+        ):
+            found += 1
+    return found

@@ -45,7 +45,7 @@ def open_chat_gateway(
         max_attempts=cfg.client_max_attempts,
         observe=observe,
     )
-    adapter = ChatGatewayContactCenter(client, clock_skew_s=cfg.max_clock_skew_s)
+    adapter = ChatGatewayContactCenter(client)
     return ChatGateway(session=session, client=client, keys=JwkCache(client.public_jwk), adapter=adapter)
 
 
