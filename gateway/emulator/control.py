@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from aiohttp import web
 
+from .chat_gateway.attachments import content_disposition
 from .errors import constraint_violation, json_response, not_found, read_json_object
 from .runtime import runtime_key
 from .validation import check_text
@@ -127,7 +128,10 @@ async def attachment_file(request: web.Request) -> web.StreamResponse:
     return web.Response(
         body=att.data,
         content_type=att.content_type,
-        headers={"Content-Disposition": f'inline; filename="{att.filename}"', "Cache-Control": "no-store"},
+        headers={
+            "Content-Disposition": content_disposition("inline", att.filename),
+            "Cache-Control": "no-store",
+        },
     )
 
 

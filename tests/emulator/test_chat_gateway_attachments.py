@@ -119,3 +119,33 @@ async def test_agent_sends_a_file(cgw: GatewayApi, receiver: Receiver, emulator:
         assert await resp.read() == b"%PDF-1.4 fake"
     async with cgw.session.get(ref["preSignedUrl"].replace("/files/", "/files/x")) as resp:
         assert resp.status == 403
+
+
+async def test_file_names_with_spaces_quotes_and_non_ascii_survive(
+    cgw: GatewayApi, receiver: Receiver, emulator: Emulator
+) -> None:
+    cid = await cgw.create_conversation(await cgw.channel(receiver))
+    name = 'my "report" #1 (ü).pdf'
+    form = aiohttp.FormData(quote_fields=False)  # the name as it is (quoted-pair for ", raw UTF-8)
+    form.add_field("attachment", b"%PDF", filename=name, content_type="application/pdf")
+    form.add_field("authorType", "user")
+    att = (await cgw.call("POST", f"/conversations/{cid}/attachments", data=form)).body
+    assert att["filename"] == name
+    # names are taken as sent: aiohttp's default percent-quoting is not undone (as a plain server would not)
+    quoted = (await cgw.upload(cid, "a b.pdf", b"%PDF", content_type="application/pdf")).body
+    assert quoted["filename"] == "a%20b.pdf"
+    body = {"authorType": "user", "attachments": [{"id": att["id"]}]}
+    assert (await cgw.call("POST", f"/conversations/{cid}/messages", body)).status == 202
+    event = await emulator.wait_for_event(cid, "MESSAGE")
+    ref = event.payload["data"]["attachments"][0]
+    assert ref["fileName"] == name
+    async with cgw.session.get(ref["preSignedUrl"]) as resp:
+        assert resp.status == 200
+        assert await resp.read() == b"%PDF"
+    async with cgw.session.get(
+        f"{emulator.chat_gateway_url}/conversations/{cid}/attachments/{att['id']}/content",
+        headers={"x-api-key": emulator.chat_gateway_api_key},
+    ) as resp:
+        assert resp.headers["Content-Disposition"] == (
+            "attachment; filename=\"my _report_ #1 (_).pdf\"; filename*=UTF-8''my%20%22report%22%20%231%20%28%C3%BC%29.pdf"
+        )

@@ -9,6 +9,7 @@ import email.parser
 import email.policy
 import mimetypes
 from typing import Any
+from urllib.parse import quote
 
 from aiohttp import web
 
@@ -92,11 +93,19 @@ async def get_attachment(request: web.Request) -> web.StreamResponse:
     return hal_response(attachment_json(_attachment(conv, request)))
 
 
+def content_disposition(kind: str, filename: str) -> str:
+    """RFC 6266: a plain ``filename`` for ASCII names, else an ASCII stand-in plus ``filename*`` in UTF-8."""
+    if filename.isascii() and filename.isprintable() and '"' not in filename and "\\" not in filename:
+        return f'{kind}; filename="{filename}"'
+    fallback = "".join(c if c.isascii() and c.isprintable() and c not in '"\\' else "_" for c in filename)
+    return f"{kind}; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename, safe='')}"
+
+
 def file_response(att: Attachment) -> web.Response:
     return web.Response(
         body=att.data,
         content_type="application/octet-stream",
-        headers={"Content-Disposition": f'attachment; filename="{att.filename}"'},
+        headers={"Content-Disposition": content_disposition("attachment", att.filename)},
     )
 
 

@@ -10,6 +10,7 @@ re-route, reopen) and after ``MEMBERS_CHANGED`` agent joined; an agent or user l
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import quote
 
 from ..config import AgentConfig, EmulatorConfig
 from ..delivery import Deliverer, Event
@@ -39,7 +40,7 @@ def assignment_of(conv: Conversation) -> dict[str, str]:
 
 
 def presigned_url(store: Store, attachment: Attachment) -> str:
-    return f"{store.base_url}/files/{attachment.token}/{attachment.filename}"
+    return f"{store.base_url}/files/{attachment.token}/{quote(attachment.filename, safe='')}"
 
 
 def attachment_refs(store: Store, conv: Conversation, message: Message) -> list[dict[str, str]]:
