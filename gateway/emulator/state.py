@@ -103,7 +103,7 @@ class Message:
     participant_id: str
     timestamp_ms: int
     from_history: bool = False
-    id: str = field(default_factory=lambda: random_id())
+    id: str = field(default_factory=random_id)
     attachment_ids: list[str] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
 

@@ -234,6 +234,13 @@ async def test_user_leave_by_patch_ends_the_interaction(
     assert emulator.conversation(cid)["state"] == "closed"
     conv = (await cgw.call("GET", f"/conversations/{cid}")).body
     assert conv["state"] == "idle"
+    idle = (await cgw.call("GET", "/conversations?filter=state==idle")).body["_embedded"]["conversations"]
+    assert [c["id"] for c in idle] == [cid]
+    active = await cgw.call("GET", "/conversations?filter=state==active")
+    assert active.body["_embedded"]["conversations"] == []
+    bad_filter = await cgw.call("GET", "/conversations?filter=colour==red")
+    assert bad_filter.status == 400
+    assert bad_filter.body["errors"][0]["code"] == "invalid_json_object"
     participants = (await cgw.call("GET", f"/conversations/{cid}/participants")).body["_embedded"][
         "participants"
     ]
