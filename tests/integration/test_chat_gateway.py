@@ -246,3 +246,34 @@ async def test_once_the_old_apis_settings_are_gone_a_returning_customer_gets_a_n
     assert (await r2.until("state", state="agent"))["agent"]["name"] == "Carol,Chen"
     await r2.say("hello carol")
     await cc.wait_for_message(new_cid, "hello carol", author_type="user")
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_a_file_whose_post_answer_is_lost_reaches_the_agent_once(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    async with running_lossy_proxy(cc.base_url) as proxy:
+        settings = chat_gateway_settings(cc, base_url=proxy.url, timeout_s=2)
+        gateway = await start_gateway(contact_center="chat_gateway", chat_gateway=settings)
+        c = await connect(gateway)
+        cid = await _with_agent(c, cc)
+        proxy.lose_next_answer("POST", f"/conversations/{cid}/messages")
+        async with http.post(
+            gateway.make_url(f"/chat/sessions/{c.conversation_id}/attachments"),
+            data=b"order 1234\n",
+            params={"filename": "note.txt", "client_id": "file-1"},
+            headers={"Authorization": f"Bearer {c.session}", "Content-Type": "text/plain"},
+        ) as resp:
+            assert resp.status == 202, await resp.text()
+
+        def with_files() -> list[dict[str, Any]]:
+            return [m for m in cc.conversation(cid)["messages"] if m.get("attachments")]
+
+        await cc.wait_for(with_files)
+        await c.say("after the file")
+        await cc.wait_for_message(cid, "after the file", author_type="user")
+        assert proxy.lost == [f"POST /chat-gateway/v1/conversations/{cid}/messages -> 202"]
+        [posted] = with_files()
+        assert [a["filename"] for a in posted["attachments"]] == ["note.txt"]
+        uploads = [r for r in cc.requests if r.method == "POST" and r.path.endswith(f"/{cid}/attachments")]
+        assert len(uploads) == 1  # the retry reused the uploaded file
