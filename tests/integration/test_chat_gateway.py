@@ -261,7 +261,7 @@ async def test_a_file_whose_post_answer_is_lost_reaches_the_agent_once(
         async with http.post(
             gateway.make_url(f"/chat/sessions/{c.conversation_id}/attachments"),
             data=b"order 1234\n",
-            params={"filename": "note.txt", "client_id": "file-1"},
+            params={"filename": "my note é.txt", "client_id": "file-1"},
             headers={"Authorization": f"Bearer {c.session}", "Content-Type": "text/plain"},
         ) as resp:
             assert resp.status == 202, await resp.text()
@@ -274,6 +274,6 @@ async def test_a_file_whose_post_answer_is_lost_reaches_the_agent_once(
         await cc.wait_for_message(cid, "after the file", author_type="user")
         assert proxy.lost == [f"POST /chat-gateway/v1/conversations/{cid}/messages -> 202"]
         [posted] = with_files()
-        assert [a["filename"] for a in posted["attachments"]] == ["note.txt"]
+        assert [a["filename"] for a in posted["attachments"]] == ["my note é.txt"]
         uploads = [r for r in cc.requests if r.method == "POST" and r.path.endswith(f"/{cid}/attachments")]
         assert len(uploads) == 1  # the retry reused the uploaded file

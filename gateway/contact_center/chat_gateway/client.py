@@ -204,7 +204,7 @@ class ChatGatewayClient:
         self, conversation_id: str, *, filename: str, content_type: str, data: bytes, author_type: str
     ) -> str:
         """Multipart upload; the attachment's id. Repeating it leaves at most an unused file behind."""
-        form = aiohttp.FormData()
+        form = aiohttp.FormData(quote_fields=False)  # the name as sent ("a b.pdf", not "a%20b.pdf")
         form.add_field("attachment", data, filename=filename, content_type=content_type)
         form.add_field("authorType", author_type)
         answer = await self.request(
