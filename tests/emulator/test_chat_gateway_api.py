@@ -343,3 +343,23 @@ async def test_auto_mode_agent_joins_and_answers_a_chat_gateway_conversation(
         )
         assert answer.json["data"]["text"] == "Agent echo: hello there"
         assert answer.json["data"]["sender"]["type"] == "agent"
+
+
+async def test_reroute_before_the_interaction_exists_queues_on_the_new_queue(
+    session: aiohttp.ClientSession, receiver: Receiver
+) -> None:
+    config = EmulatorConfig(mode="manual", queued_delay=0.3, retry_scale=0.01)
+    async with running_emulator(config) as emulator:
+        cgw = GatewayApi(session, emulator)
+        cid = await cgw.create_conversation(await cgw.channel(receiver, queue_id="101"))
+        assert emulator.conversation(cid)["state"] == "created"
+        patch = {"assignment": {"type": "queue", "id": "102"}}
+        assert (await cgw.call("PATCH", f"/conversations/{cid}", patch)).status == 202
+        await emulator.wait_for_state(cid, "queued")
+        await emulator.wait_idle()
+        queued = [e.json["data"] for e in receiver.events(cid) if e.event_type == "QUEUED"]
+        assert queued == [{"queueId": "102", "queueName": "Support"}]
+        states = [
+            e.json["data"]["state"] for e in receiver.events(cid) if e.event_type == "CONVERSATION_UPDATE"
+        ]
+        assert states == ["created", "created", "active"]  # the second: the new assignment, still created
