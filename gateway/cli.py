@@ -111,6 +111,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from gateway.relay.errors import ContactCenterError
 
     settings = load_settings()
+    if settings.contact_center == "chat_gateway":
+        return setup_chat_gateway(settings)
     cfg = settings.chat_api
     if cfg is None:
         raise SystemExit("configuration error: GATEWAY_CHAT_API__BASE_URL: the Chat API is not configured")
@@ -131,6 +133,35 @@ def cmd_setup(args: argparse.Namespace) -> int:
         print(f"GATEWAY_CHAT_API__CHANNEL_ID={result.channels[cfg.queue_id]}")
         for queue, channel in result.channels.items():
             print(f"  queue {queue}: channel {channel}")
+        return 0
+
+    return asyncio.run(setup())
+
+
+def setup_chat_gateway(settings: Settings) -> int:
+    """``setup`` for Chat Gateway: the webhook and the one channel (queues are assigned per conversation)."""
+    import asyncio
+
+    from gateway.contact_center.chat_gateway.wiring import WEBHOOK_PATH, open_chat_gateway, run_setup
+    from gateway.relay.errors import ContactCenterError
+
+    cfg = settings.chat_gateway
+    assert cfg is not None  # the settings require it when it is selected
+
+    async def setup() -> int:
+        cgw = open_chat_gateway(cfg)
+        try:
+            result = await run_setup(cgw.client, cfg, public_base_url=settings.base_url)
+        except ContactCenterError as exc:
+            raise SystemExit(f"set-up failed: {exc}") from None
+        finally:
+            await cgw.session.close()
+        for line in result.changed or ("nothing to change: everything exists",):
+            print(line)
+        if result.webhook_id:
+            print(f"webhook {result.webhook_id} -> {settings.base_url}{WEBHOOK_PATH}")
+        print("To pin the channel in your configuration:")
+        print(f"GATEWAY_CHAT_GATEWAY__CHANNEL_ID={result.channel_id}")
         return 0
 
     return asyncio.run(setup())

@@ -31,7 +31,7 @@ from gateway.relay.model import (
 )
 from gateway.relay.ports import Change, Store
 from gateway.relay.relay import hash_token
-from gateway.store.sqlite import SqliteStore, path_from_url
+from gateway.store.sqlite import MIGRATIONS, SqliteStore, path_from_url
 
 
 @pytest.fixture(params=["sqlite"])
@@ -211,7 +211,7 @@ async def test_everything_survives_reopening(tmp_path: Path) -> None:
         await second.close()
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.execute("PRAGMA user_version = 99")
         db.commit()
