@@ -1,4 +1,4 @@
-"""The default store: one SQLite file in WAL mode; a writer and a reader connection, each on its own thread.
+"""The default store: one SQLite file in WAL mode; writes group-committed on a writer thread, reads on the loop.
 
 Layout (schema version in ``PRAGMA user_version``; migrations below run in order at open):
 - ``conversations``: one row per conversation, the domain object as JSON plus the columns we look up by.
