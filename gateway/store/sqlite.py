@@ -209,6 +209,7 @@ class SqliteStore:
         return await future
 
     async def _flush(self) -> None:
+        batch: list[tuple[WriteJob, asyncio.Future[Any]]] = []
         try:
             while self._queued:
                 batch = [(job, fut) for job, fut in self._queued if not fut.cancelled()]
@@ -226,6 +227,12 @@ class SqliteStore:
                         future.set_result(value)
                     else:
                         future.set_exception(value)
+        except asyncio.CancelledError:
+            # Shutting down mid-transaction: whether it committed is unknown, so nobody is told it did.
+            for _, future in [*batch, *self._queued]:
+                future.cancel()
+            self._queued = []
+            raise
         finally:
             self._flushing = None
 
