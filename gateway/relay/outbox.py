@@ -110,7 +110,10 @@ class OutboxDelivery:
                 await self._post(conv, item)
             case OutboxKind.LEAVE:
                 await self._leave(conv, item)
-        log.info("outbox_delivered", duration_ms=round((time.perf_counter() - started) * 1000, 1))
+        # Customer lines (POST) only at debug: a log line per message costs the hot path.
+        (log.debug if item.kind is OutboxKind.POST else log.info)(
+            "outbox_delivered", duration_ms=round((time.perf_counter() - started) * 1000, 1)
+        )
 
     async def _open(self, conv: Conversation, item: OutboxItem) -> None:
         esc = conv.escalation

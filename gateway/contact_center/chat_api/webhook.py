@@ -157,7 +157,9 @@ class ChatApiWebhook:
             received_at=received_at,
         )
         fresh = await self._relay.accept_cc_event(inbound)
-        logger.info(
+        # Lifecycle events at info; the per-message TEXT events only at debug (a log line per agent line
+        # costs the hot path and says nothing the metrics do not).
+        (logger.debug if event.eventType == "TEXT" else logger.info)(
             "webhook_received",
             cc_conversation_id=event.conversationId,
             event_type=event.eventType,
