@@ -381,24 +381,26 @@ class SqliteStore:
     # --- attachments -----------------------------------------------------------------------------
 
     async def put_attachment(self, file: StoredFile) -> None:
-        async with self._write:
-            await self._conn.execute(
+        row = (
+            file.attachment.key,
+            file.conversation_id,
+            file.created_at,
+            _dumps(codec.attachment_to_json(file.attachment)),
+            file.data,
+        )
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.execute(
                 "INSERT INTO attachments (key, conversation_id, created_at, meta, data) VALUES (?, ?, ?, ?, ?) "
                 "ON CONFLICT (key) DO UPDATE SET data = excluded.data WHERE attachments.data IS NULL",
-                (
-                    file.attachment.key,
-                    file.conversation_id,
-                    file.created_at,
-                    _dumps(codec.attachment_to_json(file.attachment)),
-                    file.data,
-                ),
+                row,
             )
 
+        await self._write(job)
+
     async def attachment(self, key: str) -> StoredFile | None:
-        rows = list(
-            await self._conn.execute_fetchall(
-                "SELECT conversation_id, created_at, meta, data FROM attachments WHERE key = ?", (key,)
-            )
+        rows = await self._reader.fetchall(
+            "SELECT conversation_id, created_at, meta, data FROM attachments WHERE key = ?", (key,)
         )
         if not rows:
             return None
