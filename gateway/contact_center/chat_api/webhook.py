@@ -42,9 +42,18 @@ class WebhookEvent(BaseModel):
     message: str | None = None
 
 
-def to_cc_event(ev: WebhookEvent, received_at: float) -> CcEvent | Literal["malformed"] | None:
-    """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields."""
-    at = ev.timestamp / 1000 if ev.timestamp else received_at
+def to_cc_event(
+    ev: WebhookEvent, received_at: float, *, max_skew_s: float
+) -> CcEvent | Literal["malformed"] | None:
+    """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields.
+
+    The event's time is 8x8's ``timestamp`` when it lies within ``max_skew_s`` of our receipt, else the
+    receipt time: a wild timestamp must not date an entry in year 36 million (unreadable transcript) or in
+    1970 (closed at once for inactivity).
+    """
+    at = received_at
+    if ev.timestamp is not None and abs(ev.timestamp / 1000 - received_at) <= max_skew_s:
+        at = ev.timestamp / 1000
     agent = AgentRef(ev.agentId, ev.agentName or ev.agentId) if ev.agentId else None
     match ev.eventType:
         case "QUEUED":
@@ -121,7 +130,7 @@ class ChatApiWebhook:
         if event.eventType == "WEB_HOOK_VERIFY":
             return web.Response(status=200), event.eventType, "verified"
         received_at = self._clock()
-        cc_event = to_cc_event(event, received_at)
+        cc_event = to_cc_event(event, received_at, max_skew_s=self._max_clock_skew_s)
         if cc_event is None:
             logger.info("webhook_event_ignored", event_type=event.eventType[:64])
             return web.Response(status=200), "unknown", "ignored"
