@@ -79,6 +79,7 @@ class FuzzTarget:
         last = await self.snapshot()
         while True:
             await asyncio.sleep(0.1)
+            await self.cc.wait_for(lambda: all(e.status != "pending" for e in self.cc.events), timeout=10)
             now = await self.snapshot()
             if now == last:
                 return now
@@ -166,6 +167,7 @@ async def _open(stack: AsyncExitStack, db: Path, loop: asyncio.AbstractEventLoop
     await web.TCPSite(runner, "127.0.0.1", port).start()
     http = await stack.enter_async_context(aiohttp.ClientSession())
     url = f"http://127.0.0.1:{port}"
+    await _until_ready(http, url)
     session, conversation_id = await _customer_with_agent(http, url)
     cc_id: str = await cc.wait_for(
         lambda: next(
@@ -177,13 +179,25 @@ async def _open(stack: AsyncExitStack, db: Path, loop: asyncio.AbstractEventLoop
             ),
             None,
         ),
-        timeout=10,
+        timeout=30,
     )
     await cc.agent_join(cc_id)
     target = FuzzTarget(loop, app, cc, http, url, session, conversation_id, cc_id)
-    await cc.wait_for(lambda: all(e.status == "delivered" for e in cc.events), timeout=10)
+    await cc.wait_for(lambda: all(e.status != "pending" for e in cc.events), timeout=30)
     assert (await target.settled())["state"] == "agent"
     return target
+
+
+async def _until_ready(http: aiohttp.ClientSession, url: str) -> None:
+    """/readyz answers 200 once the 8x8 set-up (web-hook verified, channel found) is done."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + 30
+    while True:
+        async with http.get(f"{url}/readyz") as resp:
+            if resp.status == 200:
+                return
+        assert loop.time() < deadline, "the fuzz gateway never got ready"
+        await asyncio.sleep(0.1)
 
 
 async def _customer_with_agent(http: aiohttp.ClientSession, url: str) -> tuple[str, str]:
@@ -192,7 +206,7 @@ async def _customer_with_agent(http: aiohttp.ClientSession, url: str) -> tuple[s
         session = await ws.receive_json(timeout=5)
         await ws.send_json({"type": "message", "text": "/agent", "client_id": "fuzz-escalate"})
         while True:
-            frame = json.loads((await ws.receive(timeout=10)).data)
+            frame = json.loads((await ws.receive(timeout=30)).data)
             if frame.get("type") == "state" and frame.get("state") == "queued":
                 return str(session["session"]), str(session["conversation_id"])
 

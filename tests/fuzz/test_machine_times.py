@@ -24,7 +24,7 @@ NOW = 1_764_000_000.0
 times = st.floats(min_value=NOW - 300, max_value=NOW + 300)  # the webhook's accepted clock skew
 
 
-@settings(max_examples=200, deadline=None)
+@settings(max_examples=150, deadline=None)
 @given(st.lists(st.tuples(EVENTS, times), min_size=1, max_size=60))
 def test_events_with_times_in_any_order_keep_the_invariants(seq: list[tuple[Event, float]]) -> None:
     conv = Conversation(id=ConversationId("c1"), state=State.BOT, customer=Customer(), created_at=NOW - 300)

@@ -96,7 +96,7 @@ async def _stored(target: FuzzTarget) -> tuple[dict[str, Any], list[str]]:
     return snapshot, sorted(e.event_id for e in pending)
 
 
-@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(body=bodies, mutation=mutations)
 def test_random_webhooks_never_5xx_and_refusals_change_nothing(
     target: FuzzTarget, body: str | bytes, mutation: dict[str, str | None]
