@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import time
 from collections.abc import Callable
@@ -15,7 +16,8 @@ from tests.chaos.customer import ChaosCustomer, Line
 
 Ending = Literal["agent_leaves", "customer_leaves"]
 EXPECTED_STATE: dict[Ending, str] = {"agent_leaves": "bot", "customer_leaves": "closed"}
-STEP_TIMEOUT_S = 120.0
+LONG = os.environ.get("CHAOS_LONG", "") not in ("", "0")
+STEP_TIMEOUT_S = 300.0 if LONG else 120.0
 """Any one step (an escalation, a line getting through) may take this long under faults; then it is a failure."""
 ESCALATION_RETRY_S = 8.0
 """A customer whose "agent" line got no answer this long asks again (a killed gateway loses the bot's turn)."""

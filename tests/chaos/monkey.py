@@ -53,7 +53,12 @@ class ChaosMonkey:
     async def run(self, stop: asyncio.Event) -> None:
         names = list(FAULTS)
         weights = [FAULTS[n] for n in names]
+        # At least one kill in every run, mid-conversation: the rest is left to chance.
+        first_kill = asyncio.get_running_loop().time() + self._rng.uniform(3.0, 10.0)
         while True:
+            due = not self.counts["kill_gateway"] and asyncio.get_running_loop().time() >= first_kill
+            if due and await self._kill_gateway():
+                self.counts["kill_gateway"] += 1
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(stop.wait(), self._rng.expovariate(1 / self._mean_interval_s))
             if stop.is_set():
