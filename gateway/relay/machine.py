@@ -141,7 +141,8 @@ class _Draft:
         last_seq = self.conv.last_seq + len(self.entries)
         # System notices (warnings, offers) are not activity: they must not keep a quiet chat open.
         active = any(e.author is not Author.SYSTEM for e in self.entries)
-        active_at = self.at if active else self.conv.active_at
+        # A late contact-center event carries its own (older) time: it must not rewind the inactivity clock.
+        active_at = max(self.at, self.conv.active_at) if active else self.conv.active_at
         return Decision(
             conversation=replace(self.conv, last_seq=last_seq, active_at=active_at),
             entries=tuple(self.entries),

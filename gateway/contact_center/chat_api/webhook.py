@@ -58,10 +58,17 @@ def display_name(sent: str, style: AgentNameStyle) -> str:
 
 
 def to_cc_event(
-    ev: WebhookEvent, received_at: float, agent_name: AgentNameStyle = "first"
+    ev: WebhookEvent, received_at: float, *, max_skew_s: float, agent_name: AgentNameStyle = "first"
 ) -> CcEvent | Literal["malformed"] | None:
-    """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields."""
-    at = ev.timestamp / 1000 if ev.timestamp else received_at
+    """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields.
+
+    The event's time is 8x8's ``timestamp`` when it lies within ``max_skew_s`` of our receipt, else the
+    receipt time: a wild timestamp must not date an entry in year 36 million (unreadable transcript) or in
+    1970 (closed at once for inactivity).
+    """
+    at = received_at
+    if ev.timestamp is not None and abs(ev.timestamp / 1000 - received_at) <= max_skew_s:
+        at = ev.timestamp / 1000
     agent = AgentRef(ev.agentId, display_name(ev.agentName or ev.agentId, agent_name)) if ev.agentId else None
     match ev.eventType:
         case "QUEUED":
@@ -140,7 +147,9 @@ class ChatApiWebhook:
         if event.eventType == "WEB_HOOK_VERIFY":
             return web.Response(status=200), event.eventType, "verified"
         received_at = self._clock()
-        cc_event = to_cc_event(event, received_at, self._agent_name)
+        cc_event = to_cc_event(
+            event, received_at, max_skew_s=self._max_clock_skew_s, agent_name=self._agent_name
+        )
         if cc_event is None:
             logger.info("webhook_event_ignored", event_type=event.eventType[:64])
             return web.Response(status=200), "unknown", "ignored"

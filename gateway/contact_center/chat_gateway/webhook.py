@@ -176,7 +176,9 @@ class ChatGatewayWebhook:
         self, ev: GatewayEvent, cc_id: CcConversationId, received_at: float
     ) -> CcEvent | Malformed | None:
         """The relay's event; None for what changes nothing here; "malformed" when required fields lack."""
-        at = ev.timestamp / 1000 if ev.timestamp else received_at
+        at = received_at  # 8x8's timestamp only when plausible: a wild one must not date an entry
+        if ev.timestamp is not None and abs(ev.timestamp / 1000 - received_at) <= self._max_clock_skew_s:
+            at = ev.timestamp / 1000
         d = ev.data
         match ev.eventType:
             case "QUEUED":
