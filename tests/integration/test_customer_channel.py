@@ -10,9 +10,13 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.conftest import CustomerFactory
+
+# Both stores: the customer channel and escalation behave the same on SQLite and on Redis.
+pytestmark = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 
 
 async def test_start_answers_with_a_session_frame(customer: CustomerFactory) -> None:

@@ -31,12 +31,17 @@ from gateway.relay.model import (
 )
 from gateway.relay.ports import Change, Store
 from gateway.relay.relay import hash_token
+from gateway.store.redis import RedisStore
 from gateway.store.sqlite import SqliteStore, path_from_url
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await SqliteStore.open(tmp_path / "store.db")
+    opened: Store
+    if request.param == "redis":
+        opened = await RedisStore.open(request.getfixturevalue("redis_url"))
+    else:
+        opened = await SqliteStore.open(tmp_path / "store.db")
     yield opened
     await opened.close()
 

@@ -85,6 +85,20 @@ class Hub:
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
 
+    def has_subscribers(self, conversation_id: ConversationId) -> bool:
+        return conversation_id in self._subscribers
+
+    async def resync(self) -> None:
+        """Bring every socket up to date from the store (after publishes may have been missed)."""
+        for subs in list(self._subscribers.values()):
+            for sub in list(subs.values()):
+                try:
+                    await sub.replay(self._store)
+                except (ConnectionError, RuntimeError) as exc:
+                    logger.info(
+                        "socket_send_failed", conversation_id=sub.conversation_id, error=type(exc).__name__
+                    )
+
     async def publish(
         self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None
     ) -> None:
