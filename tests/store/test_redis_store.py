@@ -13,13 +13,16 @@ import pytest
 from redis.exceptions import ConnectionError as RedisConnectionError
 
 import gateway.store.redis as redis_module
+from gateway.app import StartupError, open_store
 from gateway.relay.errors import StaleConversation, StoreUnavailable
 from gateway.relay.events import AgentSaid, InboundEvent
 from gateway.relay.model import AgentRef, CcConversationId, ConversationId
 from gateway.relay.ports import Change
 from gateway.store.redis import RedisStore
 from gateway.store.redis_leases import LeaseLost, RedisLeases
+from tests.conftest import SettingsFactory
 from tests.store.test_store_contract import _commit, _conv, _item, _msg
+from tests.support.action_server import free_port
 from tests.support.redis_server import RedisServer
 
 
@@ -170,5 +173,24 @@ async def test_redis_that_cannot_be_reached_is_store_unavailable(tmp_path: Path)
         server.stop()
         with pytest.raises(StoreUnavailable):
             await store.conversation(ConversationId("c1"))
+    finally:
+        await store.close()
+
+
+async def test_a_redis_url_that_cannot_be_used_stops_start_up_naming_the_setting(
+    make_settings: SettingsFactory,
+) -> None:
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nobody listens there
+    with pytest.raises(StartupError, match=r"^GATEWAY_STORE__URL: cannot reach Redis: "):
+        await open_store(make_settings(store={"url": closed}))
+    with pytest.raises(StartupError, match=r"^GATEWAY_STORE__URL: Port could not be cast"):
+        await open_store(make_settings(store={"url": "redis://localhost:port/0"}))
+
+
+async def test_a_redis_url_selects_the_redis_store(redis_url: str, make_settings: SettingsFactory) -> None:
+    store = await open_store(make_settings(store={"url": redis_url, "prefix": "other:"}))
+    try:
+        assert isinstance(store, RedisStore)
+        assert store.prefix == "other:"
     finally:
         await store.close()
