@@ -17,6 +17,7 @@ from pydantic import (
     ConfigDict,
     Field,
     SecretStr,
+    ValidationInfo,
     field_validator,
     model_validator,
 )
@@ -79,17 +80,40 @@ class ChatApiSettings(_Group):
     """How often to check 8x8 for chats we consider finished that still hold an agent (0: never)."""
     reconcile_window_s: float = Field(default=86400, gt=0)
     """How far back (last activity) the reconciler looks."""
+    agent_name: Literal["first", "full", "as_sent"] = "first"
+    """How customers see the agent's name, which 8x8 sends as "First,Last": "First", "First Last" or as sent."""
     max_clock_skew_s: float = Field(default=300, gt=0)
     """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
 
 
 class ChatGatewaySettings(_Group):
+    """8x8 Chat Gateway v1, the Chat API's successor. Optional as a whole; once any field is set, the
+    required ones must be. Used for new escalations when ``GATEWAY_CONTACT_CENTER=chat_gateway``, and for
+    finishing the conversations it opened whichever API is selected."""
+
     base_url: AnyHttpUrl
     api_key: SecretStr = Field(min_length=1)
     tenant: str = Field(min_length=1)
+    """Sent as ``X-8x8-Tenant``; webhooks for any other tenant are refused."""
     queue_id: str = Field(min_length=1)
     channel_id: str | None = None
+    """Pin the channel; without it, set-up finds or creates the webhook and the channel by name at start."""
     queues: CommaList = Field(default_factory=list)
+    """More queue ids a handoff may name; they are assigned on the one channel (no channel per queue)."""
+    agent_names: dict[str, str] = Field(default_factory=dict)
+    """Agent id -> name shown to customers (a JSON object): Chat Gateway's events carry no agent names."""
+    agent_display_name: str = Field(default="Agent", min_length=1, max_length=100)
+    """The name shown for an agent the directory does not know."""
+    timeout_s: float = Field(default=10.0, gt=0, le=120)
+    client_max_attempts: int = Field(default=3, ge=1, le=10)
+    """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
+    webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=256)
+    channel_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
+    max_clock_skew_s: float = Field(default=300, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    reconcile_interval_s: float = Field(default=300, ge=0)
+    """How often to check Chat Gateway for chats we consider finished that still hold an agent (0: never)."""
+    reconcile_window_s: float = Field(default=86400, gt=0)
 
 
 class StoreSettings(_Group):
@@ -198,6 +222,8 @@ class LimitsSettings(_Group):
     """Customer writes (session starts and messages) per second from one address, bursts up to address_burst."""
     address_burst: int = Field(default=100, ge=1)
     max_sockets_per_address: int = Field(default=50, ge=1)
+    typing_interval_s: float = Field(default=2.0, ge=0)
+    """The customer's typing reaches the agent at most this often per chat (where the contact center shows it)."""
 
     @model_validator(mode="after")
     def _frame_below_socket_limit(self) -> LimitsSettings:
@@ -206,6 +232,34 @@ class LimitsSettings(_Group):
                 "max_frame_bytes must be below ws_max_msg_size, so an oversize frame gets an error"
             )
         return self
+
+
+DEFAULT_FILE_TYPES = [
+    "image/png",
+    "image/jpeg",
+    "image/gif",
+    "image/webp",
+    "application/pdf",
+    "text/plain",
+]
+
+
+class AttachmentSettings(_Group):
+    """Files the customer sends to an agent (``POST /chat/sessions/{id}/attachments``)."""
+
+    max_bytes: int = Field(default=10 * 1024 * 1024, ge=1, le=100 * 1024 * 1024)
+    allowed_types: CommaList = Field(default_factory=lambda: list(DEFAULT_FILE_TYPES))
+    """Media types accepted (exact, lower case); the content must look like the type it claims."""
+    fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
+    """How long fetching an agent's file from the contact center may take."""
+
+    @field_validator("allowed_types")
+    @classmethod
+    def _media_types(cls, value: list[str]) -> list[str]:
+        for item in value:
+            if not re.fullmatch(r"[a-z0-9][\w.+-]*/[a-z0-9][\w.+-]*", item):
+                raise ValueError(f"{item!r} is not a media type like image/png")
+        return value
 
 
 class WebSettings(_Group):
@@ -245,18 +299,29 @@ class Settings(BaseSettings):
     public_url: AnyHttpUrl | None = None
     """Base URL at which 8x8 reaches this gateway (the webhook is ``{public_url}/webhooks/8x8``)."""
     contact_center: Literal["chat_api", "chat_gateway"] = "chat_api"
+    """Which 8x8 API new escalations use; conversations keep the API that opened them."""
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
     """On SIGTERM: how long in-flight requests and contact-center deliveries may take before exit."""
     bot: BotSettings = BotSettings()
     chat_api: ChatApiSettings | None = None
-    chat_gateway: ChatGatewaySettings | None = None
+    chat_gateway: ChatGatewaySettings | None = Field(default=None, validate_default=True)
     store: StoreSettings = StoreSettings()
     relay: RelaySettings = RelaySettings()
     limits: LimitsSettings = LimitsSettings()
+    attachments: AttachmentSettings = AttachmentSettings()
     web: WebSettings = WebSettings()
     log: LogSettings = LogSettings()
     hours: HoursSettings = HoursSettings()
     metrics: MetricsSettings = MetricsSettings()
+
+    @field_validator("chat_gateway")
+    @classmethod
+    def _selected_api_configured(
+        cls, value: ChatGatewaySettings | None, info: ValidationInfo
+    ) -> ChatGatewaySettings | None:
+        if value is None and info.data.get("contact_center") == "chat_gateway":
+            raise ValueError("required when GATEWAY_CONTACT_CENTER is chat_gateway (BASE_URL, API_KEY, ...)")
+        return value
 
     @property
     def base_url(self) -> str:

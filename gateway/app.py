@@ -16,6 +16,8 @@ from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
 from gateway.channels.web.addresses import SocketCounter
+from gateway.channels.web.files import routes as file_routes
+from gateway.channels.web.frames import file_path
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.problems import problem
 from gateway.channels.web.ratelimit import RateLimiter
@@ -27,12 +29,17 @@ from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.reconciler import run_reconciler
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
-from gateway.contact_center.unconfigured import NoContactCenter
+from gateway.contact_center.chat_gateway import reconciler as chat_gateway_reconciler
+from gateway.contact_center.chat_gateway import wiring as chat_gateway_wiring
+from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
+from gateway.contact_center.routing import ContactCenterRouter
 from gateway.keys import (
     address_limiter_key,
     bot_key,
     chat_api_key,
     chat_api_webhook_key,
+    chat_gateway_key,
+    chat_gateway_webhook_key,
     contact_center_key,
     hub_key,
     message_limiter_key,
@@ -51,7 +58,7 @@ from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
 from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
-from gateway.relay.relay import BotPolicy, ConversationPolicy, Relay
+from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
 from gateway.relay.timers import TimerPolicy, run_timers
 from gateway.store.redis import RedisStore
 from gateway.store.redis_fanout import RedisFanout
@@ -112,26 +119,47 @@ async def store_context(app: web.Application) -> AsyncIterator[None]:
 
 @asynccontextmanager
 async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
-    """The 8x8 Chat API when configured (set up at start when no channel id is pinned), else none."""
+    """Both 8x8 APIs that are configured, behind one router: new escalations go to the selected one
+    (``GATEWAY_CONTACT_CENTER``), a stored conversation stays on the API that opened it. Each API is set
+    up at start when no channel id is pinned; without any, escalation says no agent is available."""
     settings = app[settings_key]
-    cfg = settings.chat_api
-    if settings.contact_center == "chat_gateway":
-        raise StartupError("GATEWAY_CONTACT_CENTER: chat_gateway is not available in this version yet")
-    if cfg is None:
-        app[contact_center_key] = NoContactCenter()
-        yield
-        return
-    api = open_chat_api(cfg, observe=app[metrics_key].chat_api_call)
-    adapter = ChatApiContactCenter(api.client, default_queue=cfg.queue_id)
-    app[contact_center_key] = adapter
-    app[chat_api_key] = api
-    # Set-up runs once the gateway listens: creating a web-hook makes 8x8 call it to verify.
-    setup = asyncio.create_task(keep_setting_up(api, cfg, adapter, public_base_url=settings.base_url))
+    metrics = app[metrics_key]
+    setups: list[asyncio.Task[None]] = []
+    chat_api_adapter = None
+    if (cfg := settings.chat_api) is not None:
+        api = open_chat_api(cfg, observe=metrics.chat_api_call)
+        chat_api_adapter = ChatApiContactCenter(api.client, default_queue=cfg.queue_id)
+        app[chat_api_key] = api
+        # Set-up runs once the gateway listens: creating a web-hook makes 8x8 call it to verify.
+        setups.append(
+            asyncio.create_task(
+                keep_setting_up(api, cfg, chat_api_adapter, public_base_url=settings.base_url)
+            )
+        )
+    if (cgw_cfg := settings.chat_gateway) is not None:
+        cgw = chat_gateway_wiring.open_chat_gateway(
+            cgw_cfg, observe=lambda op, status, s: metrics.chat_api_call(f"cgw_{op}", status, s)
+        )
+        app[chat_gateway_key] = cgw
+        setups.append(
+            asyncio.create_task(
+                chat_gateway_wiring.keep_setting_up(cgw, cgw_cfg, public_base_url=settings.base_url)
+            )
+        )
+    app[contact_center_key] = ContactCenterRouter(
+        settings.contact_center,
+        chat_api=chat_api_adapter,
+        chat_gateway=app[chat_gateway_key].adapter if chat_gateway_key in app else None,
+    )
     yield
-    setup.cancel()
-    with contextlib.suppress(asyncio.CancelledError):
-        await setup
-    await api.session.close()
+    for setup in setups:
+        setup.cancel()
+        with contextlib.suppress(asyncio.CancelledError):
+            await setup
+    if chat_api_key in app:
+        await app[chat_api_key].session.close()
+    if chat_gateway_key in app:
+        await app[chat_gateway_key].session.close()
 
 
 def timer_policy(settings: Settings) -> TimerPolicy:
@@ -188,6 +216,11 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             offer_agent_title=settings.bot.offer_agent_title,
             empty_replies_before_offer=settings.bot.empty_replies_before_offer,
         ),
+        contact_center=contact_center,
+        extras_policy=ExtrasPolicy(
+            typing_interval_s=settings.limits.typing_interval_s,
+            call_timeout_s=settings.attachments.fetch_timeout_s,
+        ),
     )
     outbox = OutboxDelivery(
         relay,
@@ -201,6 +234,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         ),
         redact=redactor(settings.relay.redact, settings.relay.redact_patterns),
         leases=leases,
+        file_url=lambda file: settings.base_url + file_path(file),
     )
     app[hub_key] = hub
     app[relay_key] = relay
@@ -212,6 +246,18 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             max_body_bytes=settings.limits.max_body_bytes,
             max_clock_skew_s=settings.chat_api.max_clock_skew_s,
             observe=app[metrics_key].webhook,
+            agent_name=settings.chat_api.agent_name,
+        )
+    if chat_gateway_key in app and settings.chat_gateway is not None:
+        cgw_cfg = settings.chat_gateway
+        app[chat_gateway_webhook_key] = ChatGatewayWebhook(
+            relay,
+            app[chat_gateway_key].keys,
+            tenant=cgw_cfg.tenant,
+            names=AgentNames(cgw_cfg.agent_names, fallback=cgw_cfg.agent_display_name),
+            max_body_bytes=settings.limits.max_body_bytes,
+            max_clock_skew_s=cgw_cfg.max_clock_skew_s,
+            observe=lambda event_type, result: app[metrics_key].webhook(f"cgw_{event_type}", result),
         )
     app[outbox_key] = outbox
     await relay.start()
@@ -230,6 +276,20 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
                     app[chat_api_key].client,
                     interval_s=cfg.reconcile_interval_s,
                     window_s=cfg.reconcile_window_s,
+                    clock=relay.clock,
+                    on_fixed=lambda: app[metrics_key].escalation("orphan_freed"),
+                )
+            )
+        )
+    cgw_settings = settings.chat_gateway
+    if chat_gateway_key in app and cgw_settings is not None and cgw_settings.reconcile_interval_s > 0:
+        background.append(
+            asyncio.create_task(
+                chat_gateway_reconciler.run_reconciler(
+                    store,
+                    app[chat_gateway_key].client,
+                    interval_s=cgw_settings.reconcile_interval_s,
+                    window_s=cgw_settings.reconcile_window_s,
                     clock=relay.clock,
                     on_fixed=lambda: app[metrics_key].escalation("orphan_freed"),
                 )
@@ -289,15 +349,20 @@ async def readyz(request: web.Request) -> web.Response:
             await bot.ping()
         except BotUnavailable as exc:
             failed["bot"] = str(exc)
-    contact_center = app[contact_center_key]
-    if isinstance(contact_center, ChatApiContactCenter):
-        if not contact_center.ready:
+    selected = app[settings_key].contact_center
+    if selected == "chat_api" and chat_api_key in app:
+        # Only the API new escalations use decides readiness (the other may be on its way out).
+        router = app[contact_center_key]
+        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
+        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
             failed["chat_api"] = "set-up with the Chat API has not finished"
         else:
             try:
-                await asyncio.wait_for(contact_center.client.tokens.get(), 5)
+                await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
             except Exception as exc:
                 failed["chat_api"] = f"no token: {exc}"
+    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
+        failed["chat_gateway"] = "set-up with the Chat Gateway has not finished"
     if failed:
         detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
         return problem("unavailable", detail, failed=sorted(failed))
@@ -308,6 +373,13 @@ async def chat_api_webhook(request: web.Request) -> web.Response:
     receiver = request.app.get(chat_api_webhook_key)
     if receiver is None:
         return problem("unknown_session", "no Chat API is configured on this gateway")
+    return await receiver.handle(request)
+
+
+async def chat_gateway_webhook(request: web.Request) -> web.Response:
+    receiver = request.app.get(chat_gateway_webhook_key)
+    if receiver is None:
+        return problem("unknown_session", "no Chat Gateway is configured on this gateway")
     return await receiver.handle(request)
 
 
@@ -334,7 +406,9 @@ def build_app(settings: Settings) -> web.Application:
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/chat/ws", chat_socket)
     app.router.add_routes(rest_routes)
+    app.router.add_routes(file_routes)
     app.router.add_post("/webhooks/8x8", chat_api_webhook)
+    app.router.add_post(chat_gateway_wiring.WEBHOOK_PATH, chat_gateway_webhook)
     app.router.add_get("/healthz", healthz)
     if settings.metrics.port is not None:
         app.cleanup_ctx.append(metrics_listener)

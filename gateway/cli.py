@@ -111,6 +111,8 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from gateway.relay.errors import ContactCenterError
 
     settings = load_settings()
+    if settings.contact_center == "chat_gateway":
+        return setup_chat_gateway(settings)
     cfg = settings.chat_api
     if cfg is None:
         raise SystemExit("configuration error: GATEWAY_CHAT_API__BASE_URL: the Chat API is not configured")
@@ -131,6 +133,35 @@ def cmd_setup(args: argparse.Namespace) -> int:
         print(f"GATEWAY_CHAT_API__CHANNEL_ID={result.channels[cfg.queue_id]}")
         for queue, channel in result.channels.items():
             print(f"  queue {queue}: channel {channel}")
+        return 0
+
+    return asyncio.run(setup())
+
+
+def setup_chat_gateway(settings: Settings) -> int:
+    """``setup`` for Chat Gateway: the webhook and the one channel (queues are assigned per conversation)."""
+    import asyncio
+
+    from gateway.contact_center.chat_gateway.wiring import WEBHOOK_PATH, open_chat_gateway, run_setup
+    from gateway.relay.errors import ContactCenterError
+
+    cfg = settings.chat_gateway
+    assert cfg is not None  # the settings require it when it is selected
+
+    async def setup() -> int:
+        cgw = open_chat_gateway(cfg)
+        try:
+            result = await run_setup(cgw.client, cfg, public_base_url=settings.base_url)
+        except ContactCenterError as exc:
+            raise SystemExit(f"set-up failed: {exc}") from None
+        finally:
+            await cgw.session.close()
+        for line in result.changed or ("nothing to change: everything exists",):
+            print(line)
+        if result.webhook_id:
+            print(f"webhook {result.webhook_id} -> {settings.base_url}{WEBHOOK_PATH}")
+        print("To pin the channel in your configuration:")
+        print(f"GATEWAY_CHAT_GATEWAY__CHANNEL_ID={result.channel_id}")
         return 0
 
     return asyncio.run(setup())
@@ -186,37 +217,9 @@ def cmd_transcript(args: argparse.Namespace) -> int:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    import asyncio
-    import signal
+    from gateway.emulator.cli import run
 
-    from gateway.emulator.config import EmulatorConfig
-    from gateway.emulator.handle import running_emulator
-    from gateway.logs import configure_logging
-
-    configure_logging(format="console", level="info")
-
-    async def serve() -> int:
-        stop = asyncio.Event()
-        for sig in (signal.SIGINT, signal.SIGTERM):
-            asyncio.get_running_loop().add_signal_handler(sig, stop.set)
-        overrides: dict[str, Any] = {"mode": args.mode}
-        if args.token_ttl is not None:
-            overrides["token_ttl"] = args.token_ttl
-        async with running_emulator(EmulatorConfig(**overrides), host=args.host, port=args.port) as emulator:
-            print(
-                f"8x8 Chat API emulator ({args.mode} mode)\n"
-                f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
-                f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
-                f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
-                f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
-                f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
-                f"  agent console: {emulator.console_url}",
-                flush=True,
-            )
-            await stop.wait()
-        return 0
-
-    return asyncio.run(serve())
+    return run(args)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -266,15 +269,9 @@ def build_parser() -> argparse.ArgumentParser:
             "values that point a gateway at it."
         ),
     )
-    emulator.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
-    emulator.add_argument("--port", type=int, default=8081, help="port (default 8081)")
-    emulator.add_argument(
-        "--mode",
-        choices=("manual", "auto"),
-        default="manual",
-        help="manual: agents from the console; auto: echo agents",
-    )
-    emulator.add_argument("--token-ttl", type=float, help="OAuth token lifetime in seconds (default 1799)")
+    from gateway.emulator.cli import add_arguments as add_emulator_arguments
+
+    add_emulator_arguments(emulator)
     emulator.set_defaults(func=cmd_emulator)
 
     check = sub.add_parser(

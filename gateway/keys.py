@@ -10,6 +10,8 @@ from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import ChatApi
+from gateway.contact_center.chat_gateway.webhook import ChatGatewayWebhook
+from gateway.contact_center.chat_gateway.wiring import ChatGateway
 from gateway.metrics import Metrics
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
@@ -29,3 +31,5 @@ socket_counter_key = web.AppKey("socket_counter", SocketCounter)
 sockets_key = web.AppKey("sockets", OpenSockets)
 chat_api_key = web.AppKey("chat_api", ChatApi)
 chat_api_webhook_key = web.AppKey("chat_api_webhook", ChatApiWebhook)
+chat_gateway_key = web.AppKey("chat_gateway", ChatGateway)
+chat_gateway_webhook_key = web.AppKey("chat_gateway_webhook", ChatGatewayWebhook)

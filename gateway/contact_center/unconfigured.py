@@ -7,8 +7,8 @@ group is optional as a whole).
 from __future__ import annotations
 
 from gateway.relay.errors import ContactCenterNotConfigured
-from gateway.relay.model import CcConversationId
-from gateway.relay.ports import HistoryLine, OpenRequest
+from gateway.relay.model import AttachedFile, Author, CcConversationId
+from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
 
 class NoContactCenter:
@@ -21,4 +21,31 @@ class NoContactCenter:
         raise ContactCenterNotConfigured()
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
+        raise ContactCenterNotConfigured()
+
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return False
+
+    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+        return False
+
+    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
+        pass
+
+    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
+        pass
+
+    async def post_attachment(
+        self,
+        cc_conversation_id: CcConversationId,
+        attachment: Attachment,
+        *,
+        author: Author,
+        idempotency_key: str,
+    ) -> None:
+        raise ContactCenterNotConfigured()
+
+    async def fetch_attachment(
+        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
+    ) -> tuple[str, bytes]:
         raise ContactCenterNotConfigured()

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import fnmatch
 import re
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Mapping
+from typing import Any, TypeVar
 
 from aiohttp import web
 
@@ -24,10 +24,11 @@ from .errors import (
 )
 from .paging import paged
 from .runtime import Runtime, runtime_key
-from .state import Channel
+from .state import Api, Channel
 from .webhooks import check_if_match
 
-Predicate = Callable[[Channel], bool]
+T = TypeVar("T")
+Predicate = Callable[[T], bool]
 SELECTORS: dict[str, Callable[[Channel], str]] = {
     "name": lambda c: c.name,
     "routingOptions.id": lambda c: c.queue_id,
@@ -38,14 +39,23 @@ SELECTORS: dict[str, Callable[[Channel], str]] = {
 _TOKEN = re.compile(r"\s*(\(|\)|;|,|[^();,]+)")
 
 
-def parse_filter(text: str) -> Predicate:
+def _filter_error(reason: str) -> Problem:
+    return constraint_violation(f"filter: {reason}")
+
+
+def parse_filter(
+    text: str,
+    selectors: Mapping[str, Callable[[T], str]] = SELECTORS,  # type: ignore[assignment]
+    error: Callable[[str], Problem] = _filter_error,
+) -> Predicate[T]:
+    """Compile the filter over ``selectors`` (Chat Gateway passes its own); values may be quoted."""
     tokens = [m.group(1).strip() for m in _TOKEN.finditer(text) if m.group(1).strip()]
     pos = 0
 
     def bad(reason: str) -> Problem:
-        return constraint_violation(f"filter: {reason}")
+        return error(reason)
 
-    def expr() -> Predicate:
+    def expr() -> Predicate[T]:
         nonlocal pos
         ors = [conjunction()]
         while pos < len(tokens) and tokens[pos] == ",":
@@ -53,7 +63,7 @@ def parse_filter(text: str) -> Predicate:
             ors.append(conjunction())
         return lambda c: any(p(c) for p in ors)
 
-    def conjunction() -> Predicate:
+    def conjunction() -> Predicate[T]:
         nonlocal pos
         ands = [term()]
         while pos < len(tokens) and tokens[pos] == ";":
@@ -61,7 +71,7 @@ def parse_filter(text: str) -> Predicate:
             ands.append(term())
         return lambda c: all(p(c) for p in ands)
 
-    def term() -> Predicate:
+    def term() -> Predicate[T]:
         nonlocal pos
         if pos >= len(tokens):
             raise bad("unexpected end")
@@ -74,9 +84,11 @@ def parse_filter(text: str) -> Predicate:
             pos += 1
             return inner
         match = re.fullmatch(r"([A-Za-z.]+)\s*(==|!=)\s*(.*)", token)
-        if match is None or match.group(1) not in SELECTORS:
+        if match is None or match.group(1) not in selectors:
             raise bad(f"unsupported comparison {token!r}")
-        getter, negate, pattern = SELECTORS[match.group(1)], match.group(2) == "!=", match.group(3)
+        getter, negate, pattern = selectors[match.group(1)], match.group(2) == "!=", match.group(3)
+        if len(pattern) >= 2 and pattern[0] == pattern[-1] and pattern[0] in "\"'":
+            pattern = pattern[1:-1]
         return lambda c: fnmatch.fnmatchcase(getter(c), pattern) != negate
 
     predicate = expr()
@@ -105,7 +117,7 @@ def _validated(rt: Runtime, body: dict[str, Any], *, on_create: bool) -> Channel
         add("name", name, "size", "name: size must be between 1 and 255")
     if not isinstance(webhook_id, str) or not webhook_id:
         add("webHookId", webhook_id, "required", "webHookId: May not be empty.")
-    elif webhook_id not in rt.store.webhooks:
+    elif rt.store.webhook(Api.CHAT_API, webhook_id) is None:
         add("webHookId", webhook_id, "invalid_webhook", f"Webhook ID {webhook_id} is invalid.")
     queue_id: Any = None
     if not isinstance(routing, dict):
@@ -132,7 +144,7 @@ def _validated(rt: Runtime, body: dict[str, Any], *, on_create: bool) -> Channel
 
 def _channel(rt: Runtime, request: web.Request) -> Channel:
     channel_id = request.match_info["channel_id"]
-    channel = rt.store.channels.get(channel_id)
+    channel = rt.store.channel(Api.CHAT_API, channel_id)
     if channel is None:
         raise not_found("Channel", channel_id)
     return channel
@@ -140,9 +152,9 @@ def _channel(rt: Runtime, request: web.Request) -> Channel:
 
 async def list_channels(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
-    channels = list(rt.store.channels.values())
+    channels = [c for c in rt.store.channels.values() if c.api is Api.CHAT_API]
     if flt := request.query.get("filter"):
-        predicate = parse_filter(flt)
+        predicate: Predicate[Channel] = parse_filter(flt)
         channels = [c for c in channels if predicate(c)]
     field, _, direction = request.query.get("sort", "id").partition(":")
     if field not in {"id", "name"} or direction not in {"", "asc", "desc"}:

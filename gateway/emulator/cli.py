@@ -1,22 +1,26 @@
-"""``chat-gateway emulator``: serve the local 8x8 Chat API v2 emulator until SIGINT/SIGTERM.
+"""``chat-gateway emulator``: serve the local 8x8 Chat API v2 and Chat Gateway v1 emulator until SIGINT/SIGTERM.
 
 Mount into another parser with :func:`add_arguments` (options) and :func:`run` (the command), or run
 standalone with :func:`main` (``python -m gateway.emulator.cli``). Prints the base URL, tenant, region,
-credentials and console URL as the ``GATEWAY_CHAT_API__*`` settings that point a gateway at it.
+credentials and console URL as the ``GATEWAY_CHAT_API__*`` (or ``GATEWAY_CHAT_GATEWAY__*``) settings that point
+a gateway at it.
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import json
 import signal
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
 
 from .config import EmulatorConfig, load_config
-from .handle import Emulator, running_emulator
+
+if TYPE_CHECKING:  # the server is imported when it runs, so `chat-gateway --help` stays quick
+    from .handle import Emulator
 
 DEFAULT_MODE = "manual"
 
@@ -60,19 +64,28 @@ def build_config(args: argparse.Namespace) -> EmulatorConfig:
 
 def describe(emulator: Emulator) -> str:
     """What to print once the emulator listens."""
+    agent_names = json.dumps({a.id: a.name for a in emulator.config.agents}, ensure_ascii=False)
     return (
-        f"8x8 Chat API emulator ({emulator.config.mode} mode)\n"
+        f"8x8 emulator: Chat API v2 and Chat Gateway v1 ({emulator.config.mode} mode)\n"
         f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
         f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
         f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
         f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
         f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
+        f"  or, for 8x8 Chat Gateway (GATEWAY_CONTACT_CENTER=chat_gateway):\n"
+        f"  GATEWAY_CHAT_GATEWAY__BASE_URL={emulator.base_url}\n"
+        f"  GATEWAY_CHAT_GATEWAY__API_KEY={emulator.chat_gateway_api_key}\n"
+        f"  GATEWAY_CHAT_GATEWAY__TENANT={emulator.tenant_id}\n"
+        f"  GATEWAY_CHAT_GATEWAY__QUEUE_ID={emulator.config.queues[0].id}\n"
+        f"  GATEWAY_CHAT_GATEWAY__AGENT_NAMES='{agent_names}'\n"
         f"  agent console: {emulator.console_url}"
     )
 
 
 async def serve(config: EmulatorConfig, *, host: str, port: int) -> None:
     """Serve until SIGINT or SIGTERM."""
+    from .handle import running_emulator
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -113,8 +126,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="chat-gateway emulator",
         description=(
-            "Run the local 8x8 Chat API v2 emulator (OAuth, web-hooks, channels, conversations, signed "
-            "webhook delivery with retries, queues and agents, agent console) until SIGINT/SIGTERM."
+            "Run the local 8x8 Chat API v2 and Chat Gateway v1 emulator (OAuth or API key, web-hooks, "
+            "channels, conversations, signed webhook delivery with retries, queues and agents, agent "
+            "console) until SIGINT/SIGTERM."
         ),
     )
     add_arguments(parser)

@@ -81,6 +81,9 @@ class EmulatorConfig(BaseModel):
     api_key: str = "emulatorKey"
     api_secret: SecretStr = SecretStr("emulatorSecret")
     token_ttl: float = Field(default=1799.0, gt=0)
+    chat_gateway_api_key: str = Field(default="emulatorChatGatewayKey", min_length=1)
+    chat_gateway_tenant_required: bool = False  # spec: "mandatory if customer has more than one CC tenant"
+    attachment_max_bytes: int = Field(default=10 * 1024 * 1024, ge=1)
 
     queues: list[QueueConfig] = Field(default_factory=lambda: list(DEFAULT_QUEUES))
     agents: list[AgentConfig] = Field(default_factory=lambda: list(DEFAULT_AGENTS))

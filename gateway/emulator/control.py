@@ -1,7 +1,9 @@
 """Test support under ``/_emulator/`` (not part of 8x8's API): act as the agent, inspect conversations.
 
 ``POST /_emulator/conversations/{id}/agent/join {"agentId"?}``, ``…/agent/messages {"text"}``,
-``…/agent/leave``, ``…/agent/transfer {"queueId"}``; ``GET /_emulator/conversations[/{id}]``;
+``…/agent/leave``, ``…/agent/transfer {"queueId"}``; Chat Gateway only: ``…/agent/typing {"active"?}``,
+``…/agent/read {"readAt"?}``, ``…/agent/attachments?filename=&text=`` (raw body, its Content-Type);
+``GET /_emulator/conversations[/{id}]``, ``GET /_emulator/conversations/{id}/attachments/{aid}`` (the file);
 ``GET /_emulator/config`` (queues, agents, tenant, mode) for the console.
 """
 
@@ -9,7 +11,8 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .errors import constraint_violation, json_response, read_json_object
+from .chat_gateway.attachments import content_disposition
+from .errors import constraint_violation, json_response, not_found, read_json_object
 from .runtime import runtime_key
 from .validation import check_text
 from .views import conversation_view
@@ -73,6 +76,65 @@ async def transfer(request: web.Request) -> web.StreamResponse:
     return json_response(conversation_view(rt.config, conv))
 
 
+async def typing(request: web.Request) -> web.StreamResponse:
+    rt = request.app[runtime_key]
+    conv = rt.lifecycle.conversation(_conv_id(request))
+    active = (await _optional_json(request)).get("active", True)
+    if not isinstance(active, bool):
+        raise constraint_violation("active: must be true or false")
+    rt.lifecycle.agent_typing(conv, active)
+    return web.Response(status=204)
+
+
+async def read(request: web.Request) -> web.StreamResponse:
+    rt = request.app[runtime_key]
+    conv = rt.lifecycle.conversation(_conv_id(request))
+    read_at = (await _optional_json(request)).get("readAt")
+    if read_at is not None and (not isinstance(read_at, int) or isinstance(read_at, bool) or read_at <= 0):
+        raise constraint_violation("readAt: must be a positive integer (ms since the epoch)")
+    rt.lifecycle.agent_read(conv, read_at)
+    return web.Response(status=204)
+
+
+async def send_attachment(request: web.Request) -> web.StreamResponse:
+    rt = request.app[runtime_key]
+    conv = rt.lifecycle.conversation(_conv_id(request))
+    filename = request.query.get("filename", "")
+    data = await request.read()
+    errors: list[str] = []
+    if not filename or "/" in filename or "\\" in filename:
+        errors.append("filename: May not be empty or contain a path.")
+    if not data:
+        errors.append("body: the file may not be empty.")
+    if len(data) > rt.config.attachment_max_bytes:
+        errors.append(f"body: larger than {rt.config.attachment_max_bytes} bytes")
+    if errors:
+        raise constraint_violation(*errors)
+    rt.lifecycle.require_gateway(conv, "attachments")
+    rt.lifecycle.active_agent(conv)
+    content_type = request.content_type or "application/octet-stream"
+    att = rt.lifecycle.add_attachment(conv, filename, content_type, data, "agent")
+    rt.lifecycle.agent_message(conv, request.query.get("text", ""), attachment_ids=[att.id])
+    return json_response(conversation_view(rt.config, conv))
+
+
+async def attachment_file(request: web.Request) -> web.StreamResponse:
+    rt = request.app[runtime_key]
+    conv = rt.lifecycle.conversation(_conv_id(request))
+    attachment_id = request.match_info["attachment_id"]
+    att = conv.attachments.get(attachment_id)
+    if att is None:
+        raise not_found("Attachment", attachment_id)
+    return web.Response(
+        body=att.data,
+        content_type=att.content_type,
+        headers={
+            "Content-Disposition": content_disposition("inline", att.filename),
+            "Cache-Control": "no-store",
+        },
+    )
+
+
 async def config_view(request: web.Request) -> web.StreamResponse:
     cfg = request.app[runtime_key].config
     return json_response(
@@ -95,4 +157,18 @@ ROUTES = [
     ("POST", "/_emulator/conversations/{conversation_id}/agent/messages", agent_message, "agent_message"),
     ("POST", "/_emulator/conversations/{conversation_id}/agent/leave", leave, "agent_leave"),
     ("POST", "/_emulator/conversations/{conversation_id}/agent/transfer", transfer, "agent_transfer"),
+    ("POST", "/_emulator/conversations/{conversation_id}/agent/typing", typing, "agent_typing"),
+    ("POST", "/_emulator/conversations/{conversation_id}/agent/read", read, "agent_read"),
+    (
+        "POST",
+        "/_emulator/conversations/{conversation_id}/agent/attachments",
+        send_attachment,
+        "agent_attachment",
+    ),
+    (
+        "GET",
+        "/_emulator/conversations/{conversation_id}/attachments/{attachment_id}",
+        attachment_file,
+        "emulator_attachment",
+    ),
 ]

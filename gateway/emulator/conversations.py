@@ -4,23 +4,27 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from .errors import constraint_violation, json_response, read_json_object
+from .errors import constraint_violation, json_response, not_found, read_json_object
 from .paging import paged
 from .runtime import runtime_key
-from .state import STATUS_OF, Conversation
+from .state import STATUS_OF, Api, Conversation
 from .validation import validate_create, validate_message
 
 STATUSES = {"all", "created", "pending", "handling", "deleted"}
 
 
 def _conversation(request: web.Request) -> Conversation:
-    return request.app[runtime_key].lifecycle.conversation(request.match_info["conversation_id"])
+    conversation_id = request.match_info["conversation_id"]
+    conv = request.app[runtime_key].store.conversation(Api.CHAT_API, conversation_id)
+    if conv is None:
+        raise not_found("Conversation", conversation_id)
+    return conv
 
 
 async def create_conversation(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
     channel_id, customer, history = validate_create(await read_json_object(request))
-    channel = rt.store.channels.get(channel_id)
+    channel = rt.store.channel(Api.CHAT_API, channel_id)
     if channel is None:
         raise constraint_violation(f"channelId: Channel {channel_id} not found")
     conv = await rt.lifecycle.create(channel, customer, history)
@@ -49,7 +53,7 @@ async def list_conversations(request: web.Request) -> web.StreamResponse:
     order = query.get("order", "asc")
     if order not in {"asc", "desc"}:
         raise constraint_violation("order: must be one of [asc, desc]")
-    found = [c for c in rt.store.conversations.values() if _matches(c, query)]
+    found = [c for c in rt.store.conversations.values() if c.api is Api.CHAT_API and _matches(c, query)]
     found.sort(key=lambda c: c.start_ms, reverse=order == "desc")
     return json_response(paged(request, [c.to_json() for c in found]))
 

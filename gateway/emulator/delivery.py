@@ -121,9 +121,9 @@ class Deliverer:
         self._faults.delivery.paused = False
         self._resumed.set()
 
-    async def verify(self, uri: str) -> str | None:
+    async def verify(self, uri: str, body: bytes = VERIFY_BODY) -> str | None:
         """Send one WEB_HOOK_VERIFY (no retries); ``None`` if answered 2xx, else what went wrong."""
-        event = Event(random_id(), None, "WEB_HOOK_VERIFY", VERIFY_BODY)
+        event = Event(random_id(), None, "WEB_HOOK_VERIFY", body)
         self.events.append(event)
         attempt = await self._attempt(event, uri, 0, self._config.verify_timeout)
         event.status = "delivered" if attempt.ok else "given_up"

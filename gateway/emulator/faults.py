@@ -40,6 +40,7 @@ class Faults:
     requests: dict[str, deque[RequestFault]] = field(default_factory=dict)
     delivery: DeliveryFaults = field(default_factory=DeliveryFaults)
     queued_before_response: bool = False
+    chat_gateway_key_revoked: bool = False
     released: asyncio.Event = field(default_factory=asyncio.Event)
 
     def fail_next(self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False) -> None:
@@ -62,6 +63,7 @@ class Faults:
         paused = self.delivery.paused
         self.delivery = DeliveryFaults(paused=paused)
         self.queued_before_response = False
+        self.chat_gateway_key_revoked = False
         self.release_hung()
 
     def release_hung(self) -> None:

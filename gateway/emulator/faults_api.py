@@ -1,7 +1,8 @@
 """Test support under ``/_emulator/``: fault switches and the request and delivery logs.
 
 ``POST /_emulator/faults {"operation","count"?,"status"?,"hang"?}`` · ``DELETE /_emulator/faults`` ·
-``POST /_emulator/tokens/expire`` · ``POST /_emulator/delivery/pause|resume`` ·
+``POST /_emulator/tokens/expire`` · ``POST /_emulator/faults/chat-gateway-key {"revoked"?}`` (Chat Gateway key
+refused with 401 while revoked) · ``POST /_emulator/delivery/pause|resume`` ·
 ``POST /_emulator/delivery/duplicate {"count"?}`` · ``POST /_emulator/delivery/bad-signature {"count"?}`` ·
 ``POST /_emulator/delivery/reorder {"window","maxWait"?}`` · ``POST /_emulator/faults/queued-before-response
 {"enabled"}`` · ``GET|DELETE /_emulator/requests`` · ``GET /_emulator/deliveries`` · ``GET /_emulator/events``.
@@ -48,6 +49,14 @@ async def clear_faults(request: web.Request) -> web.StreamResponse:
 
 async def expire_tokens(request: web.Request) -> web.StreamResponse:
     request.app[runtime_key].tokens.expire_all()
+    return web.Response(status=204)
+
+
+async def chat_gateway_key(request: web.Request) -> web.StreamResponse:
+    revoked = (await _body(request)).get("revoked", True)
+    if not isinstance(revoked, bool):
+        raise constraint_violation("revoked: must be true or false")
+    request.app[runtime_key].faults.chat_gateway_key_revoked = revoked
     return web.Response(status=204)
 
 
@@ -109,6 +118,7 @@ ROUTES = [
     ("DELETE", "/_emulator/faults", clear_faults, "fault_clear"),
     ("POST", "/_emulator/faults/queued-before-response", queued_before_response, "fault_queued_first"),
     ("POST", "/_emulator/tokens/expire", expire_tokens, "fault_expire_tokens"),
+    ("POST", "/_emulator/faults/chat-gateway-key", chat_gateway_key, "fault_chat_gateway_key"),
     ("POST", "/_emulator/delivery/pause", pause, "delivery_pause"),
     ("POST", "/_emulator/delivery/resume", resume, "delivery_resume"),
     ("POST", "/_emulator/delivery/duplicate", duplicate, "delivery_duplicate"),

@@ -3,6 +3,8 @@
 
 The handle acts in-process on the same state the HTTP control API uses, so
 ``await emulator.agent_join(cid)`` and ``POST /_emulator/conversations/{cid}/agent/join`` are the same thing.
+The agent actions work alike for Chat API v2 and Chat Gateway conversations; typing, read receipts and files
+exist only in Chat Gateway (a Chat API conversation answers them with a 409 ``Problem``).
 """
 
 from __future__ import annotations
@@ -65,6 +67,16 @@ class Emulator:
         return f"{self.base_url}/vcc/{self.region}/chat/v2/tenant/{self.tenant_id}"
 
     @property
+    def chat_gateway_url(self) -> str:
+        """``{base}/chat-gateway/v1`` — prefix of every Chat Gateway endpoint."""
+        return f"{self.base_url}/chat-gateway/v1"
+
+    @property
+    def chat_gateway_api_key(self) -> str:
+        """The ``x-api-key`` the Chat Gateway routes accept (not the Chat API's key)."""
+        return self.config.chat_gateway_api_key
+
+    @property
     def console_url(self) -> str:
         return f"{self.base_url}/console"
 
@@ -109,6 +121,34 @@ class Emulator:
     async def agent_send(self, conversation_id: str, text: str) -> None:
         self._rt.lifecycle.agent_message(self._conv(conversation_id), text)
 
+    async def agent_send_attachment(
+        self,
+        conversation_id: str,
+        filename: str,
+        data: bytes,
+        *,
+        content_type: str = "application/octet-stream",
+        text: str = "",
+    ) -> str:
+        """Chat Gateway: the agent sends a file (with an optional caption); returns the attachment id.
+
+        The ``MESSAGE`` event carries ``attachments[{id, type, preSignedUrl, fileName}]``.
+        """
+        conv = self._conv(conversation_id)
+        self._rt.lifecycle.require_gateway(conv, "attachments")
+        self._rt.lifecycle.active_agent(conv)
+        attachment = self._rt.lifecycle.add_attachment(conv, filename, content_type, data, "agent")
+        self._rt.lifecycle.agent_message(conv, text, attachment_ids=[attachment.id])
+        return attachment.id
+
+    async def agent_typing(self, conversation_id: str, active: bool = True) -> None:
+        """Chat Gateway: ``ACTIVITY`` typing with the agent in ``users`` (``active=False``: an empty list)."""
+        self._rt.lifecycle.agent_typing(self._conv(conversation_id), active)
+
+    async def agent_read(self, conversation_id: str, read_at_ms: int | None = None) -> int:
+        """Chat Gateway: ``ACTIVITY`` read-receipts, everything up to ``read_at_ms`` (default now) read."""
+        return self._rt.lifecycle.agent_read(self._conv(conversation_id), read_at_ms)
+
     async def agent_leave(self, conversation_id: str) -> None:
         self._rt.lifecycle.agent_leave(self._conv(conversation_id))
 
@@ -125,6 +165,10 @@ class Emulator:
 
     def expire_tokens(self) -> None:
         self._rt.tokens.expire_all()
+
+    def revoke_chat_gateway_key(self, revoked: bool = True) -> None:
+        """Chat Gateway: every call answers 401 Access Denied until ``revoke_chat_gateway_key(False)``."""
+        self._rt.faults.chat_gateway_key_revoked = revoked
 
     def pause_delivery(self) -> None:
         self._rt.deliverer.pause()
@@ -241,6 +285,8 @@ async def running_emulator(
         shown = host if host not in {"0.0.0.0", "::", ""} else "127.0.0.1"
         if ":" in shown:
             shown = f"[{shown}]"
-        yield Emulator(app, f"http://{shown}:{bound_port}")
+        base_url = f"http://{shown}:{bound_port}"
+        app[runtime_key].store.base_url = base_url  # pre-signed file URLs in events point here
+        yield Emulator(app, base_url)
     finally:
         await runner.cleanup()

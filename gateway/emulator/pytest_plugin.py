@@ -1,10 +1,12 @@
-"""pytest plugin shipped with the package (entry point ``pytest11``): a local 8x8 Chat API for your tests.
+"""pytest plugin shipped with the package (entry point ``pytest11``): a local 8x8 Chat API v2 and Chat
+Gateway v1 for your tests.
 
 Fixtures:
 - ``emulator_config``: the ``EmulatorConfig`` to start with (override it in your conftest.py).
-- ``emulator``: a running emulator on a free port (an ``Emulator`` handle: ``base_url``, credentials,
-  ``agent_join/agent_send/agent_leave/agent_transfer``, fault injection, request and delivery logs,
-  ``wait_for_*`` helpers).
+- ``emulator``: a running emulator on a free port (an ``Emulator`` handle: ``base_url``,
+  ``chat_gateway_url``, credentials, ``agent_join/agent_send/agent_leave/agent_transfer`` for both APIs,
+  ``agent_typing/agent_read/agent_send_attachment`` for Chat Gateway, fault injection, request and delivery
+  logs, ``wait_for_*`` helpers).
 
 Example::
 

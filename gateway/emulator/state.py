@@ -26,6 +26,14 @@ def iso(ms: int) -> str:
     return datetime.fromtimestamp(ms / 1000, UTC).strftime("%Y-%m-%dT%H:%M:%S.") + f"{ms % 1000:03d}Z"
 
 
+class Api(StrEnum):
+    """Which 8x8 API a resource was made through; each API sees only its own webhooks, channels and
+    conversations, while queues, agents, delivery and signing are shared."""
+
+    CHAT_API = "chat_api"
+    CHAT_GATEWAY = "chat_gateway"
+
+
 class ConvState(StrEnum):
     CREATED = "created"
     QUEUED = "queued"
@@ -49,6 +57,7 @@ class Webhook:
     uri: str
     version: str
     revision: int = 1
+    api: Api = Api.CHAT_API
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "name": self.name, "uri": self.uri, "version": self.version}
@@ -61,6 +70,8 @@ class Channel:
     webhook_id: str
     queue_id: str
     revision: int = 1
+    api: Api = Api.CHAT_API
+    type: str = "ChatAPI"
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -92,6 +103,9 @@ class Message:
     participant_id: str
     timestamp_ms: int
     from_history: bool = False
+    id: str = field(default_factory=random_id)
+    attachment_ids: list[str] = field(default_factory=list)
+    cards: list[dict[str, Any]] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -107,9 +121,29 @@ class Participant:
     id: str
     type: str
     language: str
+    removed: bool = False
 
     def to_json(self) -> dict[str, Any]:
         return {"id": self.id, "type": self.type, "language": self.language}
+
+
+@dataclass
+class Attachment:
+    """A file uploaded into a Chat Gateway conversation (by the integration or an agent)."""
+
+    id: str
+    filename: str
+    content_type: str
+    data: bytes
+    author_type: str  # user | bot | agent
+    created_ms: int
+    token: str  # the unguessable part of its pre-signed download URL
+
+    @property
+    def kind(self) -> str:
+        """The MESSAGE event's ``type``: image | video | audio | file."""
+        major = self.content_type.partition("/")[0]
+        return major if major in {"image", "video", "audio"} else "file"
 
 
 @dataclass
@@ -126,6 +160,14 @@ class Conversation:
     interactions: list[Interaction] = field(default_factory=list)
     messages: list[Message] = field(default_factory=list)
     participants: list[Participant] = field(default_factory=list)
+    api: Api = Api.CHAT_API
+    # Chat Gateway only: the user object as sent, files, and the indicators the integration sent.
+    user: dict[str, Any] = field(default_factory=dict)
+    attachments: dict[str, Attachment] = field(default_factory=dict)
+    typing_ms: dict[str, int] = field(default_factory=dict)  # authorType -> when it last said "typing"
+    read_at_ms: dict[str, int] = field(default_factory=dict)  # authorType -> its last readAt
+    thinking_until_ms: int | None = None
+    post_agent_assignment: dict[str, Any] | None = None
 
     @property
     def language(self) -> str:
@@ -136,8 +178,14 @@ class Conversation:
         return self.interactions[-1]
 
     def add_participant(self, pid: str, ptype: str) -> None:
-        if all(p.id != pid for p in self.participants):
+        found = next((p for p in self.participants if p.id == pid), None)
+        if found is None:
             self.participants.append(Participant(pid, ptype, self.language))
+        else:
+            found.removed = False
+
+    def participant(self, pid: str) -> Participant | None:
+        return next((p for p in self.participants if p.id == pid), None)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +219,12 @@ class Notifier:
         async with asyncio.timeout(timeout):
             await self._event.wait()
 
+    async def wait_change(self, since: int, timeout: float | None = None) -> None:
+        """Return once ``version`` differs from ``since`` (at once if it already does), else ``TimeoutError``."""
+        async with asyncio.timeout(timeout):
+            while self.version == since:
+                await self._event.wait()
+
 
 class Store:
     """All resources of the one tenant the emulator serves."""
@@ -181,6 +235,7 @@ class Store:
         self.conversations: dict[str, Conversation] = {}
         self.agent_load: dict[str, set[str]] = {}
         self.notifier = Notifier()
+        self.base_url = ""  # where clients reach the emulator (pre-signed download URLs); set at first use
         self._next_id = 10
         self._queued_seq = 0
 
@@ -191,6 +246,19 @@ class Store:
     def next_queued_seq(self) -> int:
         self._queued_seq += 1
         return self._queued_seq
+
+    def webhook(self, api: Api, webhook_id: str) -> Webhook | None:
+        """The webhook ``webhook_id`` if it was made through ``api``."""
+        webhook = self.webhooks.get(webhook_id)
+        return webhook if webhook is not None and webhook.api is api else None
+
+    def channel(self, api: Api, channel_id: str) -> Channel | None:
+        channel = self.channels.get(channel_id)
+        return channel if channel is not None and channel.api is api else None
+
+    def conversation(self, api: Api, conversation_id: str) -> Conversation | None:
+        conv = self.conversations.get(conversation_id)
+        return conv if conv is not None and conv.api is api else None
 
     def new_conversation_id(self) -> str:
         while (cid := random_id()) in self.conversations:  # pragma: no cover - 128 random bits

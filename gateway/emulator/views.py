@@ -6,7 +6,9 @@ from typing import Any
 
 from .config import EmulatorConfig
 from .delivery import DeliveryAttempt, Event
-from .state import STATUS_OF, Conversation
+from .state import STATUS_OF, Api, Conversation, Message, now_ms
+
+TYPING_SHOWN_MS = 6000  # the console shows "typing…" this long after the last typing call
 
 
 def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool = True) -> dict[str, Any]:
@@ -15,6 +17,7 @@ def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool 
     last = conv.messages[-1] if conv.messages else None
     view: dict[str, Any] = {
         "id": conv.id,
+        "api": conv.api.value,
         "state": conv.state.value,
         "status": STATUS_OF[conv.state],
         "channelId": conv.channel_id,
@@ -26,20 +29,44 @@ def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool 
         "messageCount": len(conv.messages),
         "lastMessage": last.text if last else None,
     }
+    if conv.api is Api.CHAT_GATEWAY:
+        now = now_ms()
+        view["typing"] = sorted(a for a, ms in conv.typing_ms.items() if now - ms < TYPING_SHOWN_MS)
+        view["readAt"] = dict(conv.read_at_ms)
+        view["thinking"] = conv.thinking_until_ms is not None and conv.thinking_until_ms > now
     if full:
         view["interactions"] = [i.to_json() for i in conv.interactions]
         view["participants"] = [p.to_json() for p in conv.participants]
-        view["messages"] = [
+        view["messages"] = [_message_view(conv, m) for m in conv.messages]
+        if conv.api is Api.CHAT_GATEWAY:
+            view["user"] = conv.user
+            view["postAgentAssignment"] = conv.post_agent_assignment
+    return view
+
+
+def _message_view(conv: Conversation, m: Message) -> dict[str, Any]:
+    view: dict[str, Any] = {
+        "id": m.id,
+        "interactionId": m.interaction_id,
+        "authorType": m.author_type,
+        "participantId": m.participant_id,
+        "text": m.text,
+        "timestamp": m.timestamp_ms,
+        "fromHistory": m.from_history,
+    }
+    if m.attachment_ids:
+        view["attachments"] = [
             {
-                "interactionId": m.interaction_id,
-                "authorType": m.author_type,
-                "participantId": m.participant_id,
-                "text": m.text,
-                "timestamp": m.timestamp_ms,
-                "fromHistory": m.from_history,
+                "id": att.id,
+                "filename": att.filename,
+                "contentType": att.content_type,
+                "size": len(att.data),
+                "url": f"/_emulator/conversations/{conv.id}/attachments/{att.id}",
             }
-            for m in conv.messages
+            for att in (conv.attachments[a] for a in m.attachment_ids)
         ]
+    if m.cards:
+        view["cards"] = m.cards
     return view
 
 

@@ -11,7 +11,7 @@ from aiohttp import web
 from .errors import constraint_violation, json_response, not_found, precondition_failed, read_json_object
 from .paging import paged
 from .runtime import Runtime, runtime_key
-from .state import Webhook
+from .state import Api, Webhook
 
 
 def _valid_uri(uri: str) -> bool:
@@ -61,7 +61,7 @@ async def _verify_or_400(rt: Runtime, uri: str) -> None:
 
 def _webhook(rt: Runtime, request: web.Request) -> Webhook:
     webhook_id = request.match_info["web_hook_id"]
-    webhook = rt.store.webhooks.get(webhook_id)
+    webhook = rt.store.webhook(Api.CHAT_API, webhook_id)
     if webhook is None:
         raise not_found("WebHook", webhook_id)
     return webhook
@@ -69,7 +69,9 @@ def _webhook(rt: Runtime, request: web.Request) -> Webhook:
 
 async def list_webhooks(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
-    return json_response(paged(request, [w.to_json() for w in rt.store.webhooks.values()]))
+    return json_response(
+        paged(request, [w.to_json() for w in rt.store.webhooks.values() if w.api is Api.CHAT_API])
+    )
 
 
 async def create_webhook(request: web.Request) -> web.StreamResponse:

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.relay.events import AgentJoined, AgentLeft, AgentSaid, CcEvent, Queued, Transferred
+from gateway.relay.events import AgentJoined, AgentLeft, AgentRead, AgentSaid, CcEvent, Queued, Transferred
 from gateway.relay.model import (
     AgentRef,
+    AttachedFile,
     Author,
     Button,
     CcConversationId,
@@ -57,6 +58,38 @@ def queue_to_json(q: QueueRef | None) -> Json | None:
 
 def queue_from_json(d: Json | None) -> QueueRef | None:
     return None if d is None else QueueRef(id=d["id"], name=d.get("name"))
+
+
+def attachment_to_json(a: AttachedFile) -> Json:
+    return _drop_none(
+        {
+            "key": a.key,
+            "name": a.name,
+            "content_type": a.content_type,
+            "size": a.size,
+            "remote_id": a.remote_id,
+            "remote_url": a.remote_url,
+        }
+    )
+
+
+def attachment_from_json(d: Json) -> AttachedFile:
+    return AttachedFile(
+        key=d["key"],
+        name=d["name"],
+        content_type=d["content_type"],
+        size=d.get("size"),
+        remote_id=d.get("remote_id"),
+        remote_url=d.get("remote_url"),
+    )
+
+
+def _attachments_to_json(items: tuple[AttachedFile, ...]) -> list[Json] | None:
+    return [attachment_to_json(a) for a in items] or None
+
+
+def _attachments_from_json(d: Json) -> tuple[AttachedFile, ...]:
+    return tuple(attachment_from_json(a) for a in d.get("attachments", ()))
 
 
 def handoff_to_json(h: Handoff) -> Json:
@@ -132,6 +165,7 @@ def conversation_to_json(c: Conversation) -> Json:
             "agent": agent_to_json(c.agent),
             "transferring": c.transferring or None,
             "escalation": escalation_to_json(c.escalation),
+            "agent_read_seq": c.agent_read_seq or None,
         }
     )
 
@@ -153,6 +187,7 @@ def conversation_from_json(d: Json) -> Conversation:
         agent=agent_from_json(d.get("agent")),
         transferring=bool(d.get("transferring")),
         escalation=escalation_from_json(d.get("escalation")),
+        agent_read_seq=d.get("agent_read_seq", 0),
     )
 
 
@@ -167,6 +202,7 @@ def entry_to_json(e: Entry) -> Json:
             "client_id": e.client_id,
             "buttons": [{"title": b.title, "payload": b.payload} for b in e.buttons] or None,
             "image": e.image,
+            "attachments": _attachments_to_json(e.attachments),
             "agent": agent_to_json(e.agent),
             "state": e.state,
             "queue": queue_to_json(e.queue),
@@ -185,6 +221,7 @@ def entry_from_json(d: Json) -> Entry:
         client_id=d.get("client_id"),
         buttons=tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ())),
         image=d.get("image"),
+        attachments=_attachments_from_json(d),
         agent=agent_from_json(d.get("agent")),
         state=State(d["state"]) if d.get("state") else None,
         queue=queue_from_json(d.get("queue")),
@@ -204,6 +241,7 @@ def outbox_to_json(o: OutboxItem) -> Json:
             "author": o.author,
             "from_seq": o.from_seq,
             "created_at": o.created_at,
+            "attachments": _attachments_to_json(o.attachments),
         }
     )
 
@@ -219,6 +257,7 @@ def outbox_from_json(d: Json) -> OutboxItem:
         author=Author(d["author"]) if d.get("author") else None,
         from_seq=d.get("from_seq", 0),
         created_at=d.get("created_at", 0.0),
+        attachments=_attachments_from_json(d),
     )
 
 
@@ -228,8 +267,18 @@ def cc_event_to_json(ev: CcEvent) -> Json:
             return {"type": "queued", "queue": queue_to_json(q), "at": at}
         case AgentJoined(agent=a, at=at):
             return {"type": "agent_joined", "agent": agent_to_json(a), "at": at}
-        case AgentSaid(agent=a, text=text, at=at):
-            return {"type": "agent_said", "agent": agent_to_json(a), "text": text, "at": at}
+        case AgentSaid(agent=a, text=text, at=at, attachments=files):
+            return _drop_none(
+                {
+                    "type": "agent_said",
+                    "agent": agent_to_json(a),
+                    "text": text,
+                    "at": at,
+                    "attachments": _attachments_to_json(files),
+                }
+            )
+        case AgentRead(read_at=read_at, at=at):
+            return {"type": "agent_read", "read_at": read_at, "at": at}
         case Transferred(at=at):
             return {"type": "transferred", "at": at}
         case AgentLeft(agent=a, at=at):
@@ -250,7 +299,9 @@ def cc_event_from_json(d: Json) -> CcEvent:
         case "agent_said":
             agent = agent_from_json(d["agent"])
             assert agent is not None
-            return AgentSaid(agent=agent, text=d["text"], at=at)
+            return AgentSaid(agent=agent, text=d["text"], at=at, attachments=_attachments_from_json(d))
+        case "agent_read":
+            return AgentRead(read_at=d["read_at"], at=at)
         case "transferred":
             return Transferred(at=at)
         case "agent_left":

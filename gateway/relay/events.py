@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.relay.model import AgentRef, Button, CcConversationId, Customer, Handoff, QueueRef
+from gateway.relay.model import AgentRef, AttachedFile, Button, CcConversationId, Customer, Handoff, QueueRef
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,6 +18,7 @@ class CustomerSaid:
     client_id: str
     at: float
     forward: bool = True  # False: stored (and acked) but for the gateway itself, not the agent
+    attachments: tuple[AttachedFile, ...] = ()  # files the customer uploaded with the line (stored already)
 
 
 @dataclass(frozen=True, slots=True)
@@ -66,10 +67,15 @@ class InactivityWarning:
 
 @dataclass(frozen=True, slots=True)
 class EscalationCreated:
-    """The contact center accepted the conversation (created, or reopened with the lines since)."""
+    """The contact center accepted the conversation (created, or reopened with the lines since).
+
+    ``replaces``: a new conversation was created because the stored one cannot be reused (the API that
+    opened it is no longer configured); it is the stored id, which the new one replaces.
+    """
 
     cc_conversation_id: CcConversationId
     at: float
+    replaces: CcConversationId | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +130,19 @@ class AgentSaid:
     agent: AgentRef
     text: str
     at: float
+    attachments: tuple[AttachedFile, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class AgentRead:
+    """The agent has read everything the customer said up to ``read_at`` (seconds since the epoch).
+
+    The relay fills ``upto_seq`` (the customer's last entry stored by then) before the machine sees it.
+    """
+
+    read_at: float
+    at: float
+    upto_seq: int | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,7 +156,7 @@ class AgentLeft:
     at: float
 
 
-CcEvent = Queued | AgentJoined | AgentSaid | Transferred | AgentLeft
+CcEvent = Queued | AgentJoined | AgentSaid | Transferred | AgentLeft | AgentRead
 
 Event = (
     CustomerSaid

@@ -21,6 +21,7 @@ from typing import Any
 from gateway.relay.events import (
     AgentJoined,
     AgentLeft,
+    AgentRead,
     AgentSaid,
     BotSaid,
     CancelRequested,
@@ -49,6 +50,8 @@ from gateway.relay.model import (
     OutboxKind,
     Outcome,
     QueueRef,
+    ReadUpTo,
+    Signal,
     State,
 )
 
@@ -88,6 +91,7 @@ class Decision:
     outbox: tuple[OutboxItem, ...] = ()
     drop_outbox: bool = False  # remove every undelivered outbox item of the conversation
     effects: tuple[Effect, ...] = ()
+    signals: tuple[Signal, ...] = ()  # for the customer's sockets once stored (not transcript entries)
 
 
 def outbox_key(conversation_id: str, kind: OutboxKind, seq: int) -> str:
@@ -104,6 +108,7 @@ class _Draft:
     entries: list[Entry] = field(default_factory=list)
     outbox: list[OutboxItem] = field(default_factory=list)
     effects: list[Effect] = field(default_factory=list)
+    signals: list[Signal] = field(default_factory=list)
     drop_outbox: bool = False
 
     def add(self, kind: EntryKind, **fields: object) -> Entry:
@@ -143,6 +148,7 @@ class _Draft:
             outbox=tuple(self.outbox),
             drop_outbox=self.drop_outbox,
             effects=tuple(self.effects),
+            signals=tuple(self.signals),
         )
 
 
@@ -175,7 +181,7 @@ def _end_escalation(d: _Draft, outcome: Outcome, *, failure: str | None = None) 
 
 
 def _customer_to_bot(d: _Draft, ev: CustomerSaid) -> None:
-    d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id)
+    d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
     d.effects.append(AskBot(ev.text))
 
 
@@ -185,9 +191,11 @@ def _customer_reopens(d: _Draft, ev: CustomerSaid) -> None:
 
 
 def _customer_to_agent(d: _Draft, ev: CustomerSaid) -> None:
-    entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id)
+    entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
     if ev.forward:
-        d.queue_item(OutboxKind.POST, entry.seq, text=ev.text, author=Author.CUSTOMER)
+        d.queue_item(
+            OutboxKind.POST, entry.seq, text=ev.text, author=Author.CUSTOMER, attachments=ev.attachments
+        )
 
 
 def _cancel(d: _Draft, ev: CancelRequested) -> None:
@@ -251,7 +259,7 @@ def _handoff(d: _Draft, ev: HandoffRequested) -> None:
 
 def _created(d: _Draft, ev: EscalationCreated) -> None:
     known = d.conv.cc_conversation_id
-    if known is not None and known != ev.cc_conversation_id:
+    if known is not None and known not in (ev.cc_conversation_id, ev.replaces):
         raise IllegalTransition(d.conv.state, ev)
     d.conv = replace(d.conv, cc_conversation_id=ev.cc_conversation_id)
     if d.conv.state is State.ESCALATING:
@@ -314,7 +322,15 @@ def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
 
 
 def _agent_said(d: _Draft, ev: AgentSaid) -> None:
-    d.message(Author.AGENT, ev.text, agent=ev.agent)
+    d.message(Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments)
+
+
+def _agent_read(d: _Draft, ev: AgentRead) -> None:
+    # Receipts only move forward; a late or repeated one changes nothing and says nothing.
+    seq = ev.upto_seq or 0
+    if seq > d.conv.agent_read_seq:
+        d.conv = replace(d.conv, agent_read_seq=seq)
+        d.signals.append(ReadUpTo(Author.AGENT, seq, ev.at))
 
 
 def _transferred(d: _Draft, ev: Transferred) -> None:
@@ -390,6 +406,8 @@ TRANSITIONS: dict[tuple[State, type[Event]], _Handler] = {
     (B, InactivityWarning): _inactivity_warning,
     (A, InactivityWarning): _inactivity_warning,
     (Q, AgentLeft): _agent_left_while_queued,
+    # a read receipt may trail the agent's leaving, or the customer's
+    **{(s, AgentRead): _agent_read for s in State},
 }
 
 

@@ -82,6 +82,44 @@ class QueueRef:
 
 
 @dataclass(frozen=True, slots=True)
+class AttachedFile:
+    """A file in the conversation: uploaded by the customer, or sent by the agent through the contact center.
+
+    ``key`` is the gateway's own unguessable id (the file is served at ``/chat/files/{key}/{name}``); an
+    adapter leaves it empty and the relay assigns one before the event is stored.
+    """
+
+    key: str
+    name: str
+    content_type: str
+    size: int | None = None
+    remote_id: str | None = None  # the contact center's id of the file (agent files)
+    remote_url: str | None = None  # a download URL the contact center gave (possibly short-lived)
+
+
+@dataclass(frozen=True, slots=True)
+class Typing:
+    """Someone is typing (``active``) or stopped; shown to the customer, never stored."""
+
+    author: Author
+    active: bool
+    agent: AgentRef | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReadUpTo:
+    """The agent has read the customer's entries up to ``seq`` (inclusive)."""
+
+    author: Author
+    seq: int
+    at: float | None = None  # when the receipt came, where known
+
+
+Signal = Typing | ReadUpTo
+"""What reaches the customer's sockets besides transcript entries: no seq, not replayed."""
+
+
+@dataclass(frozen=True, slots=True)
 class Entry:
     """One transcript entry: a message (``author`` + ``text``) or a state change (``state``)."""
 
@@ -93,6 +131,7 @@ class Entry:
     client_id: str | None = None
     buttons: tuple[Button, ...] = ()
     image: str | None = None
+    attachments: tuple[AttachedFile, ...] = ()
     agent: AgentRef | None = None
     state: State | None = None
     queue: QueueRef | None = None
@@ -141,6 +180,9 @@ class Conversation:
     agent: AgentRef | None = None
     transferring: bool = False
     escalation: Escalation | None = None
+    agent_read_seq: int = (
+        0  # the agent has read the customer's entries up to here (contact centers that say so)
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,3 +218,4 @@ class OutboxItem:
     author: Author | None = None
     from_seq: int = 0  # OPEN: the lines in (from_seq, seq] go to the contact center
     created_at: float = 0.0
+    attachments: tuple[AttachedFile, ...] = ()  # POST: the customer's files that go with the line

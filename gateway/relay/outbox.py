@@ -20,7 +20,7 @@ import random
 import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TypeVar
 
 import structlog
@@ -28,8 +28,24 @@ import structlog
 from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable
 from gateway.relay.events import EscalationCreated, EscalationFailed, SystemNotice
 from gateway.relay.machine import IllegalTransition
-from gateway.relay.model import Author, CcConversationId, Conversation, ConversationId, OutboxItem, OutboxKind
-from gateway.relay.ports import ContactCenter, HistoryLine, Leases, OpenRequest, SoleInstance
+from gateway.relay.model import (
+    AttachedFile,
+    Author,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    OutboxItem,
+    OutboxKind,
+)
+from gateway.relay.ports import (
+    Attachment,
+    ContactCenter,
+    Feature,
+    HistoryLine,
+    Leases,
+    OpenRequest,
+    SoleInstance,
+)
 from gateway.relay.relay import Relay
 from gateway.relay.tasks import Coalescer
 
@@ -59,9 +75,11 @@ class OutboxDelivery:
         policy: DeliveryPolicy,
         *,
         redact: Callable[[str], str] = lambda text: text,
+        file_url: Callable[[AttachedFile], str] = lambda file: f"/chat/files/{file.key}",
         leases: Leases | None = None,
     ) -> None:
         self._redact = redact
+        self._file_url = file_url
         self._leases: Leases = leases or SoleInstance()
         self._relay = relay
         self._cc = contact_center
@@ -102,7 +120,12 @@ class OutboxDelivery:
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
         conv = await self._relay.conversation(item.conversation_id)
-        log = logger.bind(conversation_id=conv.id, outbox=item.kind.value, seq=item.seq)
+        log = logger.bind(
+            conversation_id=conv.id,
+            cc_conversation_id=conv.cc_conversation_id,
+            outbox=item.kind.value,
+            seq=item.seq,
+        )
         match item.kind:
             case OutboxKind.OPEN:
                 await self._open(conv, item)
@@ -114,9 +137,13 @@ class OutboxDelivery:
 
     async def _open(self, conv: Conversation, item: OutboxItem) -> None:
         esc = conv.escalation
-        lines = await self._lines(conv.id, after=item.from_seq, upto=item.seq - 1)
+        stored = conv.cc_conversation_id
+        fresh = stored is None or not self._cc.can_reuse(stored)
+        # A new conversation (also one replacing a stored one whose API is gone) gets the whole transcript.
+        after = 0 if fresh and stored is not None else item.from_seq
+        lines = await self._lines(conv.id, after=after, upto=item.seq - 1)
         try:
-            if conv.cc_conversation_id is None:
+            if fresh:
                 handoff = esc.handoff if esc is not None else None
                 request = OpenRequest(
                     conversation_id=conv.id,
@@ -132,7 +159,8 @@ class OutboxDelivery:
                 )
             else:
                 # Reopen: the contact center keeps the conversation; post what it has not seen yet.
-                cc_id = conv.cc_conversation_id
+                assert stored is not None
+                cc_id = stored
                 for i, line in enumerate(lines):
                     key = str(uuid.uuid5(uuid.UUID(item.key), str(i)))
                     await self._retry(
@@ -150,8 +178,9 @@ class OutboxDelivery:
             except IllegalTransition:  # the customer cancelled or left meanwhile
                 await self._relay.mark_done(conv.id, outbox_done=(item.key,))
             return
+        replaces = stored if fresh and stored is not None else None
         await self._relay.apply(
-            conv.id, EscalationCreated(cc_id, self._relay.clock()), outbox_done=(item.key,)
+            conv.id, EscalationCreated(cc_id, self._relay.clock(), replaces=replaces), outbox_done=(item.key,)
         )
         self._relay.kick_inbound(cc_id)  # events that arrived before we knew the id
         self._relay.telemetry.escalation("reused" if conv.cc_conversation_id else "created")
@@ -161,9 +190,13 @@ class OutboxDelivery:
         if cc_id is None or item.text is None:
             await self._relay.mark_done(conv.id, outbox_done=(item.key,))
             return
-        line = HistoryLine(author=item.author or Author.CUSTOMER, text=self._redact(item.text))
         try:
-            await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
+            if item.attachments and self._cc.supports(Feature.ATTACHMENTS, cc_id):
+                await self._post_files(cc_id, item)
+            else:
+                text = self._with_links(item.text, item.attachments)
+                line = HistoryLine(author=item.author or Author.CUSTOMER, text=text)
+                await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
         except ContactCenterRejected as exc:
             logger.warning("message_undeliverable", conversation_id=conv.id, seq=item.seq, reason=str(exc))
             notice = SystemNotice(self._policy.undeliverable_text, self._relay.clock())
@@ -171,6 +204,32 @@ class OutboxDelivery:
             return
         await self._relay.mark_done(conv.id, outbox_done=(item.key,))
         self._relay.telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
+
+    async def _post_files(self, cc_id: CcConversationId, item: OutboxItem) -> None:
+        """The caption as a line, then each file as the customer's attachment (each with its own key)."""
+        assert item.text is not None
+        if item.text.strip():
+            line = HistoryLine(author=Author.CUSTOMER, text=self._redact(item.text))
+            await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
+        for file in item.attachments:
+            stored = await self._relay.store.attachment(file.key)
+            if stored is None or stored.data is None:
+                raise ContactCenterRejected(f"file {file.key[:6]}… is not in the store")
+            upload = Attachment(filename=file.name, content_type=file.content_type, data=stored.data)
+            key = str(uuid.uuid5(uuid.UUID(item.key), f"file-{file.key}"))
+            await self._retry(
+                lambda u=upload, k=key: self._cc.post_attachment(  # type: ignore[misc]
+                    cc_id, u, author=Author.CUSTOMER, idempotency_key=k
+                )
+            )
+
+    def _with_links(self, text: str, files: tuple[AttachedFile, ...]) -> str:
+        """The degraded form of files (the Chat API takes text only): one line per file with its link."""
+        lines = [self._redact(text)] if text.strip() else []
+        for file in files:
+            shown = replace(file, name=self._redact(file.name))  # the link's name part is only for reading
+            lines.append(f"{shown.name} ({file.content_type}, {_size(file.size)}): {self._file_url(shown)}")
+        return "\n".join(lines)
 
     async def _leave(self, conv: Conversation, item: OutboxItem) -> None:
         cc_id: CcConversationId | None = conv.cc_conversation_id
@@ -184,9 +243,9 @@ class OutboxDelivery:
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
         entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
         return [
-            HistoryLine(author=e.author, text=self._redact(e.text))
+            HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
             for e in entries
-            if e.author in (Author.CUSTOMER, Author.BOT) and e.text
+            if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
         ]
 
     async def _retry(self, call: Callable[[], Awaitable[T]], *, max_attempts: int | None = None) -> T:
@@ -217,6 +276,16 @@ async def pick_up_abandoned_work(relay: Relay, outbox: OutboxDelivery, *, interv
                 relay.kick_inbound(cc_id)
         except Exception:
             logger.exception("pick_up_failed")
+
+
+def _size(size: int | None) -> str:
+    if size is None:
+        return "size unknown"
+    if size < 1024:
+        return f"{size} B"
+    if size < 1024 * 1024:
+        return f"{size / 1024:.0f} KB"
+    return f"{size / 1024 / 1024:.1f} MB"
 
 
 def _reason(exc: Exception) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import enum
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -9,6 +10,7 @@ from typing import Protocol
 
 from gateway.relay.events import BotMessage, InboundEvent
 from gateway.relay.model import (
+    AttachedFile,
     Author,
     CcConversationId,
     Conversation,
@@ -18,6 +20,7 @@ from gateway.relay.model import (
     Handback,
     Handoff,
     OutboxItem,
+    Signal,
     State,
 )
 
@@ -88,11 +91,28 @@ class Store(Protocol):
         """Events stored but not yet applied, in arrival order (all conversations when no id is given)."""
         ...
 
+    async def put_attachment(self, file: StoredFile) -> None:
+        """Store a file's record (and its bytes, when known) under ``file.attachment.key``.
+
+        Storing the same key again only fills in bytes that were missing (a proxied file cached).
+        """
+        ...
+
+    async def attachment(self, key: str) -> StoredFile | None: ...
+
     async def ping(self) -> None:
         """Raise if the store is not usable."""
         ...
 
     async def close(self) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class StoredFile:
+    conversation_id: ConversationId
+    attachment: AttachedFile
+    data: bytes | None  # None: a contact-center file not fetched yet
+    created_at: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -145,8 +165,29 @@ class OpenRequest:
     history: tuple[HistoryLine, ...] = ()
 
 
+class Feature(enum.StrEnum):
+    """What a contact center may or may not offer beyond text (Chat API v2 offers none of these)."""
+
+    TYPING = "typing"  # the customer's typing indicator reaches the agent
+    READ_RECEIPTS = "read_receipts"  # the customer's read receipts reach the agent
+    ATTACHMENTS = "attachments"  # the customer can send files to the agent
+
+
+@dataclass(frozen=True, slots=True)
+class Attachment:
+    """A file the customer sends to the agent (already checked for size and type by the channel)."""
+
+    filename: str
+    content_type: str
+    data: bytes
+
+
 class ContactCenter(Protocol):
-    """The contact center the bot escalates to (8x8 Chat API v2, or nothing configured)."""
+    """The contact center the bot escalates to (8x8 Chat API v2, 8x8 Chat Gateway, or nothing configured).
+
+    ``CcConversationId`` values are opaque to the core: an adapter may qualify them (the Chat Gateway
+    adapter prefixes ``cgw:``) so that a stored conversation keeps the API that opened it.
+    """
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId: ...
 
@@ -155,6 +196,49 @@ class ContactCenter(Protocol):
     ) -> None: ...
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None: ...
+
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        """Whether a stored conversation can go on (False when the API that opened it is not configured:
+        a re-escalation then opens a new conversation with the whole transcript)."""
+        ...
+
+    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+        """Whether ``feature`` works for this conversation (or for new ones when no id is given).
+
+        One gateway may hold conversations on both 8x8 APIs while an operator switches: only those on
+        Chat Gateway have typing and files; for the others the relay uses the degraded forms.
+        """
+        ...
+
+    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
+        """Best effort, never queued or retried: the customer is typing. A no-op where unsupported;
+        may raise ``ContactCenterError`` (the caller logs it and carries on)."""
+        ...
+
+    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
+        """Best effort: the customer has read everything up to ``read_at`` (seconds since the epoch).
+        A no-op where unsupported; may raise ``ContactCenterError``."""
+        ...
+
+    async def post_attachment(
+        self,
+        cc_conversation_id: CcConversationId,
+        attachment: Attachment,
+        *,
+        author: Author,
+        idempotency_key: str,
+    ) -> None:
+        """Send a file as ``author`` (CUSTOMER or BOT). ``ContactCenterRejected`` where unsupported or
+        refused, ``ContactCenterUnavailable`` when worth retrying with the same key."""
+        ...
+
+    async def fetch_attachment(
+        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
+    ) -> tuple[str, bytes]:
+        """The agent's file (``attachment.remote_id`` / ``remote_url`` from an ``AgentSaid``) as
+        (content type, bytes), for the gateway to serve to the customer. ``ContactCenterRejected`` where
+        unsupported or gone, ``ContactCenterUnavailable`` when worth asking again later."""
+        ...
 
 
 class Telemetry(Protocol):
@@ -191,6 +275,10 @@ class Fanout(Protocol):
         self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None
     ) -> None:
         """``origin`` names the socket that sent a customer entry; it gets an ack instead of an echo."""
+        ...
+
+    async def signal(self, conversation_id: ConversationId, signal: Signal) -> None:
+        """Tell the customer's open sockets something that is not a transcript entry (typing, read)."""
         ...
 
 

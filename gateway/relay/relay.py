@@ -8,6 +8,7 @@ delivery by ``OutboxDelivery``). Nothing is acknowledged to anyone before its co
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import hashlib
 import secrets
@@ -18,8 +19,15 @@ from dataclasses import dataclass, replace
 
 import structlog
 
-from gateway.relay.errors import BotUnavailable, StaleConversation, UnknownSession, WrongState
+from gateway.relay.errors import (
+    BotUnavailable,
+    ContactCenterError,
+    StaleConversation,
+    UnknownSession,
+    WrongState,
+)
 from gateway.relay.events import (
+    AgentRead,
     AgentSaid,
     BotMessage,
     BotSaid,
@@ -35,6 +43,8 @@ from gateway.relay.events import (
 from gateway.relay.hours import BusinessHours
 from gateway.relay.machine import AskBot, Decision, IllegalTransition, ResumeBot, decide
 from gateway.relay.model import (
+    AttachedFile,
+    Author,
     Button,
     CcConversationId,
     Conversation,
@@ -42,18 +52,23 @@ from gateway.relay.model import (
     Customer,
     Handback,
     Handoff,
+    OutboxKind,
     State,
+    Typing,
 )
 from gateway.relay.ports import (
     Bot,
     BotReply,
     BotTurn,
     Change,
+    ContactCenter,
     Fanout,
+    Feature,
     Leases,
     NoTelemetry,
     SoleInstance,
     Store,
+    StoredFile,
     Telemetry,
 )
 from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
@@ -84,6 +99,22 @@ class ConversationPolicy:
     back_to_bot_payload: str = "/bot"
 
 
+@dataclass(frozen=True, slots=True)
+class ExtrasPolicy:
+    """What Chat Gateway adds (from ``LimitsSettings`` and ``AttachmentSettings``)."""
+
+    typing_interval_s: float = 2.0  # the customer's typing reaches the agent at most this often per chat
+    call_timeout_s: float = 10.0  # typing and file fetches: give up after this long
+
+
+FILE_STATES = (State.ESCALATING, State.QUEUED, State.AGENT)
+"""Files go to agents: a customer may send them while waiting for or talking to one."""
+
+
+def new_file_key() -> str:
+    return secrets.token_urlsafe(24)
+
+
 def hash_token(token: str) -> bytes:
     return hashlib.sha256(token.encode()).digest()
 
@@ -100,6 +131,8 @@ class Relay:
         telemetry: Telemetry | None = None,
         leases: Leases | None = None,
         clock: Callable[[], float] = time.time,
+        contact_center: ContactCenter | None = None,
+        extras_policy: ExtrasPolicy | None = None,
     ) -> None:
         self.store = store
         self.leases: Leases = leases or SoleInstance()
@@ -114,6 +147,13 @@ class Relay:
         self._bot_jobs = SerialRunner()
         self._inbound = Coalescer(self._apply_pending_inbound)
         self._empty_replies: dict[ConversationId, int] = {}
+        self.contact_center = contact_center
+        self.extras_policy = extras_policy or ExtrasPolicy()
+        self._typing = Coalescer(self._forward_typing)
+        self._typing_sent: dict[ConversationId, float] = {}
+        self._receipts = Coalescer(self._forward_read)
+        self._read_wanted: dict[ConversationId, int] = {}  # the customer has read up to this seq
+        self._read_sent: dict[ConversationId, int] = {}  # ... and the contact center knows up to this one
         self.on_outbox: Callable[[ConversationId], None] = lambda _cid: None
         """Set by the outbox delivery: called after a commit that queued contact-center work."""
 
@@ -127,6 +167,8 @@ class Relay:
     async def stop(self) -> None:
         await self._bot_jobs.close()
         await self._inbound.close()
+        await self._typing.close()
+        await self._receipts.close()
 
     async def idle(self) -> None:
         """Wait until no bot turn and no inbound work is running (for tests and shutdown)."""
@@ -161,25 +203,34 @@ class Relay:
     # --- customer --------------------------------------------------------------------------------
 
     async def customer_says(
-        self, conversation_id: ConversationId, text: str, client_id: str, *, origin: str | None = None
+        self,
+        conversation_id: ConversationId,
+        text: str,
+        client_id: str,
+        *,
+        origin: str | None = None,
+        attachments: tuple[AttachedFile, ...] = (),
     ) -> tuple[int, bool]:
         """Store the customer's line; return its seq and whether it is new (False for a repeated client_id).
 
         While waiting for an agent, the keep-waiting and back-to-the-bot payloads (the buttons of a queue
-        offer) are for the gateway: stored and acked, but not sent to the agent.
+        offer) are for the gateway: stored and acked, but not sent to the agent. ``attachments`` (files
+        stored already) are accepted only in ``FILE_STATES``, else ``WrongState``.
         """
         back_to_bot = False
         async with self._locks.hold(conversation_id):
             seq = await self.store.seq_of_client_id(conversation_id, client_id)
             if seq is not None:
                 return seq, False
+            if attachments and (await self.conversation(conversation_id)).state not in FILE_STATES:
+                raise WrongState("files can be sent to an agent only: ask for one first")
             forward = True
             stripped = text.strip()
             if stripped in (self.policy.back_to_bot_payload, self.policy.keep_waiting_payload):
                 waiting = (await self.conversation(conversation_id)).state in (State.ESCALATING, State.QUEUED)
                 forward = not waiting
                 back_to_bot = waiting and stripped == self.policy.back_to_bot_payload
-            event = CustomerSaid(text, client_id, self.clock(), forward=forward)
+            event = CustomerSaid(text, client_id, self.clock(), forward=forward, attachments=attachments)
             decision = await self._commit(conversation_id, event)
         await self._after(decision, origin=origin)
         if back_to_bot:
@@ -193,6 +244,96 @@ class Relay:
     async def leave(self, conversation_id: ConversationId, *, reason: str = "customer") -> None:
         await self._customer_event(conversation_id, CustomerLeft(self.clock(), reason=reason))
 
+    async def customer_typing(self, conversation_id: ConversationId) -> None:
+        """The customer is typing: tell the agent, at most once per ``typing_interval_s``, if the contact
+        center can show it (Chat Gateway); otherwise, or with no agent, it goes nowhere."""
+        if self.contact_center is None:
+            return
+        now = self.clock()
+        last = self._typing_sent.get(conversation_id)
+        if last is not None and now - last < self.extras_policy.typing_interval_s:
+            return
+        self._typing_sent[conversation_id] = now
+        if len(self._typing_sent) > 10_000:  # forget chats that stopped typing long ago
+            horizon = now - self.extras_policy.typing_interval_s
+            self._typing_sent = {k: v for k, v in self._typing_sent.items() if v >= horizon}
+        self._typing.kick(conversation_id)
+
+    async def _forward_typing(self, key: Hashable) -> None:
+        conv = await self.conversation(ConversationId(str(key)))
+        cc, cc_id = self.contact_center, conv.cc_conversation_id
+        if (
+            cc is None
+            or conv.state is not State.AGENT
+            or cc_id is None
+            or not cc.supports(Feature.TYPING, cc_id)
+        ):
+            return
+        try:
+            async with asyncio.timeout(self.extras_policy.call_timeout_s):
+                await cc.customer_typing(cc_id)
+        except (ContactCenterError, TimeoutError) as exc:
+            # A lost typing indicator is not worth a retry: the next keystroke sends another.
+            logger.info("typing_not_forwarded", conversation_id=conv.id, error=type(exc).__name__)
+
+    async def customer_read(self, conversation_id: ConversationId, upto_seq: int) -> None:
+        """The customer has seen the transcript up to ``upto_seq``: tell the agent where the contact center
+        shows it (Chat Gateway read receipts), never twice for the same seq, latest first when busy."""
+        if self.contact_center is None or upto_seq <= self._read_sent.get(conversation_id, 0):
+            return
+        if upto_seq > self._read_wanted.get(conversation_id, 0):
+            self._read_wanted[conversation_id] = upto_seq
+            if len(self._read_wanted) > 10_000:  # forget the oldest chats' marks
+                for stale in list(self._read_wanted)[:5_000]:
+                    self._read_wanted.pop(stale, None)
+                    self._read_sent.pop(stale, None)
+            self._receipts.kick(conversation_id)
+
+    async def _forward_read(self, key: Hashable) -> None:
+        conversation_id = ConversationId(str(key))
+        wanted = self._read_wanted.get(conversation_id, 0)
+        conv = await self.conversation(conversation_id)
+        cc, cc_id = self.contact_center, conv.cc_conversation_id
+        if cc is None or conv.state is not State.AGENT or cc_id is None:
+            return
+        if not cc.supports(Feature.READ_RECEIPTS, cc_id):
+            return
+        seq = min(wanted, conv.last_seq)
+        upto = await self.store.entries(conversation_id, after=seq - 1, upto=seq)
+        if not upto:
+            return
+        try:
+            async with asyncio.timeout(self.extras_policy.call_timeout_s):
+                # Everything the agent said was stored here after 8x8 had it: its time covers them all.
+                await cc.customer_read(cc_id, read_at=upto[-1].ts)
+        except (ContactCenterError, TimeoutError) as exc:
+            logger.info(
+                "read_receipt_not_forwarded", conversation_id=conversation_id, error=type(exc).__name__
+            )
+            return
+        self._read_sent[conversation_id] = max(self._read_sent.get(conversation_id, 0), wanted)
+
+    async def open_file(self, key: str) -> StoredFile | None:
+        """A stored file by key; a contact-center file is fetched (and kept) on first use.
+
+        ``None``: no such file. ``ContactCenterError``/``TimeoutError``: the agent's file cannot be had now.
+        """
+        file = await self.store.attachment(key)
+        if file is None or file.data is not None:
+            return file
+        conv = await self.store.conversation(file.conversation_id)
+        if self.contact_center is None or conv is None or conv.cc_conversation_id is None:
+            return None
+        async with asyncio.timeout(self.extras_policy.call_timeout_s):
+            content_type, data = await self.contact_center.fetch_attachment(
+                conv.cc_conversation_id, file.attachment
+            )
+        if not file.attachment.content_type or file.attachment.content_type == "application/octet-stream":
+            file = replace(file, attachment=replace(file.attachment, content_type=content_type))
+        file = replace(file, data=data)
+        await self.store.put_attachment(file)
+        return file
+
     async def _customer_event(self, conversation_id: ConversationId, event: Event) -> None:
         try:
             await self.apply(conversation_id, event)
@@ -203,10 +344,33 @@ class Relay:
 
     async def accept_cc_event(self, inbound: InboundEvent) -> bool:
         """Store a verified contact-center event (the webhook may then be answered); apply it later."""
+        ev = inbound.event
+        if isinstance(ev, AgentSaid) and any(not a.key for a in ev.attachments):
+            # Keys are chosen once, here, so every later application of the event serves the same links.
+            files = tuple(a if a.key else replace(a, key=new_file_key()) for a in ev.attachments)
+            inbound = replace(inbound, event=replace(ev, attachments=files))
         fresh = await self.store.record_inbound(inbound)
         if fresh:
             self._inbound.kick(inbound.cc_conversation_id)
         return fresh
+
+    async def agent_typing(self, cc_conversation_id: CcConversationId, *, active: bool) -> None:
+        """The agent started (or stopped) typing: tell the customer's sockets; nothing is stored."""
+        conv = await self.store.conversation_by_cc_id(cc_conversation_id)
+        if conv is None or conv.state is not State.AGENT:
+            return
+        await self._fanout.signal(conv.id, Typing(Author.AGENT, active, conv.agent))
+
+    async def _read_upto(self, conversation_id: ConversationId, read_at: float) -> int:
+        """The customer's last entry the agent can have read by ``read_at``: stored by then and delivered."""
+        conv = await self.conversation(conversation_id)
+        undelivered = [o.seq for o in await self.store.outbox(conversation_id) if o.kind is OutboxKind.POST]
+        limit = min(undelivered, default=conv.last_seq + 1) - 1
+        entries = await self.store.entries(
+            conversation_id, after=conv.agent_read_seq, upto=limit, limit=100_000
+        )
+        read = [e.seq for e in entries if e.author is Author.CUSTOMER and e.ts <= read_at]
+        return max(read, default=0)
 
     def kick_inbound(self, cc_conversation_id: CcConversationId) -> None:
         self._inbound.kick(cc_conversation_id)
@@ -227,10 +391,16 @@ class Relay:
 
     async def _apply_inbound(self, conv: Conversation, cc_id: CcConversationId) -> None:
         for inbound in await self.store.pending_inbound(cc_id):
+            event = inbound.event
+            if isinstance(event, AgentSaid):
+                for file in event.attachments:
+                    await self.store.put_attachment(StoredFile(conv.id, file, None, inbound.received_at))
+            elif isinstance(event, AgentRead):
+                event = replace(event, upto_seq=await self._read_upto(conv.id, event.read_at))
             try:
                 # The queue notice goes in right after QUEUED, before anything the customer does meanwhile.
                 async with self._locks.hold(conv.id):
-                    decisions = [await self._commit(conv.id, inbound.event, inbound_done=(inbound.event_id,))]
+                    decisions = [await self._commit(conv.id, event, inbound_done=(inbound.event_id,))]
                     if isinstance(inbound.event, Queued) and self.policy.queue_notice_text:
                         name = inbound.event.queue.name or inbound.event.queue.id
                         notice = self.policy.queue_notice_text.replace("{queue}", name)
@@ -239,7 +409,11 @@ class Relay:
             except IllegalTransition as exc:
                 # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
                 logger.info(
-                    "cc_event_ignored", conversation_id=conv.id, event_id=inbound.event_id, why=str(exc)
+                    "cc_event_ignored",
+                    conversation_id=conv.id,
+                    cc_conversation_id=cc_id,
+                    event_id=inbound.event_id,
+                    why=str(exc),
                 )
                 await self.mark_done(conv.id, inbound_done=(inbound.event_id,))
                 continue
@@ -320,6 +494,7 @@ class Relay:
                 logger.info(
                     "state_changed",
                     conversation_id=conversation_id,
+                    cc_conversation_id=decision.conversation.cc_conversation_id,
                     trigger=type(event).__name__,
                     state=decision.conversation.state.value,
                     previous=conv.state.value,
@@ -331,6 +506,8 @@ class Relay:
         conv = decision.conversation
         if decision.entries:
             await self._fanout.publish(conv.id, decision.entries, origin=origin)
+        for signal in decision.signals:
+            await self._fanout.signal(conv.id, signal)
         if decision.outbox:
             self.on_outbox(conv.id)
         for effect in decision.effects:

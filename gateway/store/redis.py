@@ -20,6 +20,8 @@ key                                   type    holds
 ``P inbound:<event id>``              hash    ``cc``, ``received_at``, ``data``; once applied ``data`` is
                                               dropped and the key expires after ``processed_ttl_s``
 ``P inbound_pending``                 zset    unapplied event ids by arrival (also ``P inbound_pending:<cc id>``)
+``P attachment:<key>``                hash    ``conversation_id``, ``created_at``, ``meta`` (JSON), ``data``
+                                              (the bytes, base64; absent until a contact-center file is fetched)
 ``P lease:<name>``                    string  holder of a lease, with a TTL (see ``redis_leases``)
 ``P fanout``                          pubsub  entries for customer sockets on other instances
 ====================================  ======  ==========================================================
@@ -33,6 +35,7 @@ connection) is recognised by its change id and applied once. Durability is Redis
 
 from __future__ import annotations
 
+import base64
 import functools
 import json
 import uuid
@@ -49,7 +52,7 @@ from gateway.relay import codec
 from gateway.relay.errors import StaleConversation, StoreUnavailable
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
-from gateway.relay.ports import Change, StoreStats
+from gateway.relay.ports import Change, StoredFile, StoreStats
 from gateway.store import redis_scripts
 
 P = ParamSpec("P")
@@ -104,6 +107,7 @@ class RedisStore:
         self._ttl = max(1, int(processed_ttl_s))
         self._commit = client.register_script(redis_scripts.COMMIT)
         self._record_inbound = client.register_script(redis_scripts.RECORD_INBOUND)
+        self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
 
     @classmethod
     async def open(cls, url: str, *, prefix: str = "gw:", processed_ttl_s: float = 7 * 86400) -> RedisStore:
@@ -263,6 +267,35 @@ class RedisStore:
             conversations_by_state={s.value: int(n) for s, n in zip(State, counts, strict=True) if n},
             outbox_depth=int(depth),
             outbox_oldest_created_at=oldest,
+        )
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def put_attachment(self, file: StoredFile) -> None:
+        await self._put_attachment(
+            args=[
+                self.prefix,
+                file.attachment.key,
+                file.conversation_id,
+                repr(file.created_at),
+                _dumps(codec.attachment_to_json(file.attachment)),
+                "0" if file.data is None else "1",
+                "" if file.data is None else base64.b64encode(file.data).decode("ascii"),
+            ]
+        )
+
+    @_unavailable_on_connection_errors
+    async def attachment(self, key: str) -> StoredFile | None:
+        found: dict[str, str] = await self.redis.hgetall(self.key("attachment", key))  # type: ignore[assignment]
+        if not found:
+            return None
+        data = found.get("data")
+        return StoredFile(
+            conversation_id=ConversationId(found["conversation_id"]),
+            attachment=codec.attachment_from_json(json.loads(found["meta"])),
+            data=None if data is None else base64.b64decode(data),
+            created_at=float(found["created_at"]),
         )
 
     # --- inbound ---------------------------------------------------------------------------------

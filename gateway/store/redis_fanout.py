@@ -23,6 +23,7 @@ import contextlib
 import json
 import uuid
 from collections.abc import Sequence
+from typing import Any
 
 import redis.asyncio as aioredis
 import structlog
@@ -34,7 +35,7 @@ from redis.exceptions import RedisError
 from gateway.channels.web.hub import Hub
 from gateway.relay import codec
 from gateway.relay.errors import StoreUnavailable
-from gateway.relay.model import ConversationId, Entry
+from gateway.relay.model import Author, ConversationId, Entry, ReadUpTo, Signal, Typing
 from gateway.store.redis import SOCKET_TIMEOUT_S, RedisStore
 
 logger = structlog.get_logger(__name__)
@@ -83,16 +84,23 @@ class RedisFanout:
         self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None
     ) -> None:
         await self._hub.publish(conversation_id, entries, origin=origin)
-        message = json.dumps(
-            {"i": self.instance_id, "c": conversation_id, "e": [codec.entry_to_json(e) for e in entries]},
-            separators=(",", ":"),
-            ensure_ascii=False,
+        await self._send(
+            {"i": self.instance_id, "c": conversation_id, "e": [codec.entry_to_json(e) for e in entries]}
         )
+
+    async def signal(self, conversation_id: ConversationId, signal: Signal) -> None:
+        """Typing and read receipts: to this instance's sockets, then to the others' (not stored)."""
+        await self._hub.signal(conversation_id, signal)
+        await self._send({"i": self.instance_id, "c": conversation_id, "s": _signal_to_json(signal)})
+
+    async def _send(self, message: dict[str, object]) -> None:
         try:
-            await self._store.redis.publish(self.channel, message)
+            await self._store.redis.publish(
+                self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+            )
         except (RedisError, OSError) as exc:
             # Stored already; sockets elsewhere get it with the next entry, a resync or a resume.
-            logger.warning("fanout_publish_failed", conversation_id=conversation_id, error=type(exc).__name__)
+            logger.warning("fanout_publish_failed", conversation_id=message["c"], error=type(exc).__name__)
 
     async def _listen(self) -> None:
         delay = RECONNECT_BASE_S
@@ -130,8 +138,29 @@ class RedisFanout:
             conversation_id = ConversationId(message["c"])
             if not self._hub.has_subscribers(conversation_id):
                 return
+            if "s" in message:
+                await self._hub.signal(conversation_id, _signal_from_json(message["s"]))
+                return
             entries = [codec.entry_from_json(e) for e in message["e"]]
         except (ValueError, KeyError, TypeError) as exc:
             logger.warning("fanout_message_unreadable", error=str(exc))
             return
         await self._hub.publish(conversation_id, entries)
+
+
+def _signal_to_json(signal: Signal) -> dict[str, object]:
+    match signal:
+        case Typing(author=author, active=active, agent=agent):
+            return {"type": "typing", "author": author, "active": active, "agent": codec.agent_to_json(agent)}
+        case ReadUpTo(author=author, seq=seq, at=at):
+            return {"type": "read", "author": author, "seq": seq, "at": at}
+
+
+def _signal_from_json(d: dict[str, Any]) -> Signal:
+    if d["type"] == "typing":
+        return Typing(
+            author=Author(d["author"]), active=bool(d["active"]), agent=codec.agent_from_json(d["agent"])
+        )
+    if d["type"] == "read":
+        return ReadUpTo(author=Author(d["author"]), seq=int(d["seq"]), at=d["at"])
+    raise ValueError(f"unknown signal {d['type']!r}")

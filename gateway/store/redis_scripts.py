@@ -114,6 +114,18 @@ redis.call('ZADD', p .. 'inbound_pending:' .. ARGV[3], n, ARGV[2])
 return 1
 """
 
+PUT_ATTACHMENT = """
+local ak = ARGV[1] .. 'attachment:' .. ARGV[2]
+if redis.call('EXISTS', ak) == 0 then
+  redis.call('HSET', ak, 'conversation_id', ARGV[3], 'created_at', ARGV[4], 'meta', ARGV[5])
+end
+-- storing the same key again only fills in bytes that were missing (a proxied file cached)
+if ARGV[6] == '1' and redis.call('HEXISTS', ak, 'data') == 0 then
+  redis.call('HSET', ak, 'data', ARGV[7])
+end
+return 1
+"""
+
 RENEW_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])

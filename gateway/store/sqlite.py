@@ -6,6 +6,7 @@ Layout (schema version in ``PRAGMA user_version``; migrations below run in order
 - ``entries``: the transcript, primary key (conversation_id, seq); a partial unique index dedupes client_id.
 - ``outbox``: undelivered contact-center work, delivered in ``id`` order per conversation.
 - ``inbound``: contact-center events by event id (unique), with ``applied`` once the relay has applied them.
+- ``attachments`` (v2): files by their unguessable key; ``data`` is NULL for a contact-center file not yet fetched.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from gateway.relay import codec
 from gateway.relay.errors import StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
-from gateway.relay.ports import Change, StoreStats
+from gateway.relay.ports import Change, StoredFile, StoreStats
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -65,6 +66,16 @@ MIGRATIONS: tuple[str, ...] = (
         data TEXT NOT NULL
     );
     CREATE INDEX inbound_pending ON inbound (cc_conversation_id, id) WHERE applied = 0;
+    """,
+    """
+    CREATE TABLE attachments (
+        key TEXT PRIMARY KEY,
+        conversation_id TEXT NOT NULL,
+        created_at REAL NOT NULL,
+        meta TEXT NOT NULL,
+        data BLOB
+    );
+    CREATE INDEX attachments_conversation ON attachments (conversation_id);
     """,
 )
 
@@ -265,6 +276,38 @@ class SqliteStore:
             "SELECT conversation_id FROM outbox GROUP BY conversation_id ORDER BY MIN(id)"
         )
         return [ConversationId(r[0]) for r in rows]
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    async def put_attachment(self, file: StoredFile) -> None:
+        async with self._write:
+            await self._conn.execute(
+                "INSERT INTO attachments (key, conversation_id, created_at, meta, data) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT (key) DO UPDATE SET data = excluded.data WHERE attachments.data IS NULL",
+                (
+                    file.attachment.key,
+                    file.conversation_id,
+                    file.created_at,
+                    _dumps(codec.attachment_to_json(file.attachment)),
+                    file.data,
+                ),
+            )
+
+    async def attachment(self, key: str) -> StoredFile | None:
+        rows = list(
+            await self._conn.execute_fetchall(
+                "SELECT conversation_id, created_at, meta, data FROM attachments WHERE key = ?", (key,)
+            )
+        )
+        if not rows:
+            return None
+        conversation_id, created_at, meta, data = rows[0]
+        return StoredFile(
+            conversation_id=ConversationId(conversation_id),
+            attachment=codec.attachment_from_json(json.loads(meta)),
+            data=None if data is None else bytes(data),
+            created_at=created_at,
+        )
 
     # --- inbound ---------------------------------------------------------------------------------
 

@@ -1,6 +1,6 @@
 """Browser-test fixtures: real Chromium (Debian's ``chromium``) driven by Playwright, the gateway wired to
-the 8x8 emulator in manual mode (a person, here the test, plays the agent), and screenshots of the
-steps under ``test-output/browser/<test>/``.
+the 8x8 emulator in manual mode (the agent is played on the emulator's console page, or by the test
+through the emulator handle), and screenshots of the steps under ``test-output/browser/<test>/``.
 
 Without Chromium or Playwright the tests skip and say why, except when ``CI`` is set: there they fail,
 because a CI run that quietly skipped the browser would prove nothing. ``scripts/install-browser``

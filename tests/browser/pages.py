@@ -109,29 +109,74 @@ class CustomerWidget:
 
 
 class AgentConsole:
-    """The agent's side. TEMPORARY: acts through the emulator handle until the console page lands."""
+    """The emulator's agent console (``/console``) as an agent uses it: by clicking and typing.
 
-    def __init__(self, page: Page, cc: Any) -> None:
+    History lines carry ``data-author`` (``user``, ``bot``, ``agent``) and, for the bot transcript handed
+    over with the conversation, ``data-transcript="true"``.
+    """
+
+    def __init__(self, page: Page) -> None:
         self.page = page
-        self.cc = cc
-        self.cid = ""
+        self.live = page.get_by_test_id("live")
+        self.items = page.get_by_test_id("conversation-item")
+        self.state = page.get_by_test_id("state")
+        self.agent_select = page.get_by_test_id("agent-select")
+        self.accept_button = page.get_by_test_id("accept")
+        self.end_button = page.get_by_test_id("end")
+        self.error = page.get_by_test_id("error")
+        self.history = page.get_by_test_id("history")
+        self.lines = page.get_by_test_id("history-line")
+        self.events = page.get_by_test_id("history-event")
+        self.input = page.get_by_test_id("reply-input")
+        self.send_button = page.get_by_test_id("reply-send")
+        self.customer_details = page.get_by_test_id("customer-details")
 
-    async def open(self) -> None:
-        await self.page.goto(self.cc.console_url)
+    async def open(self, url: str) -> None:
+        await self.page.goto(url)
+        await expect(self.live).to_have_attribute("data-live", "on")
 
-    async def accept(self) -> None:
-        ids: list[str] = await self.cc.wait_for(self.cc.conversation_ids)
-        self.cid = ids[0]
-        await self.cc.wait_for_state(self.cid, "queued")
-        await self.cc.agent_join(self.cid, "alice")
+    def conversation(self, state: str) -> Locator:
+        return self.page.locator(f'[data-testid="conversation-item"][data-state="{state}"]')
 
-    async def sees(self, text: str) -> None:
-        await self.cc.wait_for(
-            lambda: any(text in m["text"] for m in self.cc.conversation(self.cid)["messages"])
-        )
+    async def accept(self, agent_id: str | None = None) -> str:
+        """Select the waiting conversation, accept it (as ``agent_id`` if given); its id."""
+        waiting = self.conversation("queued")
+        await expect(waiting).to_have_count(1)
+        conversation_id = await waiting.get_attribute("data-conversation-id")
+        assert conversation_id
+        await waiting.click()
+        await expect(self.state).to_have_attribute("data-state", "queued")
+        await expect(self.input).to_be_disabled()
+        if agent_id is not None:
+            await self.agent_select.select_option(agent_id)
+        await self.accept_button.click()
+        await expect(self.state).to_have_attribute("data-state", "agent")
+        await expect(self.input).to_be_focused()
+        return conversation_id
+
+    def line(self, author: str, text: str | None = None, *, transcript: bool | None = None) -> Locator:
+        selector = f'[data-testid="history-line"][data-author="{author}"]'
+        if transcript is True:
+            selector += '[data-transcript="true"]'
+        elif transcript is False:
+            selector += ":not([data-transcript])"
+        found = self.page.locator(selector)
+        return found.filter(has_text=text) if text is not None else found
+
+    async def sees(self, author: str, text: str, *, transcript: bool | None = None) -> None:
+        await expect(self.line(author, text, transcript=transcript).last).to_be_visible()
 
     async def say(self, text: str) -> None:
-        await self.cc.agent_send(self.cid, text)
+        """Type and send with the Send button; done once the line is in the history."""
+        before = await self.line("agent").count()
+        await self.input.fill(text)
+        await self.send_button.click()
+        await expect(self.line("agent")).to_have_count(before + 1)
+        await expect(self.line("agent").last.locator(".line-text")).to_have_text(text)
+        await expect(self.input).to_have_value("")
+        await expect(self.error).to_be_hidden()
 
     async def end(self) -> None:
-        await self.cc.agent_leave(self.cid)
+        await self.end_button.click()
+        await expect(self.state).to_have_attribute("data-state", "closed")
+        await expect(self.input).to_be_disabled()

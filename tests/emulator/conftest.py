@@ -234,3 +234,78 @@ async def session() -> AsyncIterator[aiohttp.ClientSession]:
 @pytest.fixture
 def api(session: aiohttp.ClientSession, emulator: Emulator) -> Api:
     return Api(session, emulator)
+
+
+class GatewayApi:
+    """A plain HTTP client for the emulator's Chat Gateway routes (``x-api-key``, HAL bodies)."""
+
+    def __init__(self, session: aiohttp.ClientSession, emulator: Emulator) -> None:
+        self.session = session
+        self.emulator = emulator
+
+    async def call(
+        self,
+        method: str,
+        path: str,
+        json_body: Any = None,
+        *,
+        data: Any = None,
+        headers: dict[str, str] | None = None,
+        api_key: str | None = None,
+    ) -> Reply:
+        """``path`` below ``/chat-gateway/v1``, with the emulator's Chat Gateway key unless given."""
+        async with self.session.request(
+            method,
+            self.emulator.chat_gateway_url + path,
+            json=json_body,
+            data=data,
+            headers={
+                "x-api-key": api_key if api_key is not None else self.emulator.chat_gateway_api_key,
+                **(headers or {}),
+            },
+        ) as resp:
+            raw = await resp.read()
+            body = json.loads(raw) if raw and resp.content_type.endswith("json") else None
+            return Reply(resp.status, body, resp.content_type, raw)
+
+    async def channel(self, receiver: Receiver, queue_id: str = "101") -> str:
+        hook = await self.call(
+            "POST", "/webhooks", {"name": "test", "uri": receiver.url, "version": "Chat Gateway v1.0"}
+        )
+        assert hook.status == 200, hook.body
+        channel = await self.call(
+            "POST",
+            "/channels",
+            {
+                "name": "web",
+                "webHookId": hook.body["id"],
+                "routingOptions": {"type": "queue", "id": queue_id},
+            },
+        )
+        assert channel.status == 200, channel.body
+        return str(channel.body["id"])
+
+    async def create_conversation(self, channel_id: str, name: str = "Jane Doe", **extra: Any) -> str:
+        body = {"channelId": channel_id, "user": {"name": name}, **extra}
+        reply = await self.call("POST", "/conversations", body)
+        assert reply.status == 202, reply.body
+        return str(reply.body["conversationId"])
+
+    async def upload(
+        self,
+        conversation_id: str,
+        filename: str,
+        data: bytes,
+        *,
+        content_type: str,
+        author_type: str = "user",
+    ) -> Reply:
+        form = aiohttp.FormData()
+        form.add_field("attachment", data, filename=filename, content_type=content_type)
+        form.add_field("authorType", author_type)
+        return await self.call("POST", f"/conversations/{conversation_id}/attachments", data=form)
+
+
+@pytest.fixture
+def cgw(session: aiohttp.ClientSession, emulator: Emulator) -> GatewayApi:
+    return GatewayApi(session, emulator)

@@ -31,7 +31,8 @@ async def test_retries_grow_keep_the_event_and_stop_at_the_first_2xx(
     times = [int(d.headers["x-8x8-transmission-time"]) for d in attempts]
     assert times == sorted(times)
     gaps = [b.received_at - a.received_at for a, b in itertools.pairwise(attempts)]
-    assert gaps[0] < gaps[1] < gaps[2], gaps
+    # lower bounds only (a sleep never ends early; a loaded machine may make any gap longer)
+    assert gaps[0] >= 0.009, gaps
     assert gaps[1] >= 0.09, gaps
     assert gaps[2] >= 0.29, gaps
     assert emulator.events_of(cid)[0].attempts == 4

@@ -13,7 +13,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
+from tests.integration.conftest import GatewayFactory, chat_api_settings, conversations_of, escalate
 from tests.support.customer import CustomerSocket
 
 # Both stores: the customer channel and escalation behave the same on SQLite and on Redis.
@@ -22,7 +22,7 @@ pytestmark = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 
 
-async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> None:
+async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator, cc_api: str) -> None:
     c = await new_customer()
     await c.start(
         customer={"name": "Ann Smith", "email": "ann@example.com", "language": "en-US", "plan": "gold"}
@@ -34,7 +34,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
     conv = cc.conversation(cid)
     assert conv["customer"] == {
         "name": "Ann Smith",
-        "customerId": c.conversation_id,
+        ("userId" if cc_api == "chat_gateway" else "customerId"): c.conversation_id,
         "email": "ann@example.com",
         "language": "en",
         "handoffReason": "customer_asked",
@@ -53,10 +53,10 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
 
     await cc.agent_join(cid, "alice")
     joined = await c.until("state", state="agent")
-    assert joined["agent"] == {"id": "alice", "name": "Alice,Anders"}
+    assert joined["agent"] == {"id": "alice", "name": "Alice"}  # 8x8 sends "First,Last"
     await cc.agent_send(cid, "Hi Ann, how can I help?")
     said = await c.expect("message", author="agent", text="Hi Ann, how can I help?")
-    assert said["agent"]["name"] == "Alice,Anders"
+    assert said["agent"]["name"] == "Alice"
     await c.say("I was charged twice")
     await cc.wait_for_message(cid, "I was charged twice", author_type="user")
 
@@ -64,7 +64,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
     await cc.agent_transfer(cid, "102")
     await c.until("state", state="queued")
     await cc.agent_join(cid, "carol")
-    assert (await c.until("state", state="agent"))["agent"]["name"] == "Carol,Chen"
+    assert (await c.until("state", state="agent"))["agent"]["name"] == "Carol"
     await cc.agent_send(cid, "Refund done.")
     await c.expect("message", author="agent", text="Refund done.")
 
@@ -91,6 +91,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
     assert since[2] == ("user", "thanks, one more thing")
     assert since[4:] == [("user", "agent please"), ("bot", "Connecting you to a human agent...")]
     assert len(cc.conversation(cid)["interactions"]) == 2  # the transfer kept the first; the reopen is new
+    # Agent names: Chat API v2 events carry them; Chat Gateway's do not, so the gateway's directory names them.
 
     # The customer leaves: 8x8 is told, which frees the agent.
     await cc.agent_join(cid, "bob")
@@ -99,20 +100,31 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator) -> N
     closed = await c.until("state", state="closed")
     assert closed["outcome"] == "completed"
     await cc.wait_for_state(cid, "closed")
+    leave = (
+        ("PATCH", "participants/user") if cc_api == "chat_gateway" else ("DELETE", "participants/customer")
+    )
     assert any(
-        r.method == "DELETE" and r.path.endswith(f"/conversations/{cid}/participants/customer")
-        for r in cc.requests
+        r.method == leave[0] and r.path.endswith(f"/conversations/{cid}/{leave[1]}") for r in cc.requests
     )
 
 
 async def test_every_post_carries_an_idempotency_key_and_a_bearer_token(
-    new_customer: NewCustomer, cc: Emulator
+    new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
+    """Chat API v2: a Bearer token and an Idempotency-Key on every POST. Chat Gateway has neither: the API
+    key and the tenant on every call (its exactly-once without a key is in test_chat_gateway.py)."""
     c = await new_customer()
     await c.start()
     cid = await escalate(c, cc)
     await c.say("line one")
     await cc.wait_for_message(cid, "line one")
+    if cc_api == "chat_gateway":
+        calls = [r for r in cc.requests if r.path.startswith("/chat-gateway/v1/") and "/jwk/" not in r.path]
+        assert any(r.method == "POST" for r in calls), "no API calls recorded"
+        for r in calls:
+            assert r.headers.get("x-api-key") == cc.config.chat_gateway_api_key
+            assert r.headers.get("X-8x8-Tenant") == cc.tenant_id
+        return
     posts = [r for r in cc.requests if r.method == "POST" and "/tenant/" in r.path]
     assert posts, "no API calls recorded"
     for r in posts:
@@ -154,9 +166,20 @@ async def test_two_handoff_triggers_open_one_conversation(new_customer: NewCusto
     await c.send(type="message", text="/human_handoff", client_id="h2")
     await c.until("state", state="queued")
     await cc.wait_idle()
-    mine = [
-        i for i in cc.conversation_ids() if cc.conversation(i)["customer"]["customerId"] == c.conversation_id
-    ]
+    assert c.conversation_id is not None
+    mine = conversations_of(cc, c.conversation_id)
     assert len(mine) == 1
     # The second line went to the agent side as a customer message, not to the bot.
     await cc.wait_for_message(mine[0], "/human_handoff", author_type="user")
+
+
+async def test_agent_names_can_be_shown_in_full(
+    start_gateway: GatewayFactory, connect: Callable[..., Awaitable[CustomerSocket]], cc: Emulator
+) -> None:
+    gateway = await start_gateway(chat_api=chat_api_settings(cc, agent_name="full"))
+    c = await connect(gateway)
+    await c.start(customer={"name": "Ann"})
+    cid = await escalate(c, cc)
+    await cc.agent_join(cid, "alice")
+    joined = await c.until("state", state="agent")
+    assert joined["agent"] == {"id": "alice", "name": "Alice Anders"}

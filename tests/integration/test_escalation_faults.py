@@ -10,12 +10,13 @@ import zlib
 from collections.abc import Awaitable, Callable
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
+from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
@@ -82,6 +83,7 @@ async def test_a_corrupted_signature_is_refused_then_the_retry_is_applied_once(
     assert statuses == [401, 200]
 
 
+@pytest.mark.apis("chat_api")  # Chat Gateway's own: test_chat_gateway.py
 async def test_forged_unsigned_wrong_tenant_and_malformed_webhooks_are_refused_and_change_nothing(
     new_customer: NewCustomer, cc: Emulator, escalating_gateway: TestServer, http: aiohttp.ClientSession
 ) -> None:
@@ -136,6 +138,7 @@ async def test_forged_unsigned_wrong_tenant_and_malformed_webhooks_are_refused_a
     assert (await c.recv())["text"] == "real"
 
 
+@pytest.mark.apis("chat_api")  # Chat Gateway has no tokens (a static API key)
 async def test_token_expiry_mid_conversation_is_invisible_to_the_customer(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -149,11 +152,11 @@ async def test_token_expiry_mid_conversation_is_invisible_to_the_customer(
 
 
 async def test_8x8_answering_503_for_a_while_loses_and_duplicates_nothing(
-    new_customer: NewCustomer, cc: Emulator
+    new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
     c = await new_customer()
     cid = await _with_agent(c, cc)
-    cc.fail_next("send_message", 6, status=503)
+    cc.fail_next(operation(cc_api, "send_message"), 6, status=503)
     for i in range(5):
         await c.say(f"line {i}")
     await cc.wait_for_message(cid, "line 4", timeout=10)
@@ -166,9 +169,9 @@ async def test_8x8_answering_503_for_a_while_loses_and_duplicates_nothing(
 
 
 async def test_creation_refused_for_good_tells_the_customer_and_stays_with_the_bot(
-    new_customer: NewCustomer, cc: Emulator
+    new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
-    cc.fail_next("create_conversation", 1, status=400)
+    cc.fail_next(operation(cc_api, "create_conversation"), 1, status=400)
     c = await new_customer()
     await c.start()
     await c.say("agent")
@@ -236,9 +239,9 @@ async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_i
 
 
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
-    start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession
+    start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
-    from tests.integration.conftest import chat_api_settings
+    from tests.integration.conftest import chat_api_settings, chat_gateway_settings
 
     ok = await start_gateway()
     for _ in range(50):
@@ -247,9 +250,13 @@ async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
             break
         await asyncio.sleep(0.05)
     assert await resp.json() == {"status": "ready"}
-    broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
+    if cc_api == "chat_gateway":
+        wrong = chat_gateway_settings(cc, api_key="wrong")
+        broken = await start_gateway(contact_center="chat_gateway", chat_gateway=wrong)
+    else:
+        broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
     resp = await http.get(broken.make_url("/readyz"))
     assert resp.status == 503
     body = await resp.json()
-    assert body["failed"] == ["chat_api"]
+    assert body["failed"] == [cc_api]
     assert "set-up" in body["detail"]

@@ -33,7 +33,14 @@ async def test_a_full_conversation_logs_no_text_and_no_secret(
         await c.send(type="leave")
         await c.until("state", state="closed")
     assert c.session
-    forbidden = [*SECRET_LINES, c.session, cc.api_secret, "Private Person", "private@example.com"]
+    forbidden = [
+        *SECRET_LINES,
+        c.session,
+        cc.api_secret,
+        cc.config.chat_gateway_api_key,
+        "Private Person",
+        "private@example.com",
+    ]
     loud = [entry for entry in logs if entry.get("log_level") not in ("debug",)]
     assert any(e.get("event") == "webhook_received" for e in loud)  # the capture really saw the relay
     assert any(e.get("conversation_id") == c.conversation_id for e in loud)

@@ -12,7 +12,7 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
 from tests.conftest import SettingsFactory
-from tests.integration.conftest import GatewayFactory, escalate
+from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
@@ -25,7 +25,7 @@ def _value(text: str, metric: str) -> float:
 
 
 async def test_metrics_need_the_token_and_count_a_conversation(
-    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
     gateway = await start_gateway(metrics={"token": "ops-secret"})
     url = gateway.make_url("/metrics")
@@ -51,10 +51,12 @@ async def test_metrics_need_the_token_and_count_a_conversation(
     assert _value(text, 'gateway_messages_relayed_total{direction="customer_to_bot"}') == 2
     assert _value(text, 'gateway_messages_relayed_total{direction="agent_to_customer"}') == 1
     assert _value(text, 'gateway_escalations_total{outcome="created",reason=""}') == 1
-    assert _value(text, 'gateway_webhook_events_total{event_type="TEXT",result="accepted"}') == 1
+    agent_line = "cgw_MESSAGE" if cc_api == "chat_gateway" else "TEXT"
+    assert _value(text, f'gateway_webhook_events_total{{event_type="{agent_line}",result="accepted"}}') == 1
     assert _value(text, 'gateway_bot_answers_total{result="handoff"}') == 1
     assert _value(text, "gateway_outbox_depth") == 0
-    assert 'gateway_chat_api_call_seconds_count{operation="create_conversation",status="202"} 1.0' in text
+    create = operation(cc_api, "create_conversation")
+    assert f'gateway_chat_api_call_seconds_count{{operation="{create}",status="202"}} 1.0' in text
 
 
 async def test_without_a_token_metrics_are_refused_and_a_separate_port_serves_them(

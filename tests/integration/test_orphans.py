@@ -84,13 +84,15 @@ async def test_killed_between_leave_and_the_chat_api_call_the_leave_still_reache
 
 
 async def test_the_reconciler_frees_an_agent_held_by_an_interaction_8x8_reopened(
-    start_gateway: Callable[..., Awaitable[object]], cc: Emulator
+    start_gateway: Callable[..., Awaitable[object]], cc: Emulator, cc_api: str
 ) -> None:
     from aiohttp.test_utils import TestServer
 
-    from tests.integration.conftest import chat_api_settings
+    from tests.integration.conftest import api_settings
 
-    gateway = await start_gateway(chat_api=chat_api_settings(cc, reconcile_interval_s=0.3))
+    settings = api_settings(cc, cc_api)
+    settings[cc_api] = {**settings[cc_api], "reconcile_interval_s": 0.3}
+    gateway = await start_gateway(**settings)
     assert isinstance(gateway, TestServer)
     async with aiohttp.ClientSession() as http:
         c = CustomerSocket(await http.ws_connect(gateway.make_url("/chat/ws")))
@@ -102,14 +104,16 @@ async def test_the_reconciler_frees_an_agent_held_by_an_interaction_8x8_reopened
         await c.until("state", state="closed")
         await cc.wait_for_state(cid, "closed")
         # Drift: something posts to the 8x8 conversation after the leave, which re-opens and re-queues it.
-        async with http.post(
-            f"{cc.api_url}/conversations/{cid}/messages",
-            json={"text": "stray line", "authorType": "user"},
-            headers={"Authorization": f"Bearer {await _token(http, cc)}"},
-        ) as resp:
+        if cc_api == "chat_gateway":
+            url = f"{cc.chat_gateway_url}/conversations/{cid}/messages"
+            headers = {"x-api-key": cc.chat_gateway_api_key}
+        else:
+            url = f"{cc.api_url}/conversations/{cid}/messages"
+            headers = {"Authorization": f"Bearer {await _token(http, cc)}"}
+        async with http.post(url, json={"text": "stray line", "authorType": "user"}, headers=headers) as resp:
             assert resp.status == 202
         await cc.wait_for_state(cid, "queued")
-        closed = await cc.wait_for_state(cid, "closed", timeout=5)  # the reconciler called customer-leave
+        closed = await cc.wait_for_state(cid, "closed", timeout=5)  # the reconciler freed the agent
         assert closed["agent"] is None
 
 

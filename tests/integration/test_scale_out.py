@@ -27,7 +27,7 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
 from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_api_settings, escalate
+from tests.integration.conftest import api_settings, escalate
 from tests.support.customer import CustomerSocket
 from tests.support.process import gateway_env, start_gateway_process, wait_until
 from tests.support.redis_server import RedisServer
@@ -47,10 +47,10 @@ def start_instance(
 ) -> StartInstance:
     """An in-process gateway on the test's Redis; ``webhooks_to`` is the port 8x8 calls back (one for all)."""
 
-    async def start(port: int, *, webhooks_to: int, **overrides: Any) -> TestServer:
+    async def start(port: int, *, webhooks_to: int, api: str = "chat_api", **overrides: Any) -> TestServer:
         settings = make_settings(
             public_url=f"http://127.0.0.1:{webhooks_to}",
-            chat_api=chat_api_settings(cc),
+            **api_settings(cc, api),
             relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
             **overrides,
         )
@@ -160,6 +160,38 @@ async def test_customers_spread_over_two_instances_see_everything_once(
     await bystander.silent(0.1)  # nothing of another customer's conversation
     await back.ws.close()
     await bystander.ws.close()
+
+
+async def test_typing_receipts_and_files_cross_instances(
+    start_instance: StartInstance, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Chat Gateway's signals (not stored) and files reach a socket on the instance the webhook did not hit."""
+    port_a, port_b = unused_port(), unused_port()
+    await start_instance(port_a, webhooks_to=port_a, api="chat_gateway")
+    b = await start_instance(port_b, webhooks_to=port_a, api="chat_gateway")
+    c = await _socket(http, str(b.make_url("")).rstrip("/"))
+    await c.start()
+    await c.say("I want to talk to an agent")
+    await c.until("state", state="queued")
+    cid = await cc.wait_for(lambda: next(iter(cc.conversation_ids()), None))
+    await cc.agent_join(cid, "alice")
+    await c.until("state", state="agent")
+
+    await cc.agent_typing(cid, active=True)
+    typing = await c.until("typing", author="agent", active=True)
+    assert "seq" not in typing
+    seq = (await c.say("a question"))["seq"]
+    await cc.wait_for_message(cid, "a question", author_type="user")
+    await cc.agent_read(cid)
+    assert (await c.until("read", author="agent"))["upto_seq"] == seq
+
+    pdf = b"%PDF-1.4\n% an invoice\n%%EOF\n"
+    await cc.agent_send_attachment(cid, "invoice.pdf", pdf, content_type="application/pdf", text="here")
+    (file,) = (await c.until("message", author="agent"))["attachments"]
+    async with http.get(b.make_url(file["url"])) as served:  # recorded by A, served by B
+        assert served.status == 200
+        assert await served.read() == pdf
+    await c.ws.close()
 
 
 @pytest.fixture

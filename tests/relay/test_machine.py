@@ -59,7 +59,7 @@ EXPECTED: dict[tuple[State, type[Event]], State] = {
     (Q, QueueWaitOffer): Q, (Q, QueueTimedOut): B,
     (B, InactivityWarning): B, (A, InactivityWarning): A,
 }  # fmt: skip
-SAME_STATE_EVERYWHERE = ("CustomerUpdated", "SystemNotice")
+SAME_STATE_EVERYWHERE = ("CustomerUpdated", "SystemNotice", "AgentRead")
 
 
 def _event(kind: type[Event]) -> Event:

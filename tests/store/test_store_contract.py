@@ -17,6 +17,7 @@ from gateway.relay.errors import StaleConversation
 from gateway.relay.events import AgentSaid, InboundEvent, Queued
 from gateway.relay.model import (
     AgentRef,
+    AttachedFile,
     Author,
     CcConversationId,
     Conversation,
@@ -29,10 +30,10 @@ from gateway.relay.model import (
     QueueRef,
     State,
 )
-from gateway.relay.ports import Change, Store
+from gateway.relay.ports import Change, Store, StoredFile
 from gateway.relay.relay import hash_token
 from gateway.store.redis import RedisStore
-from gateway.store.sqlite import SqliteStore, path_from_url
+from gateway.store.sqlite import MIGRATIONS, SqliteStore, path_from_url
 
 
 @pytest.fixture(params=["sqlite", "redis"])
@@ -216,7 +217,7 @@ async def test_everything_survives_reopening(tmp_path: Path) -> None:
         await second.close()
     db = sqlite3.connect(path)
     try:
-        assert db.execute("PRAGMA user_version").fetchone()[0] == 1
+        assert db.execute("PRAGMA user_version").fetchone()[0] == len(MIGRATIONS)
         assert db.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
         db.execute("PRAGMA user_version = 99")
         db.commit()
@@ -232,3 +233,15 @@ def test_store_urls() -> None:
     for bad in ("sqlite://gw.db", "sqlite:///", "postgres://x"):
         with pytest.raises(ValueError, match="sqlite:///"):
             path_from_url(bad)
+
+
+async def test_attachments_are_kept_by_key_and_their_bytes_filled_in_once(store: Store) -> None:
+    meta = AttachedFile(key="f1", name="a.pdf", content_type="application/pdf", size=3, remote_id="r1")
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, None, 5.0))
+    assert await store.attachment("f1") == StoredFile(ConversationId("c1"), meta, None, 5.0)
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, b"\x00\xffx", 5.0))
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, b"other", 5.0))  # kept as first filled
+    found = await store.attachment("f1")
+    assert found is not None
+    assert found.data == b"\x00\xffx"
+    assert await store.attachment("unknown") is None

@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from gateway.relay.errors import CustomerError
-from gateway.relay.model import Customer, Entry, EntryKind
+from gateway.relay.model import AttachedFile, Customer, Entry, EntryKind, ReadUpTo, Signal, Typing
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
@@ -74,13 +75,21 @@ class TypingFrame(_Frame):
     type: Literal["typing"]
 
 
-ClientFrame = StartFrame | MessageFrame | CancelFrame | LeaveFrame | TypingFrame
+class ReadFrame(_Frame):
+    """The customer has seen the transcript up to ``upto_seq`` (forwarded where the contact center shows it)."""
+
+    type: Literal["read"]
+    upto_seq: Annotated[int, Field(ge=1, le=2**53)]
+
+
+ClientFrame = StartFrame | MessageFrame | CancelFrame | LeaveFrame | TypingFrame | ReadFrame
 _FRAME_TYPES: dict[str, TypeAdapter[Any]] = {
     "start": TypeAdapter(StartFrame),
     "message": TypeAdapter(MessageFrame),
     "cancel": TypeAdapter(CancelFrame),
     "leave": TypeAdapter(LeaveFrame),
     "typing": TypeAdapter(TypingFrame),
+    "read": TypeAdapter(ReadFrame),
 }
 
 
@@ -152,11 +161,45 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
             frame["buttons"] = [{"title": b.title, "payload": b.payload} for b in entry.buttons]
         if entry.image is not None:
             frame["image"] = entry.image
+        if entry.attachments:
+            frame["attachments"] = [attachment_json(a) for a in entry.attachments]
     if entry.queue is not None:
         frame["queue"] = {"id": entry.queue.id, "name": entry.queue.name}
     if entry.agent is not None:
         frame["agent"] = {"id": entry.agent.id, "name": entry.agent.name}
     return frame
+
+
+def file_path(file: AttachedFile) -> str:
+    """Where the gateway serves a file: the key is the secret, the name only makes the link readable."""
+    return f"/chat/files/{file.key}/{quote(file.name, safe='')}"
+
+
+def attachment_json(file: AttachedFile) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "id": file.key,
+        "name": file.name,
+        "content_type": file.content_type,
+        "url": file_path(file),
+    }
+    if file.size is not None:
+        out["size"] = file.size
+    return out
+
+
+def signal_frame(signal: Signal) -> dict[str, Any]:
+    """Not a transcript entry (no seq): someone typing, or the agent's read receipt."""
+    match signal:
+        case Typing(author=author, active=active, agent=agent):
+            frame: dict[str, Any] = {"type": "typing", "author": author.value, "active": active}
+            if agent is not None:
+                frame["agent"] = {"id": agent.id, "name": agent.name}
+            return frame
+        case ReadUpTo(author=author, seq=seq, at=at):
+            frame = {"type": "read", "author": author.value, "upto_seq": seq}
+            if at is not None:
+                frame["ts"] = iso(at)
+            return frame
 
 
 def dumps(frame: dict[str, Any]) -> str:

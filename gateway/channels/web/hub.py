@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 import structlog
 from aiohttp import web
 
-from gateway.channels.web.frames import dumps, entry_frame
-from gateway.relay.model import Author, ConversationId, Entry
+from gateway.channels.web.frames import dumps, entry_frame, signal_frame
+from gateway.relay.model import Author, ConversationId, Entry, Signal
 from gateway.relay.ports import Store
 
 logger = structlog.get_logger(__name__)
@@ -54,6 +54,11 @@ class Subscriber:
                     await self._catch_up(store, upto=entry.seq - 1)
                 await self.send(self._frame(entry, frame, origin))
                 self.sent_seq = entry.seq
+
+    async def notify(self, frame: str) -> None:
+        """A frame outside the transcript; sent under the lock so it never splits a catch-up."""
+        async with self.lock:
+            await self.send(frame)
 
     async def replay(self, store: Store) -> None:
         """Send everything stored after ``sent_seq`` (a resume)."""
@@ -118,6 +123,17 @@ class Hub:
             except (ConnectionError, RuntimeError) as exc:
                 # The socket went away mid-send; its handler unsubscribes it. The entry is stored,
                 # so the client gets it on resume.
+                logger.info("socket_send_failed", conversation_id=conversation_id, error=type(exc).__name__)
+
+    async def signal(self, conversation_id: ConversationId, signal: Signal) -> None:
+        subs = self._subscribers.get(conversation_id)
+        if not subs:
+            return
+        frame = dumps(signal_frame(signal))
+        for sub in list(subs.values()):
+            try:
+                await sub.notify(frame)
+            except (ConnectionError, RuntimeError) as exc:
                 logger.info("socket_send_failed", conversation_id=conversation_id, error=type(exc).__name__)
 
 

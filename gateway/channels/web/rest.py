@@ -15,6 +15,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 
 from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import ClientId, CustomerIn, FrameError, describe, entry_frame
+from gateway.channels.web.origin import origin_allowed
 from gateway.channels.web.problems import customer_problem, problem
 from gateway.keys import address_limiter_key, message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited, UnknownSession
@@ -48,14 +49,14 @@ async def read_json(request: web.Request, *, optional: bool = False) -> Any:
         raise FrameError("bad_json", "the body is not valid JSON") from None
 
 
-def _validate(model: type[M], data: Any) -> M:
+def validated(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except ValidationError as exc:
         raise FrameError("invalid_frame", describe(exc)) from None
 
 
-async def _authorised(request: web.Request) -> Conversation:
+async def authorised(request: web.Request) -> Conversation:
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
@@ -75,14 +76,41 @@ class _Unauthorized(CustomerError):
 async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
-        return response
     except CustomerError as exc:
-        return customer_problem(exc)
+        response = customer_problem(exc)
     except GatewayError:
-        return problem("unavailable", "please retry in a moment")
+        response = problem("unavailable", "please retry in a moment")
+    _allow_origin(request, response)
+    return response
 
 
-def _check_address(request: web.Request) -> None:
+def _allow_origin(request: web.Request, response: web.StreamResponse) -> None:
+    """CORS for the REST endpoints, so the widget on another site can upload files (and read errors)."""
+    origin = request.headers.get("Origin")
+    if origin is None or not request.path.startswith("/chat/") or response.prepared:
+        return
+    if origin_allowed(origin, request.app[settings_key].web.allowed_origins):
+        response.headers["Access-Control-Allow-Origin"] = origin
+        response.headers["Vary"] = "Origin"
+
+
+@routes.route("OPTIONS", "/chat/sessions{tail:(/.*)?}")
+async def preflight(request: web.Request) -> web.Response:
+    """A browser asks before a cross-site request with a token or a file: allowed sites may."""
+    origin = request.headers.get("Origin")
+    if not origin_allowed(origin, request.app[settings_key].web.allowed_origins):
+        return problem("forbidden_origin", "this site may not open chat sessions")
+    return web.Response(
+        status=204,
+        headers={
+            "Access-Control-Allow-Methods": "GET, POST",
+            "Access-Control-Allow-Headers": "Authorization, Content-Type",
+            "Access-Control-Max-Age": "600",
+        },
+    )
+
+
+def check_address(request: web.Request) -> None:
     settings = request.app[settings_key]
     address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
     if not request.app[address_limiter_key].allow(address):
@@ -91,8 +119,8 @@ def _check_address(request: web.Request) -> None:
 
 @routes.post("/chat/sessions")
 async def start_session(request: web.Request) -> web.Response:
-    _check_address(request)
-    body = _validate(StartBody, await read_json(request, optional=True))
+    check_address(request)
+    body = validated(StartBody, await read_json(request, optional=True))
     customer = body.customer.to_customer() if body.customer else Customer()
     token, conv = await request.app[relay_key].start_session(customer)
     return web.json_response(
@@ -102,7 +130,7 @@ async def start_session(request: web.Request) -> web.Response:
 
 @routes.post("/chat/sessions/{id}/messages")
 async def post_message(request: web.Request) -> web.Response:
-    conv = await _authorised(request)
+    conv = await authorised(request)
     raw = await read_json(request)
     limits = request.app[settings_key].limits
     if (
@@ -111,13 +139,13 @@ async def post_message(request: web.Request) -> web.Response:
         and len(raw["text"]) > limits.max_text_chars
     ):
         raise FrameError("too_long", f"text is limited to {limits.max_text_chars} characters")
-    body = _validate(MessageBody, raw)
+    body = validated(MessageBody, raw)
     if not body.text:
         raise FrameError("invalid_frame", "text: must not be empty")
     relay = request.app[relay_key]
     seq = await relay.store.seq_of_client_id(conv.id, body.client_id)
     if seq is None:
-        _check_address(request)
+        check_address(request)
         if not request.app[message_limiter_key].allow(conv.id):
             return problem("rate_limited", "too many messages, slow down")
         seq, _ = await relay.customer_says(conv.id, body.text, body.client_id)
@@ -126,7 +154,7 @@ async def post_message(request: web.Request) -> web.Response:
 
 @routes.get("/chat/sessions/{id}/messages")
 async def list_messages(request: web.Request) -> web.Response:
-    conv = await _authorised(request)
+    conv = await authorised(request)
     try:
         after = int(request.query.get("after", "0"))
         limit = int(request.query.get("limit", "500"))
@@ -135,12 +163,15 @@ async def list_messages(request: web.Request) -> web.Response:
     if after < 0 or not 1 <= limit <= 1000:
         raise FrameError("invalid_frame", "after must be >= 0 and limit within 1..1000")
     entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
-    return web.json_response({"state": conv.state.value, "entries": [entry_frame(e) for e in entries]})
+    body: dict[str, Any] = {"state": conv.state.value, "entries": [entry_frame(e) for e in entries]}
+    if conv.agent_read_seq:  # the agent's read receipt, where the contact center gives one
+        body["read_upto_seq"] = conv.agent_read_seq
+    return web.json_response(body)
 
 
 @routes.post("/chat/sessions/{id}/cancel")
 async def cancel(request: web.Request) -> web.Response:
-    conv = await _authorised(request)
+    conv = await authorised(request)
     relay = request.app[relay_key]
     await relay.cancel(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})
@@ -148,7 +179,7 @@ async def cancel(request: web.Request) -> web.Response:
 
 @routes.post("/chat/sessions/{id}/leave")
 async def leave(request: web.Request) -> web.Response:
-    conv = await _authorised(request)
+    conv = await authorised(request)
     relay = request.app[relay_key]
     await relay.leave(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})

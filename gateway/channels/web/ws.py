@@ -17,11 +17,13 @@ from gateway.channels.web.frames import (
     FrameError,
     LeaveFrame,
     MessageFrame,
+    ReadFrame,
     StartFrame,
     TypingFrame,
     dumps,
     error_frame,
     parse_client_frame,
+    signal_frame,
 )
 from gateway.channels.web.hub import Subscriber
 from gateway.channels.web.origin import origin_allowed
@@ -38,7 +40,7 @@ from gateway.keys import (
 )
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited
 from gateway.relay.events import CustomerUpdated
-from gateway.relay.model import Customer
+from gateway.relay.model import Author, Customer, ReadUpTo
 
 logger = structlog.get_logger(__name__)
 
@@ -99,7 +101,9 @@ class CustomerSocket:
             case LeaveFrame():
                 await relay.leave(sub.conversation_id)
             case TypingFrame():
-                pass  # forwarded where the contact center supports it; the Chat API v2 does not
+                await relay.customer_typing(sub.conversation_id)  # where the contact center shows it
+            case ReadFrame(upto_seq=upto_seq):
+                await relay.customer_read(sub.conversation_id, upto_seq)
 
     async def _start(self, frame: StartFrame) -> None:
         relay = self._app[relay_key]
@@ -127,6 +131,9 @@ class CustomerSocket:
             }
             await sub.send(dumps(session))
         await sub.replay(self._app[store_key])
+        read = (await relay.conversation(conv.id)).agent_read_seq
+        if read:  # receipts are not entries: a resumed client learns the latest one after the replay
+            await sub.notify(dumps(signal_frame(ReadUpTo(Author.AGENT, read))))
 
     def close(self) -> None:
         if self.subscriber is not None:

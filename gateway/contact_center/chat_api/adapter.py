@@ -14,10 +14,10 @@ from collections.abc import Mapping
 import structlog
 
 from gateway.contact_center.chat_api.client import ChatApiClient
-from gateway.contact_center.chat_api.errors import ChatApiUnavailable
+from gateway.contact_center.chat_api.errors import ChatApiRejected, ChatApiUnavailable
 from gateway.contact_center.chat_api.transcript import create_body, split_text
-from gateway.relay.model import Author, CcConversationId
-from gateway.relay.ports import HistoryLine, OpenRequest
+from gateway.relay.model import AttachedFile, Author, CcConversationId
+from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
@@ -77,3 +77,32 @@ class ChatApiContactCenter:
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.customer_leave(cc_conversation_id)
+
+    # The Chat API v2 has no typing indicators, read receipts or attachments.
+
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return True
+
+    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+        return False
+
+    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
+        pass
+
+    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
+        pass
+
+    async def post_attachment(
+        self,
+        cc_conversation_id: CcConversationId,
+        attachment: Attachment,
+        *,
+        author: Author,
+        idempotency_key: str,
+    ) -> None:
+        raise ChatApiRejected("the Chat API v2 does not take attachments", status=400)
+
+    async def fetch_attachment(
+        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
+    ) -> tuple[str, bytes]:
+        raise ChatApiRejected("the Chat API v2 has no attachments", status=404)

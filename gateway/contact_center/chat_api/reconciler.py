@@ -15,6 +15,7 @@ from collections.abc import Callable
 import structlog
 
 from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_gateway.adapter import is_chat_gateway_id
 from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import State
 from gateway.relay.ports import Store
@@ -38,6 +39,8 @@ async def reconcile_once(
         conv = await store.conversation(conversation_id)
         if conv is None or conv.cc_conversation_id is None or conv.escalation is None:
             continue
+        if is_chat_gateway_id(conv.cc_conversation_id):
+            continue  # opened on Chat Gateway: not this API's to check
         if conv.escalation.outcome is None or await store.outbox(conversation_id):
             continue  # still escalating, or the outbox has the leave in hand
         try:

@@ -42,10 +42,25 @@ class WebhookEvent(BaseModel):
     message: str | None = None
 
 
-def to_cc_event(ev: WebhookEvent, received_at: float) -> CcEvent | Literal["malformed"] | None:
+AgentNameStyle = Literal["first", "full", "as_sent"]
+
+
+def display_name(sent: str, style: AgentNameStyle) -> str:
+    """The agent's name as the customer sees it. 8x8 sends "First,Last" (e.g. "Cosmin,Malutan")."""
+    if style == "as_sent":
+        return sent
+    parts = [p.strip() for p in sent.split(",") if p.strip()]
+    if not parts:
+        return sent
+    return parts[0] if style == "first" else " ".join(parts)
+
+
+def to_cc_event(
+    ev: WebhookEvent, received_at: float, agent_name: AgentNameStyle = "first"
+) -> CcEvent | Literal["malformed"] | None:
     """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields."""
     at = ev.timestamp / 1000 if ev.timestamp else received_at
-    agent = AgentRef(ev.agentId, ev.agentName or ev.agentId) if ev.agentId else None
+    agent = AgentRef(ev.agentId, display_name(ev.agentName or ev.agentId, agent_name)) if ev.agentId else None
     match ev.eventType:
         case "QUEUED":
             return Queued(QueueRef(ev.queueId, ev.queueName), at) if ev.queueId else "malformed"
@@ -71,7 +86,9 @@ class ChatApiWebhook:
         max_clock_skew_s: float,
         clock: Callable[[], float] = time.time,
         observe: Callable[[str, str], None] | None = None,
+        agent_name: AgentNameStyle = "first",
     ) -> None:
+        self._agent_name: AgentNameStyle = agent_name
         self._observe = observe or (lambda _type, _result: None)
         self._relay = relay
         self._keys = keys
@@ -121,7 +138,7 @@ class ChatApiWebhook:
         if event.eventType == "WEB_HOOK_VERIFY":
             return web.Response(status=200), event.eventType, "verified"
         received_at = self._clock()
-        cc_event = to_cc_event(event, received_at)
+        cc_event = to_cc_event(event, received_at, self._agent_name)
         if cc_event is None:
             logger.info("webhook_event_ignored", event_type=event.eventType[:64])
             return web.Response(status=200), "unknown", "ignored"

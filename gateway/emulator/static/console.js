@@ -2,12 +2,19 @@
 //
 // Reads the emulator's control API (/_emulator/config, /_emulator/conversations[/{id}]) and re-reads it on
 // every "change" of the live feed (/_emulator/stream, Server-Sent Events). Acts through
-// /_emulator/conversations/{id}/agent/{join,messages,leave,transfer}. Every piece of data reaches the page
-// through textContent, never as markup.
+// /_emulator/conversations/{id}/agent/{join,messages,leave,transfer}, and for Chat Gateway conversations
+// also agent/{typing,read,attachments}: typing while the agent writes, read receipts when a customer line is
+// on screen, files. Chat API v2 and Chat Gateway conversations look and work the same otherwise. Every piece
+// of data reaches the page through textContent (or an attribute), never as markup.
 
 const STATE_LABELS = { created: "Created", queued: "Queued", agent: "Active", closed: "Closed" };
 const STATE_ORDER = { queued: 0, agent: 1, created: 2, closed: 3 };
 const AUTHOR_LABELS = { user: "Customer", bot: "Bot", agent: "Agent", system: "System" };
+const API_LABELS = { chat_api: "Chat API", chat_gateway: "Chat Gateway" };
+// Shown as history lines or not at all: messages are lines of their own, the rest is state the page shows.
+const HIDDEN_EVENTS = ["TEXT", "MESSAGE", "ACTIVITY", "CONVERSATION_UPDATE"];
+const TYPING_EVERY_MS = 3000; // agent typing is re-sent at most this often while the agent writes
+const TYPING_IDLE_MS = 5000; // ... and stopped after this long without a keystroke
 
 const model = {
   config: { queues: [], agents: [], tenantId: "", mode: "" },
@@ -18,6 +25,9 @@ const model = {
   showClosed: false,
   historyKey: "",
   historyConversation: null,
+  readSent: {}, // conversation id -> last readAt sent
+  typing: { conversationId: null, sentAt: 0, idleTimer: null },
+  indicatorTimer: null,
 };
 
 const $ = (id) => {
@@ -133,7 +143,7 @@ async function load() {
       ]);
       model.selected = conv;
       model.selectedEvents = (events.events || [])
-        .filter((e) => e.conversationId === id && e.type !== "TEXT")
+        .filter((e) => e.conversationId === id && !HIDDEN_EVENTS.includes(e.type))
         .map((e) => ({ ...e, payload: parseJson(e.body) }));
     } catch {
       model.selected = null;
@@ -181,6 +191,7 @@ function renderList() {
         el("span", { text: conv.queue ? conv.queue.name : "" }),
         conv.agent ? el("span", { text: `· ${conv.agent.name}` }) : null,
         el("span", { class: "item-time", text: time(conv.startTime) }),
+        isGateway(conv) ? el("span", { class: "tag tag-api", text: "gateway" }) : null,
       ),
       el("div", { class: "item-last", text: conv.lastMessage || "—" }),
     );
@@ -212,7 +223,7 @@ function renderConversation() {
   badge.textContent = STATE_LABELS[conv.state] || conv.state;
   badge.dataset.state = conv.state;
   badge.className = `badge badge-${conv.state}`;
-  const sub = [`Queue ${conv.queue.name}`];
+  const sub = [API_LABELS[conv.api] || conv.api, `Queue ${conv.queue.name}`];
   if (conv.agent) sub.push(`Agent ${conv.agent.name}`);
   sub.push(`started ${time(conv.startTime)}`);
   $("conv-sub").textContent = sub.join(" · ");
@@ -220,6 +231,41 @@ function renderConversation() {
   renderActions(conv);
   renderDetails(conv);
   renderHistory(conv);
+  renderIndicators(conv);
+  markRead(conv);
+}
+
+function isGateway(conv) {
+  return conv.api === "chat_gateway";
+}
+
+function renderIndicators(conv) {
+  const parts = [];
+  const typing = conv.typing || [];
+  if (typing.includes("user")) parts.push(`${customerName(conv)} is typing…`);
+  if (typing.includes("bot")) parts.push("The bot is typing…");
+  if (conv.thinking) parts.push("The bot is thinking…");
+  const readAt = (conv.readAt || {}).user;
+  if (readAt) parts.push(`Read by the customer up to ${time(readAt)}`);
+  const line = $("indicators");
+  line.textContent = parts.join(" · ");
+  line.hidden = !isGateway(conv);
+  clearTimeout(model.indicatorTimer);
+  if (typing.length || conv.thinking) model.indicatorTimer = setTimeout(() => refresh(), 6500);
+}
+
+function markRead(conv) {
+  // A customer line shown to the active agent of a Chat Gateway conversation counts as read.
+  if (!isGateway(conv) || conv.state !== "agent" || document.visibilityState !== "visible") return;
+  const lines = (conv.messages || []).filter((m) => m.authorType === "user");
+  if (!lines.length) return;
+  const last = lines[lines.length - 1].timestamp;
+  if ((model.readSent[conv.id] || 0) >= last) return;
+  model.readSent[conv.id] = last;
+  const path = `/_emulator/conversations/${encodeURIComponent(conv.id)}/agent/read`;
+  request("POST", path, { readAt: last }).catch(() => {
+    model.readSent[conv.id] = 0;
+  });
 }
 
 function setOptions(select, options) {
@@ -269,6 +315,8 @@ function renderActions(conv) {
   $("end").disabled = !active;
   $("reply-input").disabled = !active;
   $("reply-send").disabled = !active;
+  $("attach").hidden = !isGateway(conv);
+  $("attach").disabled = !active;
   $("reply-input").placeholder = active
     ? "Type a reply… (Enter sends, Shift+Enter for a new line)"
     : queued
@@ -309,10 +357,13 @@ function authorLabel(conv, message) {
 
 function eventLine(event) {
   const p = event.payload || {};
+  const d = p.data || p; // Chat Gateway events carry their fields under data
+  const member = () => (d.memberType === "user" ? "The customer" : agentName(d.id));
   const labels = {
-    QUEUED: () => `Queued on ${p.queueName || queueName(p.queueId)}`,
+    QUEUED: () => `Queued on ${d.queueName || queueName(d.queueId)}`,
     AGENT_JOINED: () => `${p.agentName || p.agentId} joined`,
     AGENT_LEFT: () => `${p.agentName || p.agentId} left`,
+    MEMBERS_CHANGED: () => `${member()} ${d.change}`,
     TRANSFER: () => "Transferred to another queue",
   };
   const label = labels[event.type] ? labels[event.type]() : event.type;
@@ -321,15 +372,45 @@ function eventLine(event) {
     class: "divider event",
     "data-testid": "history-event",
     "data-event-type": event.type,
+    "data-delivery": event.status,
     text: `${label} · ${time(p.timestamp)}${failed}`,
   });
+}
+
+function fileLinks(message) {
+  const files = message.attachments || [];
+  if (!files.length) return null;
+  return el(
+    "div",
+    { class: "line-files" },
+    ...files.map((f) => {
+      const link = el("a", {
+        class: "line-file",
+        href: f.url,
+        target: "_blank",
+        rel: "noopener",
+        download: f.filename,
+        "data-testid": "history-file",
+        text: `📎 ${f.filename} (${f.contentType}, ${f.size} bytes)`,
+      });
+      if (f.contentType.startsWith("image/")) link.prepend(el("img", { src: f.url, alt: f.filename }));
+      return link;
+    }),
+  );
 }
 
 function renderHistory(conv) {
   const messages = conv.messages || [];
   const interactions = conv.interactions || [];
   const events = model.selectedEvents;
-  const key = JSON.stringify([conv.id, messages.length, interactions.length, conv.state, events.length]);
+  // Re-render when anything shown changes, including an event's delivery outcome (given up later).
+  const key = JSON.stringify([
+    conv.id,
+    messages.length,
+    interactions.length,
+    conv.state,
+    events.map((e) => `${e.id}:${e.status}`),
+  ]);
   if (key === model.historyKey) return;
   const list = $("history");
   const sameConversation = model.historyConversation === conv.id;
@@ -378,7 +459,11 @@ function renderHistory(conv) {
           message.fromHistory ? el("span", { class: "tag tag-transcript", text: "transcript" }) : null,
           el("span", { class: "line-time", text: message.fromHistory ? "" : time(message.timestamp) }),
         ),
-        el("div", { class: "line-text", text: message.text }),
+        message.text ? el("div", { class: "line-text", text: message.text }) : null,
+        fileLinks(message),
+        message.cards && message.cards.length
+          ? el("div", { class: "line-cards", text: `cards: ${message.cards.map((c) => c.contentType).join(", ")}` })
+          : null,
       ),
     );
   }
@@ -409,6 +494,7 @@ function clearError() {
 
 function select(id) {
   if (model.selectedId === id) return;
+  stopTyping();
   model.selectedId = id;
   model.historyKey = "";
   history.replaceState(null, "", `#${encodeURIComponent(id)}`);
@@ -436,9 +522,66 @@ async function sendReply() {
   const input = $("reply-input");
   const text = input.value.trim();
   if (!text) return;
+  stopTyping();
   if (await act("messages", { text }, $("reply-send"))) {
     input.value = "";
     input.focus();
+  }
+}
+
+function typingPath(id) {
+  return `/_emulator/conversations/${encodeURIComponent(id)}/agent/typing`;
+}
+
+function agentTyping() {
+  const conv = model.selected;
+  if (!conv || !isGateway(conv) || conv.state !== "agent") return;
+  const t = model.typing;
+  const now = Date.now();
+  if (t.conversationId !== conv.id || now - t.sentAt > TYPING_EVERY_MS) {
+    t.conversationId = conv.id;
+    t.sentAt = now;
+    request("POST", typingPath(conv.id), { active: true }).catch(() => {});
+  }
+  clearTimeout(t.idleTimer);
+  t.idleTimer = setTimeout(stopTyping, TYPING_IDLE_MS);
+}
+
+function stopTyping() {
+  const t = model.typing;
+  clearTimeout(t.idleTimer);
+  if (!t.conversationId) return;
+  const id = t.conversationId;
+  t.conversationId = null;
+  t.sentAt = 0;
+  request("POST", typingPath(id), { active: false }).catch(() => {});
+}
+
+async function sendFile(file) {
+  const id = model.selectedId;
+  if (!id || !file) return;
+  const input = $("reply-input");
+  const params = new URLSearchParams({ filename: file.name, text: input.value.trim() });
+  const button = $("attach");
+  button.disabled = true;
+  stopTyping();
+  try {
+    const response = await fetch(`/_emulator/conversations/${encodeURIComponent(id)}/agent/attachments?${params}`, {
+      method: "POST",
+      headers: { "Content-Type": file.type || "application/octet-stream" },
+      body: file,
+    });
+    if (!response.ok) {
+      const data = await response.json().catch(() => null);
+      throw new ApiError((data && data.errors && data.errors.map(String).join("; ")) || `${response.status}`);
+    }
+    input.value = "";
+    clearError();
+  } catch (err) {
+    showError(err.message);
+  } finally {
+    $("attach-input").value = "";
+    await refresh();
   }
 }
 
@@ -456,6 +599,14 @@ function wire() {
     ev.preventDefault();
     sendReply();
   });
+  $("reply-input").addEventListener("input", () => {
+    if ($("reply-input").value.trim()) agentTyping();
+    else stopTyping();
+  });
+  $("reply-input").addEventListener("blur", () => stopTyping());
+  $("attach").addEventListener("click", () => $("attach-input").click());
+  $("attach-input").addEventListener("change", (ev) => sendFile(ev.target.files[0]));
+  document.addEventListener("visibilitychange", () => model.selected && markRead(model.selected));
   $("reply-input").addEventListener("keydown", (ev) => {
     if (ev.key === "Enter" && !ev.shiftKey && !ev.isComposing) {
       ev.preventDefault();

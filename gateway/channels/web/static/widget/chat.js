@@ -41,6 +41,7 @@ export class Chat {
       cancel: () => this.sendControl("cancel"),
       leave: () => this.sendControl("leave"),
       typing: () => this.customerTyping(),
+      sendFile: (file) => this.sendFile(file),
     });
     this.connection = new Connection(config.socketUrl, {
       onOpen: () => this.sendStart(),
@@ -54,10 +55,12 @@ export class Chat {
     for (const frame of this.data.frames) this.render(frame, false);
     Object.assign(this.data, { state: saved.state, current: saved.current, agent: saved.agent, queue: saved.queue });
     for (const item of this.data.pending) this.panel.addPending(item, this.shownText(item.text));
+    this.panel.markRead(this.data.readUpTo);
     this.showState();
     this.panel.setUnread(this.data.unread);
     if (this.data.open || config.openAtStart) this.toggle(true, { focus: false });
     if (this.data.session || this.data.pending.length) this.connection.start();
+    document.addEventListener("visibilitychange", () => this.seen());
   }
 
   persist() {
@@ -77,12 +80,22 @@ export class Chat {
         this.data.frames.push(frame);
         this.render(frame, true);
         this.persist();
+        if (frame.author === "agent") this.seen();
         break;
       case "ack":
         this.onAck(frame);
         break;
       case "typing":
-        if (frame.author === "agent") this.agentTyping();
+        if (frame.author !== "agent") break;
+        if (frame.active === false) this.stopAgentTyping();
+        else this.agentTyping(frame.agent && frame.agent.name);
+        break;
+      case "read":
+        // Not a transcript entry: the agent has read the customer's lines up to upto_seq.
+        if (frame.author !== "agent" || !Number.isInteger(frame.upto_seq)) break;
+        this.data.readUpTo = Math.max(this.data.readUpTo || 0, frame.upto_seq);
+        this.panel.markRead(this.data.readUpTo);
+        this.persist();
         break;
       case "error":
         this.onError(frame);
@@ -117,6 +130,7 @@ export class Chat {
       this.data.frames.splice(at < 0 ? this.data.frames.length : at, 0, entry);
     }
     if (!this.panel.markSent(item.client_id, frame.seq)) this.panel.addMessage(entry, this.s.you, this.shownText(item.text));
+    this.panel.markRead(this.data.readUpTo);
     if (this.data.pending.length === 0) this.disarmAckTimer();
     this.persist();
   }
@@ -164,11 +178,13 @@ export class Chat {
     }
     if (frame.author === "customer") {
       this.panel.retireButtons();
+      if (frame.client_id) this.panel.removeUpload(frame.client_id); // a file we sent, now stored
       const index = frame.client_id ? this.data.pending.findIndex((p) => p.client_id === frame.client_id) : -1;
       if (index >= 0) this.data.pending.splice(index, 1); // stored, but its ack was lost with the socket
       if (index < 0 || !this.panel.markSent(frame.client_id, frame.seq)) {
         this.panel.addMessage(frame, this.s.you, this.shownText(frame.text));
       }
+      this.panel.markRead(this.data.readUpTo);
       return;
     }
     for (const b of Array.isArray(frame.buttons) ? frame.buttons : []) {
@@ -225,6 +241,8 @@ export class Chat {
     else if (state === "closed") this.panel.setSubtitle(s.closed);
     else this.panel.setSubtitle(s.assistant);
     this.panel.setEndable(Boolean(this.data.session) && state !== "closed");
+    // Files go to agents: offered while waiting for one or talking to one.
+    this.panel.setAttachable(Boolean(this.data.session) && (WAITING.has(state) || state === "agent"));
   }
 
   shownText(text) {
@@ -238,7 +256,7 @@ export class Chat {
   }
 
   forgetTranscript() {
-    Object.assign(this.data, { lastSeq: 0, frames: [], state: "bot", current: "bot", agent: null, queue: null, unread: 0 });
+    Object.assign(this.data, { readUpTo: 0, readSent: 0, lastSeq: 0, frames: [], state: "bot", current: "bot", agent: null, queue: null, unread: 0 });
     this.panel.clearLog();
     this.panel.setUnread(0);
     this.showState();
@@ -255,6 +273,19 @@ export class Chat {
     }
     this.panel.setOpen(want, { focus });
     this.persist();
+    if (want) this.seen();
+  }
+
+  /** The customer can see the agent's newest line: say so (a read receipt for the agent, where shown). */
+  seen() {
+    if (!this.started || this.panel.panel.hidden || document.visibilityState !== "visible") return;
+    const agentSeqs = this.data.frames.filter((f) => f.author === "agent").map((f) => f.seq);
+    const newest = Math.max(0, ...agentSeqs);
+    if (newest <= (this.data.readSent || 0)) return;
+    if (this.connection.send({ type: "read", upto_seq: this.data.lastSeq })) {
+      this.data.readSent = this.data.lastSeq;
+      this.persist();
+    }
   }
 
   say(text, shown) {
@@ -280,6 +311,35 @@ export class Chat {
     if (!this.started || this.data.current !== "agent" || now - this.typingSentAt < TYPING_SENT_EVERY_MS) return;
     this.typingSentAt = now;
     this.connection.send({ type: "typing" });
+  }
+
+  /** Upload a file over REST (the socket carries JSON only); the transcript shows it once stored. */
+  async sendFile(file) {
+    const { session, conversationId } = this.data;
+    if (!session || !conversationId || !file) return;
+    const id = newClientId();
+    this.panel.addUpload(id, file.name || this.s.file);
+    const url = new URL(`chat/sessions/${encodeURIComponent(conversationId)}/attachments`, this.config.base);
+    url.searchParams.set("filename", file.name || "file");
+    url.searchParams.set("client_id", id);
+    let problem = null;
+    try {
+      const response = await fetch(url, {
+        method: "POST",
+        headers: { Authorization: `Bearer ${session}`, "Content-Type": file.type || "application/octet-stream" },
+        body: file,
+      });
+      if (response.ok) {
+        const ack = await response.json();
+        if (Number.isInteger(ack.seq) && this.panel.hasSeq(ack.seq)) this.panel.removeUpload(id);
+        return; // else the socket brings the stored line (or the replay after a reconnect)
+      }
+      problem = await response.json().catch(() => null);
+    } catch {
+      problem = null;
+    }
+    const message = (problem && (problem.detail || problem.title)) || this.s.offline;
+    this.panel.uploadFailed(id, fill(this.s.fileFailed, { name: file.name || this.s.file, message }));
   }
 
   // -- sending ---------------------------------------------------------------------------------------
@@ -336,8 +396,8 @@ export class Chat {
     }, 5000);
   }
 
-  agentTyping() {
-    this.panel.setTyping(fill(this.s.typing, { agent: this.data.agent || this.s.agent }));
+  agentTyping(name) {
+    this.panel.setTyping(fill(this.s.typing, { agent: name || this.data.agent || this.s.agent }));
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.stopAgentTyping(), TYPING_SHOWN_MS);
   }

@@ -17,12 +17,33 @@ function chatIcon() {
   return svg;
 }
 
+function clipIcon() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  svg.setAttribute("focusable", "false");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "M16.5 6.5v10a4.5 4.5 0 0 1-9 0V5a3 3 0 0 1 6 0v10.5a1.5 1.5 0 0 1-3 0V6.5");
+  svg.append(path);
+  return svg;
+}
+
+const PREVIEWED = new Set(["image/png", "image/jpeg", "image/gif", "image/webp"]);
+
+function sizeText(size) {
+  if (!Number.isInteger(size) || size < 0) return "";
+  if (size < 1024) return `${size} B`;
+  if (size < 1024 * 1024) return `${Math.round(size / 1024)} KB`;
+  return `${(size / 1024 / 1024).toFixed(1)} MB`;
+}
+
 let nextId = 0;
 
 export class Panel {
   constructor(root, config, actions) {
     const s = (this.strings = config.strings);
     this.actions = actions;
+    this.base = config.base;
     this.timeFormat = new Intl.DateTimeFormat(config.lang, { hour: "2-digit", minute: "2-digit" });
     const id = (name) => `cgw-${name}-${++nextId}`;
     const titleId = id("title");
@@ -152,6 +173,30 @@ export class Panel {
       },
     });
     this.sendButton = h("button", { type: "submit", class: "send", text: s.send, "data-testid": "chat-send" });
+    this.fileInput = h("input", {
+      type: "file",
+      class: "visually-hidden",
+      tabindex: "-1",
+      "aria-hidden": "true",
+      "data-testid": "chat-file-input",
+      onchange: () => {
+        for (const file of this.fileInput.files || []) actions.sendFile(file);
+        this.fileInput.value = "";
+      },
+    });
+    this.attachButton = h(
+      "button",
+      {
+        type: "button",
+        class: "attach",
+        hidden: true,
+        "aria-label": s.attach,
+        title: s.attach,
+        "data-testid": "chat-attach",
+        onclick: () => this.fileInput.click(),
+      },
+      clipIcon(),
+    );
     const form = h(
       "form",
       {
@@ -162,6 +207,8 @@ export class Panel {
         },
       },
       h("label", { class: "visually-hidden", for: inputId, text: s.inputLabel }),
+      this.attachButton,
+      this.fileInput,
       this.input,
       this.sendButton,
     );
@@ -245,6 +292,10 @@ export class Panel {
     if (frame.client_id) el.dataset.clientId = frame.client_id;
     const image = frame.image && safeUrl(frame.image);
     if (image) el.append(h("a", { class: "image-link", href: image.href, target: "_blank", rel: "noopener noreferrer", text: image.href }));
+    for (const file of Array.isArray(frame.attachments) ? frame.attachments : []) {
+      const link = this.fileLink(file);
+      if (link) el.append(link);
+    }
     if (Array.isArray(frame.buttons) && frame.buttons.length) {
       const group = h("div", { class: "buttons", role: "group" });
       for (const b of frame.buttons) {
@@ -262,6 +313,29 @@ export class Panel {
     }
     this.place(el);
     return el;
+  }
+
+  /** A file in the transcript: a link to the gateway's copy (with a preview for images), or null. */
+  fileLink(file) {
+    if (!file || typeof file.url !== "string" || typeof file.name !== "string") return null;
+    let url;
+    try {
+      url = safeUrl(new URL(file.url, this.base).href);
+    } catch {
+      url = null;
+    }
+    if (!url) return null;
+    const size = sizeText(file.size);
+    const link = h(
+      "a",
+      { class: "file", href: url.href, target: "_blank", rel: "noopener noreferrer", "data-testid": "chat-file" },
+      h("span", { class: "file-name", text: file.name }),
+      size ? h("span", { class: "file-size", text: size }) : null,
+    );
+    if (PREVIEWED.has(file.content_type)) {
+      link.prepend(h("img", { class: "file-preview", src: url.href, alt: "", loading: "lazy" }));
+    }
+    return link;
   }
 
   /** A state change as a short line in the transcript (a run of the same state keeps one line). */
@@ -326,6 +400,52 @@ export class Panel {
     return true;
   }
 
+  /** The agent has read the customer's lines up to `seq`: the newest of them says so. */
+  markRead(seq) {
+    if (!Number.isInteger(seq) || seq <= 0) return;
+    const read = [...this.entries.querySelectorAll(".msg-customer[data-seq]")].filter((el) => Number(el.dataset.seq) <= seq);
+    const newest = read[read.length - 1];
+    if (!newest) return;
+    for (const old of this.entries.querySelectorAll(".status.is-read")) if (!newest.contains(old)) old.remove();
+    let status = newest.querySelector(".status");
+    if (!status) {
+      status = h("div", { class: "status" });
+      newest.append(status);
+    }
+    status.textContent = this.strings.read;
+    status.classList.remove("is-sent");
+    status.classList.add("is-read");
+    status.dataset.testid = "chat-read";
+  }
+
+  /** A file on its way (not in the transcript until the gateway stored it). */
+  addUpload(uploadId, name) {
+    const el = this.bubble("customer", this.strings.you, name, null);
+    el.dataset.uploadId = uploadId;
+    el.append(h("div", { class: "status", text: this.strings.sending }));
+    el.classList.add("is-sending");
+    this.pending.append(el);
+    this.scrollToEnd();
+    return el;
+  }
+
+  findUpload(uploadId) {
+    return [...this.pending.children].find((c) => c.dataset.uploadId === uploadId);
+  }
+
+  removeUpload(uploadId) {
+    const el = this.findUpload(uploadId);
+    if (el) el.remove();
+  }
+
+  uploadFailed(uploadId, text) {
+    const el = this.findUpload(uploadId);
+    if (!el) return;
+    el.classList.remove("is-sending");
+    el.classList.add("is-failed");
+    el.querySelector(".status").textContent = text;
+  }
+
   markFailed(clientId) {
     const el = [...this.pending.children].find((c) => c.dataset.clientId === clientId);
     if (!el) return;
@@ -357,6 +477,10 @@ export class Panel {
   setTyping(text) {
     this.typing.hidden = !text;
     this.typing.textContent = text || "";
+  }
+
+  setAttachable(attachable) {
+    this.attachButton.hidden = !attachable;
   }
 
   setEndable(endable) {

@@ -35,6 +35,10 @@ export const STRINGS = {
     sent: "Sent",
     failed: "Not sent",
     error: "Something went wrong: {message}",
+    attach: "Send a file",
+    read: "Read",
+    file: "File",
+    fileFailed: "{name} was not sent: {message}",
   },
   de: {
     title: "Chat",
@@ -69,6 +73,10 @@ export const STRINGS = {
     sent: "Gesendet",
     failed: "Nicht gesendet",
     error: "Etwas ist schiefgegangen: {message}",
+    attach: "Datei senden",
+    read: "Gelesen",
+    file: "Datei",
+    fileFailed: "{name} wurde nicht gesendet: {message}",
   },
   fr: {
     title: "Discuter avec nous",
@@ -103,6 +111,10 @@ export const STRINGS = {
     sent: "Envoyé",
     failed: "Non envoyé",
     error: "Une erreur est survenue : {message}",
+    attach: "Envoyer un fichier",
+    read: "Lu",
+    file: "Fichier",
+    fileFailed: "{name} n'a pas été envoyé : {message}",
   },
 };
 

@@ -1,0 +1,321 @@
+"""``ContactCenter`` on 8x8 Chat Gateway v1: one channel, queues by assignment, and no double sends.
+
+Ids. The conversation ids this adapter returns are qualified ``cgw:<8x8 id>``; the Chat API's ids stay
+bare. A stored conversation thereby remembers which API opened it, and ``routing.ContactCenterRouter`` sends
+its later calls to the same API whichever one new conversations use.
+
+Exactly once without an Idempotency-Key. Chat Gateway declares none (spec §1), so when a create or a send
+fails in a way that leaves open whether 8x8 acted on it (timeout, dropped connection, 5xx other than
+503), the adapter remembers the outbox key; when the outbox tries that key again, it first looks whether
+the first attempt took effect: a conversation whose ``user.userId`` is ours, or a message of ours with the
+same text created since the first attempt. Only if not is the call repeated. Lines with the same text
+are told apart by counting: those found since the first attempt, less those this process knows it
+delivered in a wider window (so a doubt ends in a repeat, never in a lost line). The memory is per
+process: after a restart in that window a line may arrive twice — never lost.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections import OrderedDict, deque
+from collections.abc import Awaitable, Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, TypeVar
+
+import structlog
+
+from gateway.contact_center.chat_api.transcript import split_text
+from gateway.contact_center.chat_gateway.client import ChatGatewayClient
+from gateway.contact_center.chat_gateway.errors import ChatGatewayRejected, ChatGatewayUnavailable
+from gateway.contact_center.chat_gateway.transcript import author_type, create_body
+from gateway.relay.model import AttachedFile, Author, CcConversationId
+from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+
+logger = structlog.get_logger(__name__)
+
+T = TypeVar("T")
+
+ID_PREFIX = "cgw:"
+
+
+def qualify(conversation_id: str) -> CcConversationId:
+    return CcConversationId(ID_PREFIX + conversation_id)
+
+
+def is_chat_gateway_id(cc_conversation_id: str) -> bool:
+    return cc_conversation_id.startswith(ID_PREFIX)
+
+
+def bare(cc_conversation_id: CcConversationId) -> str:
+    if not is_chat_gateway_id(cc_conversation_id):
+        raise ChatGatewayRejected(f"{cc_conversation_id!r} is not a Chat Gateway conversation", status=404)
+    return cc_conversation_id[len(ID_PREFIX) :]
+
+
+@dataclass(frozen=True, slots=True)
+class Routing:
+    """What set-up found or made: the channel every conversation is created on, and the queues."""
+
+    channel_id: str
+    default_queue: str
+    queues: frozenset[str]
+
+
+class _Attempts:
+    """Outbox keys whose last attempt may have taken effect, with when that attempt started (bounded)."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._started: OrderedDict[str, float] = OrderedDict()
+        self._limit = limit
+
+    def note(self, key: str, started: float) -> None:
+        self._started.setdefault(key, started)
+        while len(self._started) > self._limit:
+            self._started.popitem(last=False)
+
+    def started(self, key: str) -> float | None:
+        return self._started.get(key)
+
+    def forget(self, key: str) -> None:
+        self._started.pop(key, None)
+
+
+class _Delivered:
+    """Per conversation, the recent lines this process knows reached 8x8: (author type, text, when)."""
+
+    def __init__(self, per_conversation: int = 100, conversations: int = 2000) -> None:
+        self._lines: OrderedDict[str, deque[tuple[str, str, float]]] = OrderedDict()
+        self._per = per_conversation
+        self._conversations = conversations
+
+    def add(self, conversation_id: str, kind: str, text: str, at: float) -> None:
+        lines = self._lines.setdefault(conversation_id, deque(maxlen=self._per))
+        self._lines.move_to_end(conversation_id)
+        lines.append((kind, text, at))
+        while len(self._lines) > self._conversations:
+            self._lines.popitem(last=False)
+
+    def count(self, conversation_id: str, kind: str, text: str, *, since: float) -> int:
+        lines = self._lines.get(conversation_id, ())
+        return sum(1 for k, t, at in lines if (k, t) == (kind, text) and at >= since)
+
+
+class ChatGatewayContactCenter:
+    def __init__(
+        self,
+        client: ChatGatewayClient,
+        *,
+        clock_skew_s: float = 2.0,
+        setup_wait_s: float = 10.0,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self.client = client
+        self._routing: Routing | None = None
+        self._ready = asyncio.Event()
+        self._setup_wait_s = setup_wait_s
+        self._skew = clock_skew_s
+        self._clock = clock
+        self._attempts = _Attempts()
+        self._delivered = _Delivered()
+        self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
+
+    # --- set-up ----------------------------------------------------------------------------------
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def set_routing(self, routing: Routing) -> None:
+        self._routing = routing
+        self._ready.set()
+
+    async def _wait_ready(self) -> Routing:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
+            except TimeoutError:
+                raise ChatGatewayUnavailable("the Chat Gateway set-up has not finished yet") from None
+        assert self._routing is not None
+        return self._routing
+
+    def queue_for(self, routing: Routing, queue_id: str | None) -> str | None:
+        """The queue to assign, or None for the channel's own (the default) queue."""
+        if queue_id and queue_id != routing.default_queue:
+            if queue_id in routing.queues:
+                return queue_id
+            logger.warning("unknown_queue", queue_id=queue_id, fallback=routing.default_queue)
+        return None
+
+    # --- the port --------------------------------------------------------------------------------
+
+    async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
+        routing = await self._wait_ready()
+        if self._attempts.started(idempotency_key) is not None:
+            found = await self.client.find_conversations(user_id=request.conversation_id)
+            if found:
+                self._attempts.forget(idempotency_key)
+                logger.info(
+                    "cc_conversation_found_after_ambiguous_create",
+                    conversation_id=request.conversation_id,
+                    cc_conversation_id=found[0]["id"],
+                )
+                return qualify(str(found[0]["id"]))
+        body = create_body(
+            request, channel_id=routing.channel_id, queue_id=self.queue_for(routing, request.queue_id)
+        )
+        started = self._clock()
+        cc_id = await self._guarded(idempotency_key, self.client.create_conversation(body))
+        for item in body.get("history", {}).get("messages", []):
+            self._delivered.add(cc_id, item["authorType"], item["text"], started)
+        logger.info(
+            "cc_conversation_created",
+            api="chat_gateway",
+            conversation_id=request.conversation_id,
+            cc_conversation_id=cc_id,
+            history=len(body.get("history", {}).get("messages", [])),
+        )
+        return qualify(cc_id)
+
+    async def post_message(
+        self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
+    ) -> None:
+        conversation_id = bare(cc_conversation_id)
+        kind = author_type(line.author)
+        for i, piece in enumerate(split_text(line.text)):
+            key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
+            if await self._already_sent(conversation_id, key, kind, text=piece):
+                continue
+            body = {"authorType": kind, "text": piece}
+            await self._guarded(key, self.client.send_message(conversation_id, body))
+            self._delivered.add(conversation_id, kind, piece, self._clock())
+
+    async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
+        await self.client.user_left(bare(cc_conversation_id))
+
+    def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
+        return is_chat_gateway_id(cc_conversation_id)
+
+    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+        return cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id)
+
+    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
+        await self.client.typing(bare(cc_conversation_id), author_type="user")
+
+    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
+        await self.client.read_receipt(bare(cc_conversation_id), read_at_ms=int(read_at * 1000))
+
+    async def post_attachment(
+        self,
+        cc_conversation_id: CcConversationId,
+        attachment: Attachment,
+        *,
+        author: Author,
+        idempotency_key: str,
+    ) -> None:
+        conversation_id = bare(cc_conversation_id)
+        kind = author_type(author)
+        attachment_id = self._uploads.get(idempotency_key)
+        if attachment_id is None:
+            attachment_id = await self.client.upload_attachment(
+                conversation_id,
+                filename=attachment.filename,
+                content_type=attachment.content_type,
+                data=attachment.data,
+                author_type=kind,
+            )
+            self._uploads[idempotency_key] = attachment_id
+            while len(self._uploads) > 1000:
+                self._uploads.popitem(last=False)
+        if await self._already_sent(conversation_id, idempotency_key, kind, attachment_id=attachment_id):
+            return
+        body = {"authorType": kind, "attachments": [{"id": attachment_id}]}
+        await self._guarded(idempotency_key, self.client.send_message(conversation_id, body))
+        self._uploads.pop(idempotency_key, None)
+
+    async def fetch_attachment(
+        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
+    ) -> tuple[str, bytes]:
+        if not attachment.remote_id:
+            raise ChatGatewayRejected("the file has no Chat Gateway attachment id", status=404)
+        return await self.client.attachment_content(bare(cc_conversation_id), attachment.remote_id)
+
+    # --- exactly once ----------------------------------------------------------------------------
+
+    async def _guarded(self, key: str, call: Awaitable[T]) -> T:
+        started = self._clock()
+        try:
+            result = await call
+        except ChatGatewayUnavailable as exc:
+            if exc.ambiguous:
+                self._attempts.note(key, started)
+            raise
+        self._attempts.forget(key)
+        return result
+
+    async def _already_sent(
+        self,
+        conversation_id: str,
+        key: str,
+        kind: str,
+        *,
+        text: str | None = None,
+        attachment_id: str | None = None,
+    ) -> bool:
+        """After an ambiguous attempt with ``key``: did that message reach 8x8 after all?"""
+        started = self._attempts.started(key)
+        if started is None:
+            return False
+        found = _matches(
+            await self.client.recent_messages(conversation_id),
+            kind=kind,
+            text=text,
+            attachment_id=attachment_id,
+            since=started - self._skew,
+        )
+        if text is not None:
+            # Ours already, from an earlier line with the same text? Counted in a wider window, so that
+            # clock differences end in a repeat rather than in a lost line.
+            found -= self._delivered.count(conversation_id, kind, text, since=started - 5 * self._skew)
+        if found > 0:
+            self._attempts.forget(key)
+            logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
+        return found > 0
+
+
+def _created_at(message: dict[str, Any]) -> float | None:
+    value = message.get("createdAt")
+    if isinstance(value, int | float):
+        return float(value) / (1000 if value > 1e11 else 1)
+    if isinstance(value, str):
+        try:
+            return datetime.fromisoformat(value).timestamp()
+        except ValueError:
+            return None
+    return None
+
+
+def _matches(
+    messages: Sequence[dict[str, Any]],
+    *,
+    kind: str,
+    text: str | None,
+    attachment_id: str | None,
+    since: float,
+) -> int:
+    """How many messages by ``kind`` created since ``since`` have this text (or this attachment)."""
+    found = 0
+    for message in messages:
+        if (message.get("author") or {}).get("type") != kind:
+            continue
+        created = _created_at(message)
+        if created is not None and created < since:
+            continue
+        ids = {a.get("id") for a in message.get("attachments") or [] if isinstance(a, dict)}
+        if (text is not None and message.get("text") == text) or (
+            attachment_id is not None and attachment_id in ids
+        ):
+            found += 1
+    return found
