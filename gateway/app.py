@@ -52,6 +52,7 @@ from gateway.keys import (
     store_key,
 )
 from gateway.metrics import Metrics, metrics_handler
+from gateway.openapi import build_document, openapi_handler
 from gateway.relay.errors import BotUnavailable, StoreUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
@@ -418,6 +419,7 @@ def build_app(settings: Settings) -> web.Application:
     else:
         app.router.add_get("/metrics", metrics_not_configured)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get("/openapi.json", openapi_handler(build_document(settings)))
     app.router.add_get("/", index)
     app.router.add_routes(widget_routes)
     app.router.add_static("/static/", STATIC)

@@ -69,7 +69,8 @@ def chat_gateway_settings(cc: Emulator, **overrides: Any) -> dict[str, Any]:
         "tenant": cc.tenant_id,
         "queue_id": "101",
         "queues": ["102"],
-        "agent_names": {agent.id: agent.name for agent in cc.config.agents},
+        # The operator names agents as customers should see them (8x8 sends "First,Last" on the Chat API).
+        "agent_names": {agent.id: agent.name.split(",")[0] for agent in cc.config.agents},
         **overrides,
     }
 

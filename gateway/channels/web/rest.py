@@ -22,6 +22,7 @@ from gateway.relay.errors import CustomerError, GatewayError, RateLimited, Unkno
 from gateway.relay.model import Conversation, Customer
 
 routes = web.RouteTableDef()
+MAX_SEQ = 2**53
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -160,8 +161,9 @@ async def list_messages(request: web.Request) -> web.Response:
         limit = int(request.query.get("limit", "500"))
     except ValueError:
         raise FrameError("invalid_frame", "after and limit must be integers") from None
-    if after < 0 or not 1 <= limit <= 1000:
-        raise FrameError("invalid_frame", "after must be >= 0 and limit within 1..1000")
+    # after is bounded like the WebSocket's last_seq (a seq is a JSON-safe integer; SQLite's are 64-bit).
+    if not 0 <= after <= MAX_SEQ or not 1 <= limit <= 1000:
+        raise FrameError("invalid_frame", f"after must be within 0..{MAX_SEQ} and limit within 1..1000")
     entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
     body: dict[str, Any] = {"state": conv.state.value, "entries": [entry_frame(e) for e in entries]}
     if conv.agent_read_seq:  # the agent's read receipt, where the contact center gives one

@@ -26,6 +26,8 @@ from gateway.relay.relay import Relay
 logger = structlog.get_logger(__name__)
 
 _ID = Field(min_length=1, max_length=256)
+_LAST_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: an event's time becomes a transcript entry's, which must be a date."""
 
 
 class WebhookEvent(BaseModel):
@@ -34,7 +36,7 @@ class WebhookEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
     eventType: str = Field(max_length=64)
     conversationId: str | None = Field(default=None, min_length=1, max_length=256)
-    timestamp: int | None = None
+    timestamp: int | None = Field(default=None, ge=0, le=_LAST_MS)
     agentId: str | None = Field(default=None, max_length=256)
     agentName: str | None = Field(default=None, max_length=512)
     queueId: str | None = Field(default=None, max_length=256)
