@@ -120,6 +120,13 @@ class StoreSettings(_Group):
     url: str = "sqlite:///gateway.db"
     synchronous: Literal["full", "normal"] = "full"
     """SQLite fsync level: ``full`` survives power loss, ``normal`` survives a killed process."""
+    prefix: str = Field(default="gw:", min_length=1, max_length=64, pattern=r"^[\w:.-]+$")
+    """Redis: every key starts with this, so several deployments can share one Redis."""
+    lease_s: float = Field(default=15.0, ge=0.2, le=600)
+    """Redis: how long an instance's claim on a conversation's work (contact-center delivery, webhook
+    events) and on the timers lasts unrenewed; a dead instance's work moves to another after this."""
+    processed_ttl_s: float = Field(default=7 * 86400, ge=60)
+    """Redis: how long the ids of applied contact-center events are kept to refuse a repeated delivery."""
 
     @field_validator("url")
     @classmethod

@@ -53,14 +53,17 @@ from gateway.keys import (
 )
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
-from gateway.relay.errors import BotUnavailable
+from gateway.relay.errors import BotUnavailable, StoreUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
-from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
-from gateway.relay.ports import Bot, Store
+from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
+from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
 from gateway.relay.timers import TimerPolicy, run_timers
+from gateway.store.redis import RedisStore
+from gateway.store.redis_fanout import RedisFanout
+from gateway.store.redis_leases import RedisLeases
 from gateway.store.sqlite import SqliteStore, path_from_url
 
 logger = structlog.get_logger(__name__)
@@ -76,7 +79,14 @@ async def open_store(settings: Settings) -> Store:
     url = settings.store.url
     if url.startswith("sqlite:"):
         return await SqliteStore.open(path_from_url(url), synchronous=settings.store.synchronous.upper())
-    raise StartupError("GATEWAY_STORE__URL: redis:// stores are not available in this version yet")
+    try:
+        return await RedisStore.open(
+            url, prefix=settings.store.prefix, processed_ttl_s=settings.store.processed_ttl_s
+        )
+    except ValueError as exc:  # redis-py's words for a malformed URL
+        raise StartupError(f"GATEWAY_STORE__URL: {exc}") from exc
+    except StoreUnavailable as exc:
+        raise StartupError(f"GATEWAY_STORE__URL: cannot reach Redis: {exc}") from exc
 
 
 def load_embedded_bot(settings: Settings) -> Bot:
@@ -177,10 +187,20 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     hub = Hub(store)
     bot = app[bot_key]
     contact_center = app[contact_center_key]
+    fanout: Fanout = hub
+    leases: Leases = SoleInstance()
+    shared: RedisFanout | None = None
+    if isinstance(store, RedisStore):
+        # Several instances share this store: entries fan out through Redis, work is claimed by lease.
+        shared = RedisFanout(store, hub)
+        await shared.start()
+        fanout = shared
+        leases = RedisLeases(store, lease_s=settings.store.lease_s, instance_id=shared.instance_id)
     relay = Relay(
         store=store,
         bot=bot,
-        fanout=hub,
+        fanout=fanout,
+        leases=leases,
         telemetry=app[metrics_key],
         policy=ConversationPolicy(
             hours=BusinessHours.parse(settings.hours.weekly, settings.hours.timezone)
@@ -214,6 +234,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             undeliverable_text=settings.relay.undeliverable_text,
         ),
         redact=redactor(settings.relay.redact, settings.relay.redact_patterns),
+        leases=leases,
         file_url=lambda file: settings.base_url + file_path(file),
     )
     app[hub_key] = hub
@@ -243,6 +264,10 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     await relay.start()
     await outbox.start()
     background = [asyncio.create_task(run_timers(relay, timer_policy(settings)))]
+    if shared is not None:
+        background.append(
+            asyncio.create_task(pick_up_abandoned_work(relay, outbox, interval_s=settings.store.lease_s))
+        )
     cfg = settings.chat_api
     if chat_api_key in app and cfg is not None and cfg.reconcile_interval_s > 0:
         background.append(
@@ -279,6 +304,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     # Graceful: contact-center deliveries under way may finish (they are stored either way).
     await outbox.stop(grace_s=settings.shutdown_timeout_s / 2)
     await relay.stop()
+    if shared is not None:
+        await shared.stop()
 
 
 @asynccontextmanager

@@ -1,8 +1,12 @@
-"""Shared fixtures: the gateway on a real port with its own SQLite file, and customers on real sockets."""
+"""Shared fixtures: the gateway on a real port with its own store, and customers on real sockets.
+
+The store is SQLite unless a test parametrises ``store_kind`` with ``"redis"``: then it is a real
+``redis-server`` of the test session's own (emptied for every test) on a free port.
+"""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +19,7 @@ from pytest_aiohttp import AiohttpServer
 from config.settings import Settings
 from gateway.app import build_app
 from tests.support.customer import CustomerSocket
+from tests.support.redis_server import RedisServer
 
 SettingsFactory = Callable[..., Settings]
 CustomerFactory = Callable[..., Awaitable[CustomerSocket]]
@@ -25,8 +30,37 @@ def db_path(tmp_path: Path) -> Path:
     return tmp_path / "gateway.db"
 
 
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session's tests that only need a Redis (not its durability)."""
+    server = RedisServer(tmp_path_factory.mktemp("redis"), durable=False)
+    server.start()
+    yield server
+    server.stop()
+
+
 @pytest.fixture
-def make_settings(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFactory:
+def redis_url(redis_server: RedisServer) -> str:
+    """The session's redis-server, emptied for this test."""
+    redis_server.flush()
+    return redis_server.url
+
+
+@pytest.fixture
+def store_kind() -> str:
+    """``sqlite`` or ``redis``; tests parametrise it to run against both stores."""
+    return "sqlite"
+
+
+@pytest.fixture
+def store_settings(request: pytest.FixtureRequest, store_kind: str, db_path: Path) -> dict[str, Any]:
+    if store_kind == "redis":
+        return {"url": request.getfixturevalue("redis_url"), "lease_s": 1.0}
+    return {"url": f"sqlite:///{db_path}", "synchronous": "normal"}
+
+
+@pytest.fixture
+def make_settings(store_settings: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> SettingsFactory:
     """Settings for tests: none read from the machine's environment or a .env file."""
     import os
 
@@ -35,7 +69,7 @@ def make_settings(db_path: Path, monkeypatch: pytest.MonkeyPatch) -> SettingsFac
             monkeypatch.delenv(name)
 
     def make(**overrides: Any) -> Settings:
-        overrides.setdefault("store", {"url": f"sqlite:///{db_path}", "synchronous": "normal"})
+        overrides.setdefault("store", store_settings)
         return Settings(_env_file=None, **overrides)
 
     return make

@@ -6,6 +6,8 @@ GatewayError
 │   ├── WrongState                the request does not apply now (e.g. cancel while with the bot)
 │   └── RateLimited               too many messages
 ├── StaleConversation             the store refused a change made from an out-of-date copy (retry)
+├── StoreUnavailable              transient: the store cannot be reached right now (retry; a retried
+│                                 change is applied once)
 ├── BotUnavailable                the bot timed out, refused or answered nonsense
 └── ContactCenterError
     ├── ContactCenterUnavailable  transient: retry with backoff and the same Idempotency-Key
@@ -38,6 +40,10 @@ class RateLimited(CustomerError):
 
 class StaleConversation(GatewayError):
     """Another writer changed the conversation since it was loaded."""
+
+
+class StoreUnavailable(GatewayError):
+    """The store could not be reached (e.g. Redis restarting); retry later."""
 
 
 class BotUnavailable(GatewayError):

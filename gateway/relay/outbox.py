@@ -5,6 +5,11 @@ unavailable, always with the item's own key as Idempotency-Key, and removed from
 the same transaction that records its result. Creating the conversation gives up after
 ``open_max_attempts`` (the customer is told and stays with the bot); customer lines and leaves
 never give up on a transient error, because they were acknowledged.
+
+With several instances (Redis), a conversation's outbox is delivered by whichever instance holds its
+lease (``outbox:<conversation id>``); an instance that finds the lease taken leaves the work to the
+holder, which looks for more after releasing it. ``pick_up_abandoned_work`` wakes every conversation with
+work now and then, so a dead instance's work moves on once its lease expires.
 """
 
 from __future__ import annotations
@@ -32,7 +37,15 @@ from gateway.relay.model import (
     OutboxItem,
     OutboxKind,
 )
-from gateway.relay.ports import Attachment, ContactCenter, Feature, HistoryLine, OpenRequest
+from gateway.relay.ports import (
+    Attachment,
+    ContactCenter,
+    Feature,
+    HistoryLine,
+    Leases,
+    OpenRequest,
+    SoleInstance,
+)
 from gateway.relay.relay import Relay
 from gateway.relay.tasks import Coalescer
 
@@ -63,9 +76,11 @@ class OutboxDelivery:
         *,
         redact: Callable[[str], str] = lambda text: text,
         file_url: Callable[[AttachedFile], str] = lambda file: f"/chat/files/{file.key}",
+        leases: Leases | None = None,
     ) -> None:
         self._redact = redact
         self._file_url = file_url
+        self._leases: Leases = leases or SoleInstance()
         self._relay = relay
         self._cc = contact_center
         self._policy = policy
@@ -91,8 +106,16 @@ class OutboxDelivery:
 
     async def _drain(self, key: Hashable) -> None:
         conversation_id = ConversationId(str(key))
-        while items := await self._relay.store.outbox(conversation_id):
-            await self._deliver(items[0])
+        store = self._relay.store
+        while True:
+            async with self._leases.claim(f"outbox:{conversation_id}") as mine:
+                if not mine:
+                    return  # another instance delivers it, and looks again once it lets go
+                while items := await store.outbox(conversation_id):
+                    await self._deliver(items[0])
+            # Work queued by another instance while we held the lease is ours to deliver.
+            if not await store.outbox(conversation_id):
+                return
 
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
@@ -239,6 +262,23 @@ class OutboxDelivery:
                     raise _GaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
                 delay = min(self._policy.retry_cap_s, self._policy.retry_base_s * 2 ** (attempt - 1))
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+
+
+async def pick_up_abandoned_work(relay: Relay, outbox: OutboxDelivery, *, interval_s: float) -> None:
+    """Every ``interval_s``: wake each conversation with undelivered or unapplied work.
+
+    Work an instance holds a lease on is left to it; a dead instance's work is taken over once its
+    lease has expired. Only needed when several instances share the store.
+    """
+    while True:
+        await asyncio.sleep(interval_s)
+        try:
+            for conversation_id in await relay.store.conversations_with_outbox():
+                outbox.wake(conversation_id)
+            for cc_id in {ev.cc_conversation_id for ev in await relay.store.pending_inbound()}:
+                relay.kick_inbound(cc_id)
+        except Exception:
+            logger.exception("pick_up_failed")
 
 
 def _size(size: int | None) -> str:

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Sequence
+from collections.abc import AsyncIterator, Sequence
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -279,3 +280,26 @@ class Fanout(Protocol):
     async def signal(self, conversation_id: ConversationId, signal: Signal) -> None:
         """Tell the customer's open sockets something that is not a transcript entry (typing, read)."""
         ...
+
+
+class Leases(Protocol):
+    """Claims on work that only one gateway instance may do at a time (a conversation's outbox, ...).
+
+    ``claim(name)`` holds the lease for the block and renews it meanwhile; it yields False, holding
+    nothing, when another instance has it. A holder that loses its lease (it stalled longer than the lease)
+    is cancelled, so the work moves to one instance and stays there. A dead instance's leases expire.
+    Whoever fails to claim may rely on the holder: it checks for more work after it releases.
+    """
+
+    def claim(self, name: str) -> AbstractAsyncContextManager[bool]: ...
+
+
+class SoleInstance:
+    """``Leases`` of a gateway that runs alone (the SQLite store): every claim succeeds at once.
+
+    Within one process the relay's own per-key workers already keep the work single.
+    """
+
+    @asynccontextmanager
+    async def claim(self, name: str) -> AsyncIterator[bool]:
+        yield True

@@ -64,7 +64,9 @@ from gateway.relay.ports import (
     ContactCenter,
     Fanout,
     Feature,
+    Leases,
     NoTelemetry,
+    SoleInstance,
     Store,
     StoredFile,
     Telemetry,
@@ -127,11 +129,14 @@ class Relay:
         bot_policy: BotPolicy,
         policy: ConversationPolicy | None = None,
         telemetry: Telemetry | None = None,
+        leases: Leases | None = None,
         clock: Callable[[], float] = time.time,
         contact_center: ContactCenter | None = None,
         extras_policy: ExtrasPolicy | None = None,
     ) -> None:
         self.store = store
+        self.leases: Leases = leases or SoleInstance()
+        """Who may apply a contact-center conversation's events when several instances share the store."""
         self.telemetry: Telemetry = telemetry or NoTelemetry()
         self._bot = bot
         self._fanout = fanout
@@ -372,9 +377,19 @@ class Relay:
 
     async def _apply_pending_inbound(self, key: Hashable) -> None:
         cc_id = CcConversationId(str(key))
-        conv = await self.store.conversation_by_cc_id(cc_id)
-        if conv is None:
-            return  # parked until the create call returns and records the id (QUEUED can come first)
+        while True:
+            async with self.leases.claim(f"inbound:{cc_id}") as mine:
+                if not mine:
+                    return  # another instance applies them, and looks again once it lets go
+                conv = await self.store.conversation_by_cc_id(cc_id)
+                if conv is None:
+                    return  # parked until the create call returns and records the id (QUEUED can come first)
+                await self._apply_inbound(conv, cc_id)
+            # Events stored by another instance while we held the lease are ours to apply.
+            if not await self.store.pending_inbound(cc_id):
+                return
+
+    async def _apply_inbound(self, conv: Conversation, cc_id: CcConversationId) -> None:
         for inbound in await self.store.pending_inbound(cc_id):
             event = inbound.event
             if isinstance(event, AgentSaid):
@@ -383,13 +398,14 @@ class Relay:
             elif isinstance(event, AgentRead):
                 event = replace(event, upto_seq=await self._read_upto(conv.id, event.read_at))
             try:
-                await self.apply(conv.id, event, inbound_done=(inbound.event_id,))
-                if isinstance(inbound.event, AgentSaid):
-                    self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
-                elif isinstance(inbound.event, Queued) and self.policy.queue_notice_text:
-                    name = inbound.event.queue.name or inbound.event.queue.id
-                    notice = self.policy.queue_notice_text.replace("{queue}", name)
-                    await self.apply(conv.id, SystemNotice(notice, self.clock()))
+                # The queue notice goes in right after QUEUED, before anything the customer does meanwhile.
+                async with self._locks.hold(conv.id):
+                    decisions = [await self._commit(conv.id, event, inbound_done=(inbound.event_id,))]
+                    if isinstance(inbound.event, Queued) and self.policy.queue_notice_text:
+                        name = inbound.event.queue.name or inbound.event.queue.id
+                        notice = self.policy.queue_notice_text.replace("{queue}", name)
+                        with contextlib.suppress(IllegalTransition):
+                            decisions.append(await self._commit(conv.id, SystemNotice(notice, self.clock())))
             except IllegalTransition as exc:
                 # A late event (e.g. AGENT_JOINED after the customer cancelled): recorded, ignored.
                 logger.info(
@@ -400,6 +416,11 @@ class Relay:
                     why=str(exc),
                 )
                 await self.mark_done(conv.id, inbound_done=(inbound.event_id,))
+                continue
+            for decision in decisions:
+                await self._after(decision, origin=None)
+            if isinstance(inbound.event, AgentSaid):
+                self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
 
     # --- the core loop ---------------------------------------------------------------------------
 

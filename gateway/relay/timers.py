@@ -86,9 +86,12 @@ async def _try(action: object, conversation_id: ConversationId, what: str) -> No
 
 
 async def run_timers(relay: Relay, policy: TimerPolicy) -> None:
+    """Sweep every ``interval_s``; with several instances, only the one holding the ``timers`` lease does."""
     while True:
         await asyncio.sleep(policy.interval_s)
         try:
-            await sweep(relay, policy)
+            async with relay.leases.claim("timers") as mine:
+                if mine:
+                    await sweep(relay, policy)
         except Exception:
             logger.exception("timer_sweep_failed")

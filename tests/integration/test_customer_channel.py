@@ -10,11 +10,17 @@ from __future__ import annotations
 import json
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
 
 from tests.conftest import CustomerFactory
 
+# Both stores: the customer channel behaves the same on SQLite and on Redis (the rate limit is the
+# process's own, and its test counts on timing, so it runs on the default store only).
+both_stores = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 
+
+@both_stores
 async def test_start_answers_with_a_session_frame(customer: CustomerFactory) -> None:
     c = await customer()
     session = await c.start(customer={"name": "Ann", "language": "en"})
@@ -23,6 +29,7 @@ async def test_start_answers_with_a_session_frame(customer: CustomerFactory) -> 
     assert session["conversation_id"]
 
 
+@both_stores
 async def test_customer_line_is_acked_then_the_bot_answers_with_the_next_seq(
     customer: CustomerFactory,
 ) -> None:
@@ -38,6 +45,7 @@ async def test_customer_line_is_acked_then_the_bot_answers_with_the_next_seq(
     await c.expect("message", author="bot", seq=4)
 
 
+@both_stores
 async def test_a_repeated_client_id_is_stored_and_answered_once(
     customer: CustomerFactory, gateway: TestServer, http: aiohttp.ClientSession
 ) -> None:
@@ -56,6 +64,7 @@ async def test_a_repeated_client_id_is_stored_and_answered_once(
     assert [(e["seq"], e["author"]) for e in entries] == [(1, "customer"), (2, "bot")]
 
 
+@both_stores
 async def test_resume_with_last_seq_replays_exactly_the_missing_entries(customer: CustomerFactory) -> None:
     first = await customer()
     await first.start()
@@ -74,6 +83,7 @@ async def test_resume_with_last_seq_replays_exactly_the_missing_entries(customer
     assert ack["seq"] == 3
 
 
+@both_stores
 async def test_resume_without_last_seq_replays_everything_including_the_customers_lines(
     customer: CustomerFactory,
 ) -> None:
@@ -89,6 +99,7 @@ async def test_resume_without_last_seq_replays_everything_including_the_customer
     await second.expect("message", seq=2, author="bot")
 
 
+@both_stores
 async def test_other_sockets_of_the_session_see_the_customer_line_the_sender_gets_an_ack(
     customer: CustomerFactory,
 ) -> None:
@@ -105,6 +116,7 @@ async def test_other_sockets_of_the_session_see_the_customer_line_the_sender_get
     await b.expect("message", seq=2, author="bot")
 
 
+@both_stores
 async def test_an_unknown_or_forged_token_gets_unknown_session_and_the_socket_stays_usable(
     customer: CustomerFactory,
 ) -> None:
@@ -116,6 +128,7 @@ async def test_an_unknown_or_forged_token_gets_unknown_session_and_the_socket_st
     assert session["state"] == "bot"
 
 
+@both_stores
 async def test_bad_frames_get_their_error_codes_and_change_nothing(customer: CustomerFactory) -> None:
     c = await customer()
     await c.send(type="message", text="hi", client_id="early")
@@ -161,6 +174,7 @@ async def test_messages_over_the_rate_limit_get_rate_limited(customer: CustomerF
     assert 20 <= acks < 25  # the burst of 20 (plus what refilled meanwhile) gets through
 
 
+@both_stores
 async def test_leave_closes_and_a_new_line_starts_with_the_bot_again(customer: CustomerFactory) -> None:
     c = await customer()
     await c.start()

@@ -10,9 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
+import pytest
+
 from gateway.emulator.handle import Emulator
 from tests.integration.conftest import GatewayFactory, chat_api_settings, conversations_of, escalate
 from tests.support.customer import CustomerSocket
+
+# Both stores: the customer channel and escalation behave the same on SQLite and on Redis.
+pytestmark = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 

@@ -17,6 +17,7 @@ from gateway.relay.errors import StaleConversation
 from gateway.relay.events import AgentSaid, InboundEvent, Queued
 from gateway.relay.model import (
     AgentRef,
+    AttachedFile,
     Author,
     CcConversationId,
     Conversation,
@@ -29,14 +30,19 @@ from gateway.relay.model import (
     QueueRef,
     State,
 )
-from gateway.relay.ports import Change, Store
+from gateway.relay.ports import Change, Store, StoredFile
 from gateway.relay.relay import hash_token
+from gateway.store.redis import RedisStore
 from gateway.store.sqlite import MIGRATIONS, SqliteStore, path_from_url
 
 
-@pytest.fixture(params=["sqlite"])
+@pytest.fixture(params=["sqlite", "redis"])
 async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator[Store]:
-    opened = await SqliteStore.open(tmp_path / "store.db")
+    opened: Store
+    if request.param == "redis":
+        opened = await RedisStore.open(request.getfixturevalue("redis_url"))
+    else:
+        opened = await SqliteStore.open(tmp_path / "store.db")
     yield opened
     await opened.close()
 
@@ -227,3 +233,15 @@ def test_store_urls() -> None:
     for bad in ("sqlite://gw.db", "sqlite:///", "postgres://x"):
         with pytest.raises(ValueError, match="sqlite:///"):
             path_from_url(bad)
+
+
+async def test_attachments_are_kept_by_key_and_their_bytes_filled_in_once(store: Store) -> None:
+    meta = AttachedFile(key="f1", name="a.pdf", content_type="application/pdf", size=3, remote_id="r1")
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, None, 5.0))
+    assert await store.attachment("f1") == StoredFile(ConversationId("c1"), meta, None, 5.0)
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, b"\x00\xffx", 5.0))
+    await store.put_attachment(StoredFile(ConversationId("c1"), meta, b"other", 5.0))  # kept as first filled
+    found = await store.attachment("f1")
+    assert found is not None
+    assert found.data == b"\x00\xffx"
+    assert await store.attachment("unknown") is None

@@ -33,6 +33,14 @@ class Subscriber:
     sent_seq: int
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     lock: asyncio.Lock = field(default_factory=asyncio.Lock)
+    sending: set[str] = field(default_factory=set)
+    """client_ids of the lines this socket is sending now: acked, not echoed, whichever way they arrive."""
+
+    def _frame(self, entry: Entry, frame: str, origin: str | None) -> str:
+        own = origin == self.id or entry.client_id in self.sending
+        if own and entry.author is Author.CUSTOMER and entry.client_id is not None:
+            return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
+        return frame
 
     async def send(self, data: str) -> None:
         await self.ws.send_str(data)
@@ -44,10 +52,7 @@ class Subscriber:
                     continue
                 if entry.seq > self.sent_seq + 1:
                     await self._catch_up(store, upto=entry.seq - 1)
-                if origin == self.id and entry.author is Author.CUSTOMER and entry.client_id is not None:
-                    await self.send(dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq}))
-                else:
-                    await self.send(frame)
+                await self.send(self._frame(entry, frame, origin))
                 self.sent_seq = entry.seq
 
     async def notify(self, frame: str) -> None:
@@ -64,7 +69,8 @@ class Subscriber:
         while True:
             entries = await store.entries(self.conversation_id, after=self.sent_seq, upto=upto, limit=500)
             for entry in entries:
-                await self.send(dumps(entry_frame(entry)))
+                # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
+                await self.send(self._frame(entry, dumps(entry_frame(entry)), None))
                 self.sent_seq = entry.seq
             if len(entries) < 500:
                 return
@@ -89,6 +95,20 @@ class Hub:
 
     def subscriber_count(self) -> int:
         return sum(len(s) for s in self._subscribers.values())
+
+    def has_subscribers(self, conversation_id: ConversationId) -> bool:
+        return conversation_id in self._subscribers
+
+    async def resync(self) -> None:
+        """Bring every socket up to date from the store (after publishes may have been missed)."""
+        for subs in list(self._subscribers.values()):
+            for sub in list(subs.values()):
+                try:
+                    await sub.replay(self._store)
+                except (ConnectionError, RuntimeError) as exc:
+                    logger.info(
+                        "socket_send_failed", conversation_id=sub.conversation_id, error=type(exc).__name__
+                    )
 
     async def publish(
         self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None

@@ -89,7 +89,11 @@ class CustomerSocket:
             case MessageFrame(text=text, client_id=client_id):
                 if not self._app[message_limiter_key].allow(sub.conversation_id):
                     raise RateLimited("too many messages, slow down")
-                seq, new = await relay.customer_says(sub.conversation_id, text, client_id, origin=sub.id)
+                sub.sending.add(client_id)
+                try:
+                    seq, new = await relay.customer_says(sub.conversation_id, text, client_id, origin=sub.id)
+                finally:
+                    sub.sending.discard(client_id)
                 if not new:  # a retry of a stored line: ack again with the first seq
                     await self._ws.send_str(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
             case CancelFrame():

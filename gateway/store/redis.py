@@ -1,0 +1,341 @@
+"""The scale-out store: Redis (redis-py asyncio), shared by every gateway instance.
+
+Key layout (every key starts with the prefix ``P``, ``GATEWAY_STORE__PREFIX``, default ``gw:``):
+
+====================================  ======  ==========================================================
+key                                   type    holds
+====================================  ======  ==========================================================
+``P conv:<id>``                       hash    ``version``, ``state``, ``cc``, ``active_at``, ``data``
+                                              (the conversation as JSON), ``change`` (id of the last
+                                              change); ``version`` is the CAS guard
+``P session:<sha256 hex of token>``   string  conversation id (the token itself is never stored)
+``P cc:<contact-center id>``          string  conversation id
+``P state:<state>``                   zset    conversation ids in that state, scored by last activity
+``P entries:<id>``                    zset    the transcript: entry JSON scored by ``seq``
+``P client_ids:<id>``                 hash    client_id -> seq (a client_id is stored once)
+``P outbox:<id>``                     zset    undelivered item keys, scored by a global order number
+``P outbox_items``                    hash    item key -> item JSON
+``P outbox_conversations``            zset    conversation ids with work, scored by their oldest item
+``P outbox_next``, ``P inbound_next`` string  order counters
+``P inbound:<event id>``              hash    ``cc``, ``received_at``, ``data``; once applied ``data`` is
+                                              dropped and the key expires after ``processed_ttl_s``
+``P inbound_pending``                 zset    unapplied event ids by arrival (also ``P inbound_pending:<cc id>``)
+``P attachment:<key>``                hash    ``conversation_id``, ``created_at``, ``meta`` (JSON), ``data``
+                                              (the bytes, base64; absent until a contact-center file is fetched)
+``P lease:<name>``                    string  holder of a lease, with a TTL (see ``redis_leases``)
+``P fanout``                          pubsub  entries for customer sockets on other instances
+====================================  ======  ==========================================================
+
+Every change (``commit``, ``create_conversation``, ``record_inbound``) is one Lua script, so it applies
+atomically or not at all; ``commit`` compares the stored ``version`` first (like the SQLite store's
+``WHERE version = ?``). A retried script whose first run was applied (the answer was lost with the
+connection) is recognised by its change id and applied once. Durability is Redis's: run it with ``appendonly yes`` and
+``appendfsync always`` (see README, "Running several instances").
+"""
+
+from __future__ import annotations
+
+import base64
+import functools
+import json
+import uuid
+from collections.abc import Callable, Coroutine, Sequence
+from typing import Any, ParamSpec, TypeVar, cast
+
+import redis.asyncio as aioredis
+from redis.asyncio.retry import Retry
+from redis.backoff import ExponentialBackoff
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+from gateway.relay import codec
+from gateway.relay.errors import StaleConversation, StoreUnavailable
+from gateway.relay.events import InboundEvent
+from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
+from gateway.relay.ports import Change, StoredFile, StoreStats
+from gateway.store import redis_scripts
+
+P = ParamSpec("P")
+T = TypeVar("T")
+
+SOCKET_TIMEOUT_S = 5.0
+
+
+class StoreConflict(ValueError):
+    """A change that breaks a uniqueness rule (a client_id, seq, item key or session stored twice)."""
+
+
+def _dumps(obj: object) -> str:
+    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+
+
+def _unavailable_on_connection_errors(
+    method: Callable[P, Coroutine[Any, Any, T]],
+) -> Callable[P, Coroutine[Any, Any, T]]:
+    @functools.wraps(method)
+    async def wrapper(*args: P.args, **kwargs: P.kwargs) -> T:
+        try:
+            return await method(*args, **kwargs)
+        except (RedisConnectionError, RedisTimeoutError, OSError) as exc:
+            raise StoreUnavailable(f"redis: {exc}") from exc
+
+    return wrapper
+
+
+def connect(url: str) -> aioredis.Redis:
+    """A client with timeouts and quick retries, so a Redis restart costs a moment, not an error."""
+    return aioredis.Redis.from_url(
+        url,
+        decode_responses=True,
+        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_connect_timeout=SOCKET_TIMEOUT_S,
+        health_check_interval=15,
+        retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=5),
+        retry_on_error=[RedisConnectionError, RedisTimeoutError],
+    )
+
+
+class RedisStore:
+    """``Store`` on Redis; many gateway instances may share one."""
+
+    def __init__(
+        self, client: aioredis.Redis, url: str, *, prefix: str = "gw:", processed_ttl_s: float = 7 * 86400
+    ) -> None:
+        self.redis = client
+        self.url = url
+        self.prefix = prefix
+        self._ttl = max(1, int(processed_ttl_s))
+        self._commit = client.register_script(redis_scripts.COMMIT)
+        self._record_inbound = client.register_script(redis_scripts.RECORD_INBOUND)
+        self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
+
+    @classmethod
+    async def open(cls, url: str, *, prefix: str = "gw:", processed_ttl_s: float = 7 * 86400) -> RedisStore:
+        client = connect(url)
+        store = cls(client, url, prefix=prefix, processed_ttl_s=processed_ttl_s)
+        try:
+            await store.ping()
+        except BaseException:
+            await client.aclose()
+            raise
+        return store
+
+    def key(self, *parts: str) -> str:
+        return self.prefix + ":".join(parts)
+
+    async def close(self) -> None:
+        await self.redis.aclose()
+
+    @_unavailable_on_connection_errors
+    async def ping(self) -> None:
+        await self.redis.ping()
+
+    # --- conversations ---------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def create_conversation(
+        self, conversation: Conversation, token_hash: bytes, entries: Sequence[Entry] = ()
+    ) -> None:
+        change = self._change_json(conversation, expected=-1, entries=entries)
+        change["token"] = token_hash.hex()
+        result = await self._commit(args=[self.prefix, _dumps(change)])
+        if result == "exists":
+            raise StoreConflict(f"conversation {conversation.id} exists")
+        self._check(result, conversation.id)
+
+    @_unavailable_on_connection_errors
+    async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
+        data = await self.redis.hget(self.key("conv", conversation_id), "data")
+        return _conversation(data)
+
+    @_unavailable_on_connection_errors
+    async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
+        conversation_id = await self.redis.get(self.key("session", token_hash.hex()))
+        return (
+            None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
+        )
+
+    @_unavailable_on_connection_errors
+    async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
+        conversation_id = await self.redis.get(self.key("cc", cc_conversation_id))
+        return (
+            None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
+        )
+
+    @_unavailable_on_connection_errors
+    async def commit(self, change: Change) -> None:
+        payload = self._change_json(
+            change.conversation, expected=change.expected_version, entries=change.entries
+        )
+        payload |= {
+            "outbox_add": [[o.key, _dumps(codec.outbox_to_json(o))] for o in change.outbox_add],
+            "outbox_done": list(change.outbox_done),
+            "drop_outbox": change.drop_outbox,
+            "inbound_done": list(change.inbound_done),
+        }
+        result = await self._commit(args=[self.prefix, _dumps(payload)])
+        self._check(result, change.conversation.id)
+
+    def _change_json(self, conv: Conversation, *, expected: int, entries: Sequence[Entry]) -> dict[str, Any]:
+        return {
+            "id": conv.id,
+            "change": uuid.uuid4().hex,  # names this change, so a retry of it is recognised
+            "expected": expected,
+            "version": conv.version,
+            "data": _dumps(codec.conversation_to_json(conv)),
+            "state": conv.state.value,
+            "active_at": repr(conv.active_at),
+            "cc": conv.cc_conversation_id or "",
+            "entries": [[e.seq, e.client_id or "", _dumps(codec.entry_to_json(e))] for e in entries],
+            "outbox_add": [],
+            "outbox_done": [],
+            "drop_outbox": False,
+            "inbound_done": [],
+            "ttl": self._ttl,
+        }
+
+    @staticmethod
+    def _check(result: object, conversation_id: ConversationId) -> None:
+        if result in ("ok", "same"):
+            return
+        if result == "stale":
+            raise StaleConversation(conversation_id)
+        raise StoreConflict(f"conversation {conversation_id}: {result}")
+
+    @_unavailable_on_connection_errors
+    async def idle_conversations(
+        self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
+    ) -> list[ConversationId]:
+        found: list[tuple[float, str]] = []
+        for state in states:
+            rows = await self.redis.zrangebyscore(
+                self.key("state", state.value), after, f"({before!r}", start=0, num=limit, withscores=True
+            )
+            found.extend((float(score), str(member)) for member, score in cast(list[tuple[str, float]], rows))
+        found.sort()
+        return [ConversationId(member) for _score, member in found[:limit]]
+
+    # --- transcript ------------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def entries(
+        self, conversation_id: ConversationId, *, after: int = 0, upto: int | None = None, limit: int = 1000
+    ) -> list[Entry]:
+        rows: list[str] = await self.redis.zrangebyscore(  # type: ignore[assignment]
+            self.key("entries", conversation_id),
+            f"({after}",
+            "+inf" if upto is None else upto,
+            start=0,
+            num=limit,
+        )
+        return [codec.entry_from_json(json.loads(r)) for r in rows]
+
+    @_unavailable_on_connection_errors
+    async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None:
+        seq = await self.redis.hget(self.key("client_ids", conversation_id), client_id)
+        return None if seq is None else int(seq)
+
+    # --- outbox ----------------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
+        keys: list[str] = await self.redis.zrange(self.key("outbox", conversation_id), 0, -1)  # type: ignore[assignment]
+        if not keys:
+            return []
+        rows = await self.redis.hmget(self.key("outbox_items"), keys)
+        return [codec.outbox_from_json(json.loads(r)) for r in rows if r is not None]
+
+    @_unavailable_on_connection_errors
+    async def conversations_with_outbox(self) -> list[ConversationId]:
+        found: list[str] = await self.redis.zrange(self.key("outbox_conversations"), 0, -1)  # type: ignore[assignment]
+        return [ConversationId(c) for c in found]
+
+    @_unavailable_on_connection_errors
+    async def stats(self) -> StoreStats:
+        async with self.redis.pipeline(transaction=True) as pipe:
+            for state in State:
+                pipe.zcard(self.key("state", state.value))
+            pipe.hlen(self.key("outbox_items"))
+            pipe.zrange(self.key("outbox_conversations"), 0, 0)
+            *counts, depth, oldest_conversation = await pipe.execute()
+        oldest: float | None = None
+        if oldest_conversation:
+            items = await self.outbox(ConversationId(oldest_conversation[0]))
+            if items:
+                oldest = items[0].created_at
+        return StoreStats(
+            conversations_by_state={s.value: int(n) for s, n in zip(State, counts, strict=True) if n},
+            outbox_depth=int(depth),
+            outbox_oldest_created_at=oldest,
+        )
+
+    # --- attachments -----------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def put_attachment(self, file: StoredFile) -> None:
+        await self._put_attachment(
+            args=[
+                self.prefix,
+                file.attachment.key,
+                file.conversation_id,
+                repr(file.created_at),
+                _dumps(codec.attachment_to_json(file.attachment)),
+                "0" if file.data is None else "1",
+                "" if file.data is None else base64.b64encode(file.data).decode("ascii"),
+            ]
+        )
+
+    @_unavailable_on_connection_errors
+    async def attachment(self, key: str) -> StoredFile | None:
+        found: dict[str, str] = await self.redis.hgetall(self.key("attachment", key))  # type: ignore[assignment]
+        if not found:
+            return None
+        data = found.get("data")
+        return StoredFile(
+            conversation_id=ConversationId(found["conversation_id"]),
+            attachment=codec.attachment_from_json(json.loads(found["meta"])),
+            data=None if data is None else base64.b64decode(data),
+            created_at=float(found["created_at"]),
+        )
+
+    # --- inbound ---------------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def record_inbound(self, event: InboundEvent) -> bool:
+        fresh = await self._record_inbound(
+            args=[
+                self.prefix,
+                event.event_id,
+                event.cc_conversation_id,
+                repr(event.received_at),
+                _dumps(codec.cc_event_to_json(event.event)),
+            ]
+        )
+        return bool(fresh)
+
+    @_unavailable_on_connection_errors
+    async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
+        pending = self.key("inbound_pending") + (
+            "" if cc_conversation_id is None else f":{cc_conversation_id}"
+        )
+        event_ids: list[str] = await self.redis.zrange(pending, 0, -1)  # type: ignore[assignment]
+        if not event_ids:
+            return []
+        async with self.redis.pipeline(transaction=False) as pipe:
+            for event_id in event_ids:
+                pipe.hmget(self.key("inbound", event_id), "cc", "received_at", "data")
+            rows = await pipe.execute()
+        return [
+            InboundEvent(
+                event_id=event_id,
+                cc_conversation_id=CcConversationId(cc),
+                received_at=float(received_at),
+                event=codec.cc_event_from_json(json.loads(data)),
+            )
+            for event_id, (cc, received_at, data) in zip(event_ids, rows, strict=True)
+            if data is not None  # applied meanwhile
+        ]
+
+
+def _conversation(data: object) -> Conversation | None:
+    return None if data is None else codec.conversation_from_json(json.loads(cast(str, data)))

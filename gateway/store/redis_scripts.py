@@ -1,0 +1,141 @@
+"""The Lua scripts of the Redis store. Each runs atomically inside Redis (no other command interleaves).
+
+A script is not rolled back when it fails half-way, so each checks everything first and writes after.
+Keys are built from the prefix (``ARGV[1]``) inside the scripts, so the store needs one Redis (or a
+primary with replicas), not Redis Cluster. Numbers that must keep their precision travel as strings.
+"""
+
+from __future__ import annotations
+
+COMMIT = """
+local p = ARGV[1]
+local c = cjson.decode(ARGV[2])
+local id = c.id
+local ck = p .. 'conv:' .. id
+local ek = p .. 'entries:' .. id
+local clk = p .. 'client_ids:' .. id
+local ok = p .. 'outbox:' .. id
+local items = p .. 'outbox_items'
+local old_state = false
+local old_cc = ''
+if c.expected < 0 then
+  -- create: the conversation and its session must be new (a retried create of the same data is fine)
+  if redis.call('EXISTS', ck) == 1 then
+    if redis.call('HGET', ck, 'change') == c.change then return 'same' end
+    return 'exists'
+  end
+  if redis.call('EXISTS', p .. 'session:' .. c.token) == 1 then return 'token_taken' end
+else
+  local cur = redis.call('HMGET', ck, 'version', 'state', 'cc', 'change')
+  if not cur[1] then return 'stale' end
+  if tonumber(cur[1]) ~= c.expected then
+    -- a retry of a change that was applied but whose answer was lost: applied once, say so again
+    if cur[4] == c.change then return 'same' end
+    return 'stale'
+  end
+  old_state = cur[2]
+  old_cc = cur[3] or ''
+end
+if c.cc ~= '' and c.cc ~= old_cc then
+  local owner = redis.call('GET', p .. 'cc:' .. c.cc)
+  if owner and owner ~= id then return 'cc_taken' end
+end
+local seen = {}
+for _, e in ipairs(c.entries) do
+  local s = 's' .. e[1]
+  if seen[s] or redis.call('ZCOUNT', ek, e[1], e[1]) > 0 then return 'duplicate_seq' end
+  seen[s] = true
+  if e[2] ~= '' then
+    local k = 'c' .. e[2]
+    if seen[k] or redis.call('HEXISTS', clk, e[2]) == 1 then return 'duplicate_client_id' end
+    seen[k] = true
+  end
+end
+for _, o in ipairs(c.outbox_add) do
+  local k = 'o' .. o[1]
+  if seen[k] or redis.call('HEXISTS', items, o[1]) == 1 then return 'duplicate_outbox_key' end
+  seen[k] = true
+end
+for _, ev in ipairs(c.inbound_done) do
+  -- fencing: an event another instance applied already must not be applied again
+  local ik = p .. 'inbound:' .. ev
+  if redis.call('EXISTS', ik) == 1 and redis.call('HEXISTS', ik, 'data') == 0 then return 'stale' end
+end
+
+redis.call('HSET', ck, 'version', c.version, 'state', c.state, 'cc', c.cc, 'active_at', c.active_at,
+           'data', c.data, 'change', c.change)
+if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
+redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
+if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+if c.expected < 0 then redis.call('SET', p .. 'session:' .. c.token, id) end
+for _, e in ipairs(c.entries) do
+  redis.call('ZADD', ek, e[1], e[3])
+  if e[2] ~= '' then redis.call('HSET', clk, e[2], e[1]) end
+end
+if c.drop_outbox then
+  for _, k in ipairs(redis.call('ZRANGE', ok, 0, -1)) do redis.call('HDEL', items, k) end
+  redis.call('DEL', ok)
+else
+  for _, k in ipairs(c.outbox_done) do
+    if redis.call('ZREM', ok, k) == 1 then redis.call('HDEL', items, k) end
+  end
+end
+for _, o in ipairs(c.outbox_add) do
+  redis.call('ZADD', ok, redis.call('INCR', p .. 'outbox_next'), o[1])
+  redis.call('HSET', items, o[1], o[2])
+end
+local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
+if first[1] then
+  redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
+else
+  redis.call('ZREM', p .. 'outbox_conversations', id)
+end
+for _, ev in ipairs(c.inbound_done) do
+  local ik = p .. 'inbound:' .. ev
+  local cc = redis.call('HGET', ik, 'cc')
+  if cc then
+    redis.call('ZREM', p .. 'inbound_pending', ev)
+    redis.call('ZREM', p .. 'inbound_pending:' .. cc, ev)
+    redis.call('HDEL', ik, 'data')
+    redis.call('EXPIRE', ik, c.ttl)
+  end
+end
+return 'ok'
+"""
+
+RECORD_INBOUND = """
+local p = ARGV[1]
+local ik = p .. 'inbound:' .. ARGV[2]
+if redis.call('EXISTS', ik) == 1 then return 0 end
+redis.call('HSET', ik, 'cc', ARGV[3], 'received_at', ARGV[4], 'data', ARGV[5])
+local n = redis.call('INCR', p .. 'inbound_next')
+redis.call('ZADD', p .. 'inbound_pending', n, ARGV[2])
+redis.call('ZADD', p .. 'inbound_pending:' .. ARGV[3], n, ARGV[2])
+return 1
+"""
+
+PUT_ATTACHMENT = """
+local ak = ARGV[1] .. 'attachment:' .. ARGV[2]
+if redis.call('EXISTS', ak) == 0 then
+  redis.call('HSET', ak, 'conversation_id', ARGV[3], 'created_at', ARGV[4], 'meta', ARGV[5])
+end
+-- storing the same key again only fills in bytes that were missing (a proxied file cached)
+if ARGV[6] == '1' and redis.call('HEXISTS', ak, 'data') == 0 then
+  redis.call('HSET', ak, 'data', ARGV[7])
+end
+return 1
+"""
+
+RENEW_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('PEXPIRE', KEYS[1], ARGV[2])
+end
+return 0
+"""
+
+RELEASE_LEASE = """
+if redis.call('GET', KEYS[1]) == ARGV[1] then
+  return redis.call('DEL', KEYS[1])
+end
+return 0
+"""
