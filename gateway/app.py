@@ -180,6 +180,16 @@ def timer_policy(settings: Settings) -> TimerPolicy:
     )
 
 
+async def recover_bot_turns(relay: Relay, *, settle_s: float, window_s: float) -> None:
+    """Once at start: answer customer lines whose bot turn died with an earlier process."""
+    started = relay.clock()
+    await asyncio.sleep(settle_s)
+    try:
+        await relay.recover_bot_turns(settled_before=started, since=started - window_s)
+    except Exception:
+        structlog.get_logger(__name__).exception("bot_turn_recovery_failed")
+
+
 @asynccontextmanager
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
@@ -263,7 +273,18 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     app[outbox_key] = outbox
     await relay.start()
     await outbox.start()
-    background = [asyncio.create_task(run_timers(relay, timer_policy(settings)))]
+    background = [
+        asyncio.create_task(run_timers(relay, timer_policy(settings))),
+        asyncio.create_task(
+            recover_bot_turns(
+                relay,
+                # Alone on the store, nothing else can be answering; beside other instances, let a turn
+                # they are running for a line stored before we started finish (or time out) first.
+                settle_s=0.0 if shared is None else settings.bot.timeout_s + 1,
+                window_s=settings.relay.inactivity_timeout_s,
+            )
+        ),
+    ]
     if shared is not None:
         background.append(
             asyncio.create_task(pick_up_abandoned_work(relay, outbox, interval_s=settings.store.lease_s))

@@ -164,6 +164,28 @@ class Relay:
         for cc_id in {ev.cc_conversation_id for ev in await self.store.pending_inbound()}:
             self._inbound.kick(cc_id)
 
+    async def recover_bot_turns(self, *, settled_before: float, since: float) -> int:
+        """Ask the bot again where a customer's line was stored and acked but the bot's turn was lost (the
+        process died between the two: bot turns live in memory). Looks at chats with the bot whose last
+        activity lies in [since, settled_before) and whose last entry is still the customer's line.
+        ``settled_before`` must leave any turn still running elsewhere (another instance) time to finish.
+        Returns how many turns it asked for again."""
+        asked = 0
+        for conversation_id in await self.store.idle_conversations(
+            (State.BOT,), before=settled_before, after=since, limit=1000
+        ):
+            conv = await self.store.conversation(conversation_id)
+            if conv is None or conv.state is not State.BOT or conv.last_seq == 0:
+                continue
+            last = await self.store.entries(conversation_id, after=conv.last_seq - 1)
+            if not last or last[-1].author is not Author.CUSTOMER or not last[-1].text:
+                continue
+            text = last[-1].text
+            logger.info("bot_turn_recovered", conversation_id=conversation_id, seq=last[-1].seq)
+            self._bot_jobs.submit(conversation_id, lambda c=conversation_id, t=text: self._bot_turn(c, t))  # type: ignore[misc]
+            asked += 1
+        return asked
+
     async def stop(self) -> None:
         await self._bot_jobs.close()
         await self._inbound.close()
