@@ -77,6 +77,7 @@ def _recorder(rt: Runtime) -> Middleware:
 def build_emulator_app(config: EmulatorConfig) -> web.Application:
     """A fresh emulator: new key pair, empty state. Start it with any aiohttp runner or test server."""
     rt = Runtime.create(config)
+    rt.faults.known_operations = frozenset(OPERATIONS)
     app = web.Application(
         client_max_size=config.attachment_max_bytes + 1024 * 1024,
         middlewares=[

@@ -42,8 +42,14 @@ class Faults:
     queued_before_response: bool = False
     chat_gateway_key_revoked: bool = False
     released: asyncio.Event = field(default_factory=asyncio.Event)
+    known_operations: frozenset[str] = frozenset()
+    """Operation names a fault may name (set by the app); a name outside them is refused, not ignored."""
 
     def fail_next(self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False) -> None:
+        if self.known_operations and operation not in self.known_operations:
+            raise ValueError(
+                f"unknown operation {operation!r}; known: {', '.join(sorted(self.known_operations))}"
+            )
         self.requests.setdefault(operation, deque()).append(RequestFault(count, status, hang))
 
     def take(self, operation: str) -> RequestFault | None:

@@ -36,9 +36,12 @@ async def add_fault(request: web.Request) -> web.StreamResponse:
     if not isinstance(operation, str) or not operation:
         raise constraint_violation("operation: May not be empty.")
     status = _int(body, "status", 503, 100)
-    request.app[runtime_key].faults.fail_next(
-        operation, _int(body, "count", 1), status=status, hang=bool(body.get("hang", False))
-    )
+    try:
+        request.app[runtime_key].faults.fail_next(
+            operation, _int(body, "count", 1), status=status, hang=bool(body.get("hang", False))
+        )
+    except ValueError as exc:
+        raise constraint_violation(f"operation: {exc}") from None
     return web.Response(status=204)
 
 

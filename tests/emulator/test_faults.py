@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import asyncio
 
+import pytest
+
 from gateway.emulator.handle import Emulator
 from tests.emulator.conftest import Api, Receiver
 
@@ -24,6 +26,16 @@ async def test_fail_next_answers_the_status_count_times(
     assert emulator.conversation_ids() == []
     assert (await api.call("POST", "/conversations", body)).status == 202
     assert len(emulator.conversation_ids()) == 1
+
+
+async def test_a_fault_naming_an_unknown_operation_is_refused(api: Api, emulator: Emulator) -> None:
+    """A typo must not make a test pass by luck: the fault would never fire."""
+    reply = await api.control("POST", "/faults", {"operation": "create_conversaton"})
+    assert reply.status == 400
+    assert "unknown operation 'create_conversaton'" in str(reply.body)
+    with pytest.raises(ValueError, match="unknown operation"):
+        emulator.fail_next("send_mesage")
+    assert emulator._rt.faults.requests == {}
 
 
 async def test_fail_next_hang_holds_the_call_until_faults_are_cleared(api: Api) -> None:
