@@ -54,6 +54,27 @@ class ButtonOut(TypedDict):
 Timestamp = Annotated[str, Field(json_schema_extra={"format": "date-time"})]
 
 
+class AttachmentOut(TypedDict):
+    """A file in the transcript; ``url`` is its unguessable link (``GET /chat/files/{key}/{name}``)."""
+
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    id: str
+    name: str
+    content_type: str
+    url: str
+    size: NotRequired[Annotated[int, Field(ge=0)]]
+
+
+class FileAccepted(TypedDict):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    client_id: str
+    seq: Annotated[int, Field(ge=1, description="the seq of the customer's own transcript entry")]
+    attachment: Annotated[
+        AttachmentOut | None,
+        Field(description="the stored file; null when `client_id` was used before for a line without one"),
+    ]
+
+
 class MessageEntry(TypedDict):
     """A transcript line, shaped like the WebSocket's ``message`` frame."""
 
@@ -66,6 +87,7 @@ class MessageEntry(TypedDict):
     client_id: NotRequired[str]
     buttons: NotRequired[list[ButtonOut]]
     image: NotRequired[str]
+    attachments: NotRequired[list[AttachmentOut]]
     queue: NotRequired[QueueOut]
     agent: NotRequired[AgentOut]
 
@@ -87,6 +109,11 @@ class Entries(TypedDict):
     __pydantic_config__ = _FORBID  # type: ignore[misc]
     state: State
     entries: list[Annotated[MessageEntry | StateEntry, Field(discriminator="type")]]
+    read_upto_seq: NotRequired[
+        Annotated[
+            int, Field(ge=1, description="the agent has read up to here (where the contact center says)")
+        ]
+    ]
 
 
 class Health(TypedDict):

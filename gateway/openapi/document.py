@@ -9,11 +9,15 @@ from aiohttp import web
 from aiohttp.typedefs import Handler
 
 from config.settings import Settings
+from gateway.channels.web.files import ReadBody
 from gateway.channels.web.rest import MAX_SEQ, MessageBody, StartBody
 from gateway.contact_center.chat_api.webhook import WebhookEvent
+from gateway.contact_center.chat_gateway.webhook import GatewayEvent
+from gateway.contact_center.chat_gateway.wiring import WEBHOOK_PATH as CHAT_GATEWAY_WEBHOOK
 from gateway.openapi.answers import (
     REF,
     Entries,
+    FileAccepted,
     Health,
     MessageAccepted,
     Ready,
@@ -21,6 +25,7 @@ from gateway.openapi.answers import (
     StateAnswer,
     json_schemas,
 )
+from gateway.openapi.files import file_operation, read_operation, typing_operation, upload_operation
 from gateway.openapi.parts import (
     SESSION_PATH_ID,
     errors,
@@ -41,6 +46,8 @@ NOT_DOCUMENTED: dict[str, str] = {
     "/widget.css": "the widget's stylesheet",
     "/widget/{name}": "the widget's ES modules",
     "/static": "static files of the demo page and widget",
+    "/chat/sessions{tail}": "OPTIONS only: the CORS preflight a browser sends before a cross-site call "
+    "(204 with the allowed methods and headers for an allowed Origin, else 403); not an API operation",
 }
 """Routes of the app that are not part of the HTTP API, with the reason; every other route is documented."""
 
@@ -52,7 +59,10 @@ def build_document(settings: Settings) -> dict[str, Any]:
         [
             ("StartBody", "validation", StartBody),
             ("MessageBody", "validation", MessageBody),
+            ("ReadBody", "validation", ReadBody),
             ("WebhookEvent", "validation", WebhookEvent),
+            ("GatewayEvent", "validation", GatewayEvent),
+            ("FileAccepted", "serialization", FileAccepted),
             ("SessionCreated", "serialization", SessionCreated),
             ("MessageAccepted", "serialization", MessageAccepted),
             ("StateAnswer", "serialization", StateAnswer),
@@ -132,7 +142,24 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "wrong_state",
             )
         },
+        "/chat/sessions/{id}/attachments": {"post": upload_operation(settings)},
+        "/chat/sessions/{id}/typing": {"post": typing_operation()},
+        "/chat/sessions/{id}/read": {"post": read_operation()},
+        "/chat/files/{key}/{name}": {"get": file_operation()},
         "/webhooks/8x8": {"post": webhook_operation(limits.max_body_bytes)},
+        CHAT_GATEWAY_WEBHOOK: {
+            "post": webhook_operation(
+                limits.max_body_bytes,
+                summary="8x8 Chat Gateway v1 webhook events (signed like the Chat API v2's)",
+                event="GatewayEvent",
+                malformed="not a Chat Gateway v1.0 event, an event other than `WEB_HOOK_VERIFY` "
+                "without `conversationId`, or a known event without its fields",
+                not_configured="no Chat Gateway is configured on this gateway",
+                applied=" An agent's `MESSAGE` (not an echo), `MEMBERS_CHANGED` of an agent, `QUEUED`, "
+                "`TRANSFER` and `ACTIVITY` `read-receipts` are applied; `ACTIVITY` `typing` is shown, "
+                "never stored; everything else is answered 200 and changes nothing.",
+            )
+        },
         "/healthz": {
             "get": {
                 "summary": "The process is up",

@@ -95,7 +95,15 @@ def session_operation(summary: str, answer: dict[str, Any], *codes: str) -> dict
     }
 
 
-def webhook_operation(max_body_bytes: int) -> dict[str, Any]:
+def webhook_operation(
+    max_body_bytes: int,
+    *,
+    summary: str = "8x8 Contact Center Chat API v2 webhook events (signed)",
+    event: str = "WebhookEvent",
+    malformed: str = "not a v2.0 event, or a known event without its fields",
+    not_configured: str = "no Chat API is configured on this gateway",
+    applied: str = "",
+) -> dict[str, Any]:
     headers = {
         "x-8x8-signature": "detached compact JWS (RS256, b64 false) over the body's CRC-32 and these headers",
         "x-8x8-customer-id": "8x8 customer id",
@@ -117,23 +125,22 @@ def webhook_operation(max_body_bytes: int) -> dict[str, Any]:
         for name, why in headers.items()
     ]
     refusals = {
-        "400": "`malformed`: not a v2.0 event, or a known event without its fields; `stale`: "
-        "x-8x8-transmission-time outside the accepted window",
+        "400": f"`malformed`: {malformed}; `stale`: x-8x8-transmission-time outside the accepted window",
         "401": "`unsigned`: a delivery header is missing; `bad_signature`: the signature does not verify",
         "403": "`wrong_tenant`: the event is for another tenant",
-        "404": "`unknown_session`: no Chat API is configured on this gateway",
+        "404": f"`unknown_session`: {not_configured}",
         "413": f"`too_long`: the body is over {max_body_bytes} bytes",
     }
     return {
-        "summary": "8x8 Contact Center Chat API v2 webhook events (signed)",
+        "summary": summary,
         "description": "Each check refuses with a problem and changes nothing: size, delivery headers, "
         "tenant, transmission time, signature, JSON, event shape. An event is answered 200 only "
         "after it is stored; a duplicate `x-8x8-event-id` and unknown event types are answered "
-        "200 too, and `WEB_HOOK_VERIFY` is answered 200, empty.",
+        "200 too, and `WEB_HOOK_VERIFY` is answered 200, empty." + applied,
         "tags": ["contact center"],
         "security": [],
         "parameters": parameters,
-        "requestBody": json_body("WebhookEvent"),
+        "requestBody": json_body(event),
         "responses": {
             "200": {"description": "stored (or already stored, or ignored); empty body"},
             **{status: problem(why) for status, why in refusals.items()},

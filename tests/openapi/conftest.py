@@ -14,7 +14,7 @@ from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_api_settings
+from tests.integration.conftest import chat_api_settings, chat_gateway_settings
 
 METRICS_TOKEN = "metrics-token-for-tests"
 
@@ -50,5 +50,8 @@ async def api_gateway(
     aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc: Emulator
 ) -> TestServer:
     port = unused_port()
-    settings = api_settings(make_settings, port, chat_api=chat_api_settings(cc))
+    # Both APIs: escalations go to the Chat API, and the Chat Gateway's webhook is live too.
+    settings = api_settings(
+        make_settings, port, chat_api=chat_api_settings(cc), chat_gateway=chat_gateway_settings(cc)
+    )
     return await aiohttp_server(build_app(settings), port=port)

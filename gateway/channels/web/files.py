@@ -23,6 +23,7 @@ from urllib.parse import quote
 
 import filetype  # type: ignore[import-untyped]
 from aiohttp import BodyPartReader, web
+from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, Field
 
 from gateway.channels.web.frames import FrameError, attachment_json
@@ -94,6 +95,13 @@ async def _read_upload(request: web.Request) -> _Upload:
         client_id = request.query.get("client_id") or uuid.uuid4().hex
         data = await _read_limited(request, limit)
         return _Upload(clean_name(request.query.get("filename")), request.content_type, data, client_id, "")
+    try:
+        return await _read_multipart(request, limit, 4 * settings.limits.max_text_chars)
+    except (ValueError, HttpProcessingError):  # no boundary, a malformed part header ...
+        raise FrameError("invalid_frame", "the multipart/form-data body is malformed") from None
+
+
+async def _read_multipart(request: web.Request, limit: int, field_limit: int) -> _Upload:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     upload: tuple[str, str, bytes] | None = None
@@ -104,7 +112,7 @@ async def _read_upload(request: web.Request) -> _Upload:
             content_type = _media_type(part.headers.get("Content-Type")) or "application/octet-stream"
             upload = (clean_name(part.filename), content_type, await _read_limited(part, limit))
         elif part.name in ("client_id", "text"):
-            raw = await _read_limited(part, 4 * settings.limits.max_text_chars, f"{part.name} fields")
+            raw = await _read_limited(part, field_limit, f"{part.name} fields")
             value = raw.decode("utf-8", "replace")
             fields[part.name] = value
         else:

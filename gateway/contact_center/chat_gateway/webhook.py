@@ -46,6 +46,8 @@ from gateway.relay.relay import Relay
 logger = structlog.get_logger(__name__)
 
 _ID = Field(min_length=1, max_length=256)
+_LAST_MS = 253_402_300_799_999
+"""9999-12-31T23:59:59.999Z: a later event timestamp cannot be an entry's time (as on the Chat API)."""
 
 
 class Member(BaseModel):
@@ -83,7 +85,7 @@ class GatewayEvent(BaseModel):
     model_config = ConfigDict(extra="ignore")
     eventType: str = Field(max_length=64)
     conversationId: str | None = Field(default=None, min_length=1, max_length=256)
-    timestamp: int | None = None
+    timestamp: int | None = Field(default=None, ge=0, le=_LAST_MS)
     data: EventData = Field(default_factory=EventData)
 
 
