@@ -42,7 +42,7 @@ async def read_json(request: web.Request, *, optional: bool = False) -> Any:
     body = await request.content.read(limit + 1)
     if len(body) > limit:
         raise FrameError("too_long", f"request bodies are limited to {limit} bytes")
-    if not body.strip() and optional:
+    if not body and optional:  # no body at all; whitespace alone is not JSON
         return {}
     try:
         return json.loads(body)
