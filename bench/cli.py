@@ -2,8 +2,10 @@
 
 Every actor is its own process: the 8x8 emulator (``python -m gateway.emulator.cli``, auto mode, echo
 agents), the floor (``python -m bench.floor``), the gateway (``python -m gateway serve``, default SQLite
-store with ``synchronous=full``) and the load generator (``python -m bench.load``). Each measurement gets a
-fresh emulator and a fresh gateway or floor. Results are printed and written as JSON.
+store with ``synchronous=full``; or ``--store redis``: a ``redis-server`` of the bench's own, and with
+``--instances N`` several gateway processes on it) and the load generator (``python -m bench.load``). Each
+measurement gets a fresh emulator and a fresh gateway (and Redis) or floor. Results are printed and written
+as JSON.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ from pathlib import Path
 from typing import Any
 
 import aiohttp
+import redis.asyncio as aioredis
 
 PARTS = ("roundtrip", "memory", "escalation")
+STORES = ("sqlite", "redis")
 TARGETS = {"rps_ratio_min": 0.8, "p99_ratio_max": 1.5, "idle_rss_mb_max": 300.0}
 METRICS_TOKEN = "bench-metrics"
 QUEUE_ID = "101"
@@ -45,6 +49,19 @@ class Emu:
     tenant_id: str
     api_key: str
     api_secret: str
+
+
+@dataclass
+class Relay:
+    """What serves the customers in one measurement: the floor, or the gateway's instances (and Redis)."""
+
+    procs: list[asyncio.subprocess.Process]
+    urls: list[str]  # each process's customer WebSocket, in the same order
+    store_pid: int | None = None  # the bench's redis-server, when the gateway runs on Redis
+
+    @property
+    def pids(self) -> list[int]:
+        return [p.pid for p in self.procs]
 
 
 @dataclass
@@ -64,6 +81,8 @@ class Plan:
     profile: str | None = None
     gateway_src: Path = ROOT
     quick: bool = False
+    store: str = "sqlite"
+    instances: int = 1
 
 
 def free_port() -> int:
@@ -104,7 +123,7 @@ class Procs:
         self._count = 0
         self._shared = shared
         self._emu: Emu | None = None
-        self._gateway: tuple[asyncio.subprocess.Process, str] | None = None
+        self._gateway: Relay | None = None
 
     def _log(self, name: str) -> Any:
         self._count += 1
@@ -156,13 +175,13 @@ class Procs:
         yield self._emu
 
     @asynccontextmanager
-    async def gateway(self, emu: Emu, plan: Plan) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    async def gateway(self, emu: Emu, plan: Plan) -> AsyncIterator[Relay]:
         if self._shared is None:
-            async with self._new_gateway(emu, plan) as gateway:
+            async with self._new_gateways(emu, plan) as gateway:
                 yield gateway
             return
         if self._gateway is None:
-            self._gateway = await self._shared.enter_async_context(self._new_gateway(emu, plan))
+            self._gateway = await self._shared.enter_async_context(self._new_gateways(emu, plan))
         yield self._gateway
 
     @asynccontextmanager
@@ -195,8 +214,67 @@ class Procs:
             )
 
     @asynccontextmanager
+    async def _new_gateways(self, emu: Emu, plan: Plan) -> AsyncIterator[Relay]:
+        """``plan.instances`` gateway processes on one store, started one after the other.
+
+        Each has its own port and its own public URL. Set-up finds 8x8's web-hook by name and points it at
+        its own URL, so the web-hook ends at the last instance started; agent lines for customers on the
+        other instances reach them through the Redis fan-out, as behind a balancer without stickiness.
+        """
+        async with AsyncExitStack() as stack:
+            store_pid, store_url = None, None
+            if plan.store == "redis":
+                store_pid, store_url = await stack.enter_async_context(self._redis())
+            procs, urls = [], []
+            for _ in range(plan.instances):
+                proc, url = await stack.enter_async_context(self._new_gateway(emu, plan, store_url))
+                procs.append(proc)
+                urls.append(url)
+            yield Relay(procs, urls, store_pid)
+
+    @asynccontextmanager
+    async def _redis(self) -> AsyncIterator[tuple[int, str]]:
+        """A ``redis-server`` of the bench's own on a free port, persisting as the README recommends."""
+        binary = shutil.which("redis-server")
+        if binary is None:
+            raise RuntimeError("--store redis needs redis-server on the PATH (apt-get install redis-server)")
+        port = free_port()
+        data = self.workdir / f"redis-{self._count + 1:02d}"
+        data.mkdir()
+        log = self._log("redis")
+        try:
+            proc = await asyncio.create_subprocess_exec(
+                binary,
+                *("--port", str(port), "--bind", "127.0.0.1", "--dir", str(data), "--save", ""),
+                *("--appendonly", "yes", "--appendfsync", "always", "--maxmemory-policy", "noeviction"),
+                *("--daemonize", "no"),
+                stdin=asyncio.subprocess.DEVNULL,
+                stdout=log,
+                stderr=asyncio.subprocess.STDOUT,
+            )
+        finally:
+            log.close()
+        try:
+            client = aioredis.Redis(port=port, socket_timeout=1)
+            try:
+                for _ in range(100):
+                    if proc.returncode is not None:
+                        raise RuntimeError(f"redis-server exited with {proc.returncode}")
+                    with suppress(aioredis.RedisError):
+                        if await client.ping():
+                            break
+                    await asyncio.sleep(0.1)
+                else:
+                    raise RuntimeError("redis-server never answered PING")
+            finally:
+                await client.aclose()
+            yield proc.pid, f"redis://127.0.0.1:{port}/0"
+        finally:
+            await stop(proc)
+
+    @asynccontextmanager
     async def _new_gateway(
-        self, emu: Emu, plan: Plan
+        self, emu: Emu, plan: Plan, store_url: str | None
     ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -205,7 +283,7 @@ class Procs:
             "HOST": "127.0.0.1",
             "PORT": str(port),
             "PUBLIC_URL": base,
-            "STORE__URL": f"sqlite:///{self.workdir / f'gateway-{self._count + 1}.db'}",
+            "STORE__URL": store_url or f"sqlite:///{self.workdir / f'gateway-{self._count + 1}.db'}",
             "STORE__SYNCHRONOUS": plan.synchronous,
             "CHAT_API__BASE_URL": emu.base_url,
             "CHAT_API__REGION": emu.region,
@@ -227,7 +305,7 @@ class Procs:
             yield proc, f"ws://127.0.0.1:{port}/chat/ws"
 
     @asynccontextmanager
-    async def floor(self, emu: Emu, plan: Plan) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
+    async def floor(self, emu: Emu, plan: Plan) -> AsyncIterator[Relay]:
         port = free_port()
         argv = [
             "-m",
@@ -246,10 +324,10 @@ class Procs:
             line = await asyncio.wait_for(proc.stdout.readline(), 30)
             if b"listening" not in line:
                 raise RuntimeError(f"the floor did not start; see {self.workdir}")
-            yield proc, f"ws://127.0.0.1:{port}/chat/ws"
+            yield Relay([proc], [f"ws://127.0.0.1:{port}/chat/ws"])
 
-    async def load(self, task: str, url: str, plan: Plan, *extra: str) -> asyncio.subprocess.Process:
-        argv = ["-m", "bench.load", task, f"--url={url}", f"--addresses={plan.addresses}", *extra]
+    async def load(self, task: str, urls: list[str], plan: Plan, *extra: str) -> asyncio.subprocess.Process:
+        argv = ["-m", "bench.load", task, f"--url={','.join(urls)}", f"--addresses={plan.addresses}", *extra]
         if plan.uvloop:
             argv.append("--uvloop")
         return await self.spawn(f"load-{task}", *argv, stdin=task == "idle")
@@ -300,21 +378,28 @@ async def finish(proc: asyncio.subprocess.Process, what: str) -> None:
 async def roundtrip_once(procs: Procs, plan: Plan, target: str) -> dict[str, Any]:
     extra = (f"--sessions={plan.sessions}", f"--messages={plan.messages}", f"--warmup={plan.warmup}")
     async with procs.emulator() as emu:
-        relay = procs.floor(emu, plan) if target == "floor" else procs.gateway(emu, plan)
-        async with relay as (server, url):
-            spy = await start_profiler(plan, server.pid) if target == "gateway" else None
-            load = await procs.load("roundtrip", url, plan, *extra)
+        starting = procs.floor(emu, plan) if target == "floor" else procs.gateway(emu, plan)
+        async with starting as relay:
+            spy = await start_profiler(plan, relay.pids[0]) if target == "gateway" else None
+            load = await procs.load("roundtrip", relay.urls, plan, *extra)
             await read_result(load, f"roundtrip {target}")  # all sessions are with an agent: timing starts
-            before = cpu_s(server.pid), cpu_s(emu.pid)
+            store = [relay.store_pid] if relay.store_pid is not None else []
+            before = sum(map(cpu_s, relay.pids)), cpu_s(emu.pid), sum(map(cpu_s, store))
             result = await read_result(load, f"roundtrip {target}")
-            after = cpu_s(server.pid), cpu_s(emu.pid)
+            after = sum(map(cpu_s, relay.pids)), cpu_s(emu.pid), sum(map(cpu_s, store))
             await finish(load, f"roundtrip {target}")
-            result["server_cpu_ms_per_rt"] = round((after[0] - before[0]) * 1000 / result["round_trips"], 3)
-            result["emulator_cpu_ms_per_rt"] = round((after[1] - before[1]) * 1000 / result["round_trips"], 3)
+            per_rt = [
+                round((a - b) * 1000 / result["round_trips"], 3) for a, b in zip(after, before, strict=True)
+            ]
+            result["server_cpu_ms_per_rt"] = per_rt[0]  # all the gateway's instances together
+            result["emulator_cpu_ms_per_rt"] = per_rt[1]
+            if store:
+                result["redis_cpu_ms_per_rt"] = per_rt[2]
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await spy.wait()
-            result["server_rss_mb"] = round(rss_mb(server.pid), 1)
+            result["instances"] = len(relay.pids)
+            result["server_rss_mb"] = round(sum(map(rss_mb, relay.pids)), 1)
             return result
 
 
@@ -343,10 +428,14 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
         for target in ("floor", "gateway"):
             result = await roundtrip_once(procs, plan, target)
             runs[target].append(result)
+            redis_cpu = (
+                f", Redis {result['redis_cpu_ms_per_rt']:.2f} ms" if "redis_cpu_ms_per_rt" in result else ""
+            )
             say(
                 f"  round {i + 1} {target:8} {result['rps']:8.1f} round trips/s  "
                 f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
-                f"CPU/rt {result['server_cpu_ms_per_rt']:.2f} ms (emulator {result['emulator_cpu_ms_per_rt']:.2f} ms)"
+                f"CPU/rt {result['server_cpu_ms_per_rt']:.2f} ms (emulator {result['emulator_cpu_ms_per_rt']:.2f} ms"
+                f"{redis_cpu})"
             )
     keys = ("rps", "p50_ms", "p99_ms", "mean_ms", "server_cpu_ms_per_rt", "emulator_cpu_ms_per_rt")
     summary = {t: {k: _median(r, k) for k in keys} for t, r in runs.items()}
@@ -357,9 +446,13 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
         "p99": round(gateway["p99_ms"] / floor["p99_ms"], 3),
         "cpu_per_rt": round(gateway["server_cpu_ms_per_rt"] / floor["server_cpu_ms_per_rt"], 3),
     }
+    if plan.store == "redis":
+        summary["gateway"]["redis_cpu_ms_per_rt"] = _median(runs["gateway"], "redis_cpu_ms_per_rt")
     return {
         "sessions": plan.sessions,
         "messages": plan.messages,
+        "store": plan.store,
+        "instances": plan.instances,
         "runs": runs,
         "median": summary,
         "ratio_gateway_to_floor": ratios,
@@ -369,11 +462,12 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
 
 
 async def part_memory(procs: Procs, plan: Plan) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan) as (gateway, url):
+    async with procs.emulator() as emu, procs.gateway(emu, plan) as relay:
+        (gateway,) = relay.procs  # one instance (main refuses more for this part)
         await asyncio.sleep(0.5)
         points = [{"open": 0, "rss_mb": round(rss_mb(gateway.pid), 1)}]
         counts = ",".join(map(str, plan.idle_counts))
-        load = await procs.load("idle", url, plan, f"--counts={counts}")
+        load = await procs.load("idle", relay.urls, plan, f"--counts={counts}")
         assert load.stdin is not None
         for _ in plan.idle_counts:
             result = await read_result(load, "idle")
@@ -417,10 +511,11 @@ async def read_metrics(ws_url: str) -> tuple[float, int]:
 
 
 async def part_escalation(procs: Procs, plan: Plan) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan) as (_gateway, url):
+    async with procs.emulator() as emu, procs.gateway(emu, plan) as relay:
+        (url,) = relay.urls  # one instance (main refuses more for this part)
         before = await read_metrics(url)
         extra = (f"--sessions={plan.escalations}", f"--lines={plan.customer_lines}")
-        load = await procs.load("escalate", url, plan, *extra)
+        load = await procs.load("escalate", relay.urls, plan, *extra)
         result = await read_result(load, "escalate")
         await finish(load, "escalate")
         after = await read_metrics(url)
@@ -443,8 +538,10 @@ def report(results: dict[str, Any]) -> None:
     say("")
     if rt := results.get("roundtrip"):
         f, g, r = rt["median"]["floor"], rt["median"]["gateway"], rt["ratio_gateway_to_floor"]
+        n = rt.get("instances", 1)
         say(
-            f"Round trips: {rt['sessions']} sessions x {rt['messages']} (median of {len(rt['runs']['floor'])})"
+            f"Round trips: {rt['sessions']} sessions x {rt['messages']} (median of {len(rt['runs']['floor'])}); "
+            f"gateway: {n} instance{'s' if n > 1 else ''} on {rt.get('store', 'sqlite')}"
         )
         say(f"  {'':16}{'floor':>10}{'gateway':>10}{'ratio':>8}  target")
         say(
@@ -455,7 +552,11 @@ def report(results: dict[str, Any]) -> None:
             f"  {'p99 ms':16}{f['p99_ms']:>10.2f}{g['p99_ms']:>10.2f}{r['p99']:>8.2f}  <= {TARGETS['p99_ratio_max']}"
         )
         fc, gc = f["server_cpu_ms_per_rt"], g["server_cpu_ms_per_rt"]
-        say(f"  {'CPU ms/rt':16}{fc:>10.2f}{gc:>10.2f}{r['cpu_per_rt']:>8.2f}  (the relay process's own CPU)")
+        say(
+            f"  {'CPU ms/rt':16}{fc:>10.2f}{gc:>10.2f}{r['cpu_per_rt']:>8.2f}  (the relay processes' own CPU)"
+        )
+        if "redis_cpu_ms_per_rt" in g:
+            say(f"  {'Redis CPU ms/rt':16}{'':>10}{g['redis_cpu_ms_per_rt']:>10.2f}")
     if mem := results.get("memory"):
         say("Memory (gateway RSS with idle sessions, sockets open):")
         for p in mem["points"]:
@@ -531,6 +632,18 @@ def build_parser() -> argparse.ArgumentParser:
         default="full",
         help="the gateway's SQLite fsync level (full)",
     )
+    parser.add_argument(
+        "--store",
+        choices=STORES,
+        default="sqlite",
+        help="the gateway's store; redis: a redis-server of the bench's own, AOF fsync always (sqlite)",
+    )
+    parser.add_argument(
+        "--instances",
+        type=int,
+        default=1,
+        help="gateway processes on one Redis, sessions round robin over them; roundtrip only (1)",
+    )
     parser.add_argument("--addresses", type=int, default=8, help="client source addresses 127.0.0.1..N (8)")
     parser.add_argument(
         "--uvloop", action="store_true", help="run the floor and the load generator on uvloop"
@@ -565,6 +678,14 @@ def main(argv: list[str] | None = None) -> int:
     unknown = [p for p in parts if p not in PARTS]
     if unknown:
         raise SystemExit(f"bench: unknown part {unknown[0]!r}; choose from {', '.join(PARTS)}")
+    if args.instances < 1:
+        raise SystemExit("bench: --instances must be at least 1")
+    if args.instances > 1 and args.store != "redis":
+        raise SystemExit("bench: several --instances share one store only on Redis; add --store redis")
+    if args.instances > 1 and parts != ["roundtrip"]:
+        raise SystemExit("bench: --instances above 1 measures round trips only; add --parts roundtrip")
+    if args.store == "redis" and shutil.which("redis-server") is None:
+        raise SystemExit("bench: --store redis needs redis-server on the PATH (apt-get install redis-server)")
     if args.quick:
         args.sessions, args.messages, args.warmup = min(args.sessions, 20), min(args.messages, 10), 1
         args.idle, args.escalations, args.transcript_lines = "50,200", 2, 10
@@ -593,6 +714,8 @@ def main(argv: list[str] | None = None) -> int:
             profile=str(Path(args.profile).resolve()) if args.profile else None,
             gateway_src=Path(args.gateway_src).resolve() if args.gateway_src else ROOT,
             quick=args.quick,
+            store=args.store,
+            instances=args.instances,
         )
         json_path = Path(args.json).resolve()
         try:

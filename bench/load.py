@@ -1,7 +1,8 @@
 """The load generator, run as its own process (``python -m bench.load``) by ``python -m bench``.
 
 Speaks the customer WebSocket protocol to a gateway or the floor and prints one JSON object per result on
-stdout. Tasks:
+stdout. ``--url`` may name several gateway instances (comma-separated): session n goes to the n-th URL,
+round robin. Tasks:
 
 - ``roundtrip``: open N sessions, take each to an agent (``/agent``; the emulator's auto agents echo every
   line), do a few warm-up round trips, then, all sessions at once, M round trips each: a customer frame out,
@@ -105,9 +106,13 @@ async def gather_limited(jobs: list[Callable[[], Awaitable[None]]], limit: int) 
 
 
 class Clients:
-    """One HTTP client per source address (127.0.0.1, .2, …), so many sockets spread over addresses."""
+    """One HTTP client per source address (127.0.0.1, .2, …), so many sockets spread over addresses.
 
-    def __init__(self, addresses: int) -> None:
+    Sessions are spread round robin over the given customer WebSocket URLs (one per gateway instance).
+    """
+
+    def __init__(self, urls: list[str], addresses: int) -> None:
+        self.urls = urls
         self.sessions = [
             aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=0, local_addr=(f"127.0.0.{k + 1}", 0)),
@@ -116,8 +121,8 @@ class Clients:
             for k in range(addresses)
         ]
 
-    def customer(self, url: str, n: int) -> Customer:
-        return Customer(self.sessions[n % len(self.sessions)], url, n)
+    def customer(self, n: int) -> Customer:
+        return Customer(self.sessions[n % len(self.sessions)], self.urls[n % len(self.urls)], n)
 
     async def close(self) -> None:
         for session in self.sessions:
@@ -125,7 +130,7 @@ class Clients:
 
 
 async def roundtrip(args: argparse.Namespace, clients: Clients) -> None:
-    customers = [clients.customer(args.url, n) for n in range(args.sessions)]
+    customers = [clients.customer(n) for n in range(args.sessions)]
     started = time.perf_counter()
 
     async def prepare(c: Customer) -> None:
@@ -179,7 +184,7 @@ async def idle(args: argparse.Namespace, clients: Clients) -> None:
     loop = asyncio.get_running_loop()
     for count in sorted(int(x) for x in args.counts.split(",")):
         started = time.perf_counter()
-        new = [clients.customer(args.url, n) for n in range(len(customers), count)]
+        new = [clients.customer(n) for n in range(len(customers), count)]
         await gather_limited([lambda c=c: open_one(c) for c in new], 100)  # type: ignore[misc]
         customers.extend(new)
         emit({"task": "idle", "open": len(customers), "open_s": round(time.perf_counter() - started, 2)})
@@ -193,7 +198,7 @@ async def idle(args: argparse.Namespace, clients: Clients) -> None:
 async def escalate(args: argparse.Namespace, clients: Clients) -> None:
     durations: list[float] = []
     for n in range(args.sessions):
-        c = clients.customer(args.url, n)
+        c = clients.customer(n)
         await c.open()
         for i in range(args.lines):
             await c.say(f"line {i} of my story about an order")
@@ -219,7 +224,7 @@ TASKS = {"roundtrip": roundtrip, "idle": idle, "escalate": escalate}
 
 
 async def run(args: argparse.Namespace) -> None:
-    clients = Clients(args.addresses)
+    clients = Clients(args.urls, args.addresses)
     try:
         await TASKS[args.task](args, clients)
     finally:
@@ -234,7 +239,11 @@ def raise_fd_limit() -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.load", description=__doc__)
     parser.add_argument("task", choices=sorted(TASKS))
-    parser.add_argument("--url", required=True, help="the customer WebSocket, ws://host:port/chat/ws")
+    parser.add_argument(
+        "--url",
+        required=True,
+        help="the customer WebSocket, ws://host:port/chat/ws; several comma-separated: round robin",
+    )
     parser.add_argument("--sessions", type=int, default=200)
     parser.add_argument("--messages", type=int, default=50, help="round trips per session")
     parser.add_argument("--warmup", type=int, default=2, help="round trips per session before timing")
@@ -243,6 +252,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--addresses", type=int, default=8, help="source addresses 127.0.0.1..N")
     parser.add_argument("--uvloop", action="store_true")
     args = parser.parse_args(argv)
+    args.urls = [u.strip() for u in args.url.split(",") if u.strip()]
+    if not args.urls:
+        parser.error("--url: no URL given")
     raise_fd_limit()
     if args.uvloop:
         import uvloop

@@ -59,6 +59,7 @@ P = ParamSpec("P")
 T = TypeVar("T")
 
 SOCKET_TIMEOUT_S = 5.0
+MAX_CONNECTIONS = 100  # per instance; more concurrent calls wait up to SOCKET_TIMEOUT_S for one
 
 
 class StoreConflict(ValueError):
@@ -83,9 +84,15 @@ def _unavailable_on_connection_errors(
 
 
 def connect(url: str) -> aioredis.Redis:
-    """A client with timeouts and quick retries, so a Redis restart costs a moment, not an error."""
-    return aioredis.Redis.from_url(
+    """A client with timeouts and quick retries, so a Redis restart costs a moment, not an error.
+
+    Its pool blocks: a call finding all ``MAX_CONNECTIONS`` in use waits for one (up to the socket
+    timeout) instead of failing at once, so a burst of customers is slowed, not refused.
+    """
+    pool = aioredis.BlockingConnectionPool.from_url(
         url,
+        max_connections=MAX_CONNECTIONS,
+        timeout=SOCKET_TIMEOUT_S,
         decode_responses=True,
         socket_timeout=SOCKET_TIMEOUT_S,
         socket_connect_timeout=SOCKET_TIMEOUT_S,
@@ -93,6 +100,7 @@ def connect(url: str) -> aioredis.Redis:
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=5),
         retry_on_error=[RedisConnectionError, RedisTimeoutError],
     )
+    return aioredis.Redis.from_pool(pool)
 
 
 class RedisStore:

@@ -194,3 +194,13 @@ async def test_a_redis_url_selects_the_redis_store(redis_url: str, make_settings
         assert store.prefix == "other:"
     finally:
         await store.close()
+
+
+async def test_more_concurrent_calls_than_pooled_connections_wait_for_one(store: RedisStore) -> None:
+    """Hundreds of customers at once (the benchmark's 100 sessions did it) wait for a pooled connection;
+    none is told the store is unavailable."""
+    conv = _conv()
+    await store.create_conversation(conv, b"token")
+    calls = 3 * redis_module.MAX_CONNECTIONS
+    found = await asyncio.gather(*(store.conversation(conv.id) for _ in range(calls)))
+    assert found == [conv] * calls
