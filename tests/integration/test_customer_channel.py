@@ -145,6 +145,9 @@ async def test_bad_frames_get_their_error_codes_and_change_nothing(customer: Cus
         (json.dumps({"type": "message", "text": "x" * 4001, "client_id": "a"}), "too_long"),
         (json.dumps({"type": "message", "text": "x", "client_id": "a", "pad": "y" * 70_000}), "too_long"),
         ('{"type": "cancel"}', "wrong_state"),
+        ('{"type": "read", "upto_seq": true}', "invalid_frame"),  # no bool or string for a number
+        ('{"type": "read", "upto_seq": "3"}', "invalid_frame"),
+        ('{"type": "start", "last_seq": false}', "invalid_frame"),
         ("[" * 50_000, "bad_json"),
     ]
     for raw, code in cases:

@@ -471,8 +471,9 @@ async def test_the_customers_read_receipt_reaches_the_agent_where_shown(
     url = gateway.make_url(f"/chat/sessions/{c.conversation_id}/read")
     async with http.post(url, json={"upto_seq": seq}, headers=_auth(c)) as resp:
         assert resp.status == 204
-    async with http.post(url, json={"upto_seq": 0}, headers=_auth(c)) as resp:
-        await _problem(resp, 422, "invalid_frame")
+    for bad in (0, True, str(seq)):  # out of range, or not a number at all (no coercion)
+        async with http.post(url, json={"upto_seq": bad}, headers=_auth(c)) as resp:
+            await _problem(resp, 422, "invalid_frame")
     await c.send(type="read", upto_seq="soon")
     assert (await c.until("error"))["code"] == "invalid_frame"
     if cc_api == "chat_gateway":

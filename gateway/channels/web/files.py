@@ -196,7 +196,7 @@ async def customer_typing(request: web.Request) -> web.Response:
 
 class ReadBody(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    upto_seq: Annotated[int, Field(ge=1, le=2**53)]
+    upto_seq: Annotated[int, Field(ge=1, le=2**53, strict=True)]
 
 
 @routes.post("/chat/sessions/{id}/read")

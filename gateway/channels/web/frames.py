@@ -53,7 +53,7 @@ class _Frame(BaseModel):
 class StartFrame(_Frame):
     type: Literal["start"]
     session: Annotated[str, StringConstraints(max_length=256)] | None = None
-    last_seq: Annotated[int, Field(ge=0, le=2**53)] | None = None
+    last_seq: Annotated[int, Field(ge=0, le=2**53, strict=True)] | None = None
     customer: CustomerIn | None = None
 
 
@@ -79,7 +79,7 @@ class ReadFrame(_Frame):
     """The customer has seen the transcript up to ``upto_seq`` (forwarded where the contact center shows it)."""
 
     type: Literal["read"]
-    upto_seq: Annotated[int, Field(ge=1, le=2**53)]
+    upto_seq: Annotated[int, Field(ge=1, le=2**53, strict=True)]
 
 
 ClientFrame = StartFrame | MessageFrame | CancelFrame | LeaveFrame | TypingFrame | ReadFrame
