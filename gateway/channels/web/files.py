@@ -155,23 +155,22 @@ async def upload_file(request: web.Request) -> web.Response:
     conv = await authorised(request)
     relay = request.app[relay_key]
     settings = request.app[settings_key]
-    client_id = request.query.get("client_id")
-    if client_id is not None and (seq := await relay.store.seq_of_client_id(conv.id, client_id)) is not None:
-        return await _acked(request, conv, client_id, seq)
-    if conv.state not in FILE_STATES:
-        raise WrongState("files can be sent to an agent only: ask for one first")
     check_address(request)
     if not request.app[message_limiter_key].allow(conv.id):
         return problem("rate_limited", "too many messages, slow down")
+    # The upload is read and checked before anything else, so a malformed retry is refused like any
+    # malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
     up = await _read_upload(request)
     if len(up.client_id) > 128:
         raise FrameError("invalid_frame", "client_id: at most 128 characters")
     if len(up.text) > settings.limits.max_text_chars:
         raise FrameError("too_long", f"text is limited to {settings.limits.max_text_chars} characters")
-    if (seq := await relay.store.seq_of_client_id(conv.id, up.client_id)) is not None:
-        return await _acked(request, conv, up.client_id, seq)
     if not up.data:
         raise FrameError("invalid_frame", "file: must not be empty")
+    if (seq := await relay.store.seq_of_client_id(conv.id, up.client_id)) is not None:
+        return await _acked(request, conv, up.client_id, seq)
+    if conv.state not in FILE_STATES:
+        raise WrongState("files can be sent to an agent only: ask for one first")
     content_type = checked_type(_media_type(up.content_type), up.data, settings.attachments.allowed_types)
     file = AttachedFile(key=new_file_key(), name=up.name, content_type=content_type, size=len(up.data))
     await relay.store.put_attachment(StoredFile(conv.id, file, up.data, relay.clock()))  # stored before ack
