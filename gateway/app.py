@@ -26,12 +26,13 @@ from gateway.channels.web.rest import routes as rest_routes
 from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
-from gateway.contact_center.chat_api.reconciler import run_reconciler
+from gateway.contact_center.chat_api.reconciler import ChatApiOrphanCheck
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
-from gateway.contact_center.chat_gateway import reconciler as chat_gateway_reconciler
 from gateway.contact_center.chat_gateway import wiring as chat_gateway_wiring
+from gateway.contact_center.chat_gateway.reconciler import ChatGatewayOrphanCheck
 from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
+from gateway.contact_center.reconciler import run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
 from gateway.keys import (
     address_limiter_key,
@@ -295,7 +296,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             asyncio.create_task(
                 run_reconciler(
                     store,
-                    app[chat_api_key].client,
+                    ChatApiOrphanCheck(app[chat_api_key].client),
                     interval_s=cfg.reconcile_interval_s,
                     window_s=cfg.reconcile_window_s,
                     clock=relay.clock,
@@ -307,9 +308,9 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     if chat_gateway_key in app and cgw_settings is not None and cgw_settings.reconcile_interval_s > 0:
         background.append(
             asyncio.create_task(
-                chat_gateway_reconciler.run_reconciler(
+                run_reconciler(
                     store,
-                    app[chat_gateway_key].client,
+                    ChatGatewayOrphanCheck(app[chat_gateway_key].client),
                     interval_s=cgw_settings.reconcile_interval_s,
                     window_s=cgw_settings.reconcile_window_s,
                     clock=relay.clock,
