@@ -52,6 +52,8 @@ def start_instance(
             public_url=f"http://127.0.0.1:{webhooks_to}",
             **api_settings(cc, api),
             relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
+            # Teardown stops the other instance's work in hand within seconds, not the default grace.
+            shutdown_timeout_s=2,
             **overrides,
         )
         return await aiohttp_server(build_app(settings), port=port)
