@@ -11,7 +11,6 @@ from pathlib import Path
 import structlog
 from aiohttp import WSCloseCode, web
 
-from config.settings import Settings
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
@@ -62,6 +61,7 @@ from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
 from gateway.relay.timers import TimerPolicy, run_timers
+from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.store.redis_fanout import RedisFanout
 from gateway.store.redis_leases import RedisLeases

@@ -15,7 +15,7 @@ from typing import Any
 
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from config.settings import Settings
+from gateway.settings import Settings
 
 EXIT_CONFIG = 2
 

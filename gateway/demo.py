@@ -12,10 +12,10 @@ from pathlib import Path
 
 from aiohttp import web
 
-from config.settings import Settings
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import running_emulator
+from gateway.settings import Settings
 
 
 async def run_demo(*, host: str, port: int, emulator_port: int, mode: str) -> None:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from aiohttp import web
 
-from config.settings import Settings
 from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
@@ -16,6 +15,7 @@ from gateway.metrics import Metrics
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
 from gateway.relay.relay import Relay
+from gateway.settings import Settings
 
 settings_key = web.AppKey("settings", Settings)
 metrics_key = web.AppKey("metrics", Metrics)

@@ -16,8 +16,8 @@ from aiohttp import web
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from config.settings import Settings
 from gateway.app import build_app
+from gateway.settings import Settings
 from tests.support.customer import CustomerSocket
 from tests.support.redis_server import RedisServer
 

@@ -21,11 +21,11 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from config.settings import BotSettings
 from gateway.bots.rest_items import parse_rest_items
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback
 from gateway.relay.ports import BotReply, BotTurn
+from gateway.settings import BotSettings
 
 logger = structlog.get_logger(__name__)
 

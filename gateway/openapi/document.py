@@ -8,7 +8,6 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
-from config.settings import Settings
 from gateway.channels.web.files import ReadBody
 from gateway.channels.web.rest import MAX_SEQ, MessageBody, StartBody
 from gateway.contact_center.chat_api.webhook import WebhookEvent
@@ -36,6 +35,7 @@ from gateway.openapi.parts import (
     session_operation,
     webhook_operation,
 )
+from gateway.settings import Settings
 
 OPENAPI_VERSION = "3.1.1"
 

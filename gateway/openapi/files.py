@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from config.settings import Settings
 from gateway.channels.web.files import INLINE_TYPES
 from gateway.openapi.parts import errors, json_answer, json_body, session_operation
+from gateway.settings import Settings
 
 _CLIENT_ID = {"type": "string", "minLength": 1, "maxLength": 128}
 

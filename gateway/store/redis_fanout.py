@@ -128,7 +128,7 @@ class RedisFanout:
                 delay = min(RECONNECT_CAP_S, delay * 2)
             finally:
                 with contextlib.suppress(RedisError, OSError):
-                    await pubsub.aclose()  # type: ignore[no-untyped-call]
+                    await pubsub.aclose()
 
     async def _deliver(self, data: str) -> None:
         try:

@@ -16,12 +16,12 @@ import pytest
 from aiohttp import web
 from pytest_aiohttp import AiohttpServer
 
-from config.settings import BotSettings
 from gateway.bots.rasa import RasaBot
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
 from gateway.relay.model import ConversationId, Customer, Handback, Outcome
 from gateway.relay.ports import BotReply, BotTurn
+from gateway.settings import BotSettings
 from tests.support.action_server import free_port
 
 TURN = BotTurn(ConversationId("c1"), "hello", Customer())

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import DEFAULT_FILE_TYPES, Settings
 from gateway.cli import load_settings
+from gateway.settings import DEFAULT_FILE_TYPES, Settings
 
 
 @pytest.fixture(autouse=True)

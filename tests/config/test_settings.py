@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
-from config.settings import Settings
 from gateway.cli import effective_settings, load_settings
+from gateway.settings import Settings
 
 CHAT_API = {
     "GATEWAY_CHAT_API__BASE_URL": "https://api.8x8.com",

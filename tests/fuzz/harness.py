@@ -24,13 +24,13 @@ import aiohttp
 from aiohttp import web
 from aiohttp.test_utils import unused_port
 
-from config.settings import Settings
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from gateway.emulator.runtime import runtime_key
 from gateway.emulator.signing import signature_payload
 from gateway.keys import relay_key
+from gateway.settings import Settings
 
 T = TypeVar("T")
 

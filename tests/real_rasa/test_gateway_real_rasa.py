@@ -10,10 +10,10 @@ import pytest
 from aiohttp.test_utils import unused_port
 from pytest_aiohttp import AiohttpServer
 
-from config.settings import Settings
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
+from gateway.settings import Settings
 from tests.real_rasa.conftest import RasaServer
 from tests.support.customer import CustomerSocket
 from tests.support.rasa_flow import rasa_escalation_round_trip

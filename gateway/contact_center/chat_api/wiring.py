@@ -10,13 +10,13 @@ from dataclasses import dataclass
 import aiohttp
 import structlog
 
-from config.settings import ChatApiSettings
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.client import ChatApiClient
 from gateway.contact_center.chat_api.setup import SetupResult, ensure_setup
 from gateway.contact_center.chat_api.signature import JwkCache
 from gateway.contact_center.chat_api.token import TokenProvider
 from gateway.relay.errors import ContactCenterError
+from gateway.settings import ChatApiSettings
 
 logger = structlog.get_logger(__name__)
 

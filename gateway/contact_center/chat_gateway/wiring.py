@@ -10,12 +10,12 @@ from dataclasses import dataclass
 import aiohttp
 import structlog
 
-from config.settings import ChatGatewaySettings
 from gateway.contact_center.chat_api.signature import JwkCache
 from gateway.contact_center.chat_gateway.adapter import ChatGatewayContactCenter, Routing
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.setup import SetupResult, ensure_setup
 from gateway.relay.errors import ContactCenterError
+from gateway.settings import ChatGatewaySettings
 
 logger = structlog.get_logger(__name__)
 

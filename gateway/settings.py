@@ -23,7 +23,7 @@ from pydantic import (
 )
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-DEFAULT_RULES = Path(__file__).with_name("bot_rules.toml")
+DEFAULT_RULES = Path(__file__).parent / "bots" / "default_rules.toml"
 
 Region = Literal["us", "eu", "ca", "ap"]
 
