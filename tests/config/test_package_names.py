@@ -8,9 +8,9 @@ import gateway
 
 
 def test_a_users_config_module_is_found_before_ours(tmp_path: Path) -> None:
-    (tmp_path / "config.py").write_text("settings = 'the user's own'\n")
+    (tmp_path / "config.py").write_text('settings = "the user\'s own"\n')
     script = (
-        "import config, gateway.settings\n"
+        "import config, gateway.app, gateway.settings\n"
         "print(config.__file__)\n"
         "print(config.settings)\n"
         "print(gateway.settings.Settings.__name__)\n"
