@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 import typing
 from collections.abc import Sequence
@@ -83,7 +84,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from gateway.app import StartupError, build_app
-    from gateway.logs import configure_logging
+    from gateway.logs import ACCESS_LOG_FORMAT, configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(**overrides)
@@ -96,7 +97,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
             print=lambda _msg: print(
                 f"chat-gateway listening on http://{settings.host}:{settings.port}", flush=True
             ),
-            access_log=None,
+            access_log=logging.getLogger("aiohttp.access") if settings.log.access else None,
+            access_log_format=ACCESS_LOG_FORMAT,
             shutdown_timeout=settings.shutdown_timeout_s,
         )
     except StartupError as exc:

@@ -283,6 +283,8 @@ class MetricsSettings(_Group):
 class LogSettings(_Group):
     format: Literal["json", "console"] = "json"
     level: Literal["debug", "info", "warning", "error"] = "info"
+    access: bool = False
+    """aiohttp's access log (one line per HTTP request, through the same JSON formatter)."""
 
 
 class Settings(BaseSettings):
