@@ -31,15 +31,17 @@ from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_ap
 from gateway.contact_center.chat_gateway import wiring as chat_gateway_wiring
 from gateway.contact_center.chat_gateway.reconciler import ChatGatewayOrphanCheck
 from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
+from gateway.contact_center.keys import (
+    chat_api_key,
+    chat_api_webhook_key,
+    chat_gateway_key,
+    chat_gateway_webhook_key,
+)
 from gateway.contact_center.reconciler import run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
 from gateway.keys import (
     address_limiter_key,
     bot_key,
-    chat_api_key,
-    chat_api_webhook_key,
-    chat_gateway_key,
-    chat_gateway_webhook_key,
     contact_center_key,
     hub_key,
     message_limiter_key,

@@ -1,4 +1,7 @@
-"""Everything the application holds, under typed keys (no module-level state anywhere)."""
+"""Everything the application holds, under typed keys (no module-level state anywhere).
+
+The 8x8 APIs' own keys are in ``gateway.contact_center.keys``, so that a customer channel that reads a key
+here never imports a contact center."""
 
 from __future__ import annotations
 
@@ -7,10 +10,6 @@ from aiohttp import web
 from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
-from gateway.contact_center.chat_api.webhook import ChatApiWebhook
-from gateway.contact_center.chat_api.wiring import ChatApi
-from gateway.contact_center.chat_gateway.webhook import ChatGatewayWebhook
-from gateway.contact_center.chat_gateway.wiring import ChatGateway
 from gateway.metrics import Metrics
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
@@ -29,7 +28,3 @@ message_limiter_key = web.AppKey("message_limiter", RateLimiter)
 address_limiter_key = web.AppKey("address_limiter", RateLimiter)
 socket_counter_key = web.AppKey("socket_counter", SocketCounter)
 sockets_key = web.AppKey("sockets", OpenSockets)
-chat_api_key = web.AppKey("chat_api", ChatApi)
-chat_api_webhook_key = web.AppKey("chat_api_webhook", ChatApiWebhook)
-chat_gateway_key = web.AppKey("chat_gateway", ChatGateway)
-chat_gateway_webhook_key = web.AppKey("chat_gateway_webhook", ChatGatewayWebhook)
