@@ -9,7 +9,7 @@ its link. Served as a download (``Content-Disposition: attachment``), never cach
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime
 
 from aiohttp import web
@@ -56,8 +56,12 @@ def _state_text(entry: Entry) -> str:
             return "State changed"
 
 
-def entry_lines(entry: Entry, base_url: str) -> list[str]:
-    """One entry as the customer reads it: ``[time] Who: text``, a file per extra line."""
+def entry_lines(entry: Entry, base_url: str, *, titles: Mapping[str, str] | None = None) -> list[str]:
+    """One entry as the customer reads it: ``[time] Who: text``, a file per extra line.
+
+    ``titles`` maps button payloads to their titles: a customer's line that is a payload reads as the
+    button the customer chose, as the widget shows it.
+    """
     when = f"[{_when(entry.ts)}]"
     if entry.kind is EntryKind.STATE:
         return [f"{when} -- {_state_text(entry)} --"]
@@ -66,7 +70,10 @@ def entry_lines(entry: Entry, base_url: str) -> list[str]:
     else:
         who = _AUTHORS[entry.author or Author.SYSTEM]
     # Continuation lines are indented so a line of the text never looks like a new entry.
-    text = (entry.text or "").replace("\r\n", "\n").replace("\n", "\n    ")
+    text = entry.text or ""
+    if entry.author is Author.CUSTOMER and titles:
+        text = titles.get(text, text)
+    text = text.replace("\r\n", "\n").replace("\n", "\n    ")
     lines = [f"{when} {who}: {text}".rstrip()]
     if entry.buttons:
         lines.append("    (choices: " + " | ".join(b.title for b in entry.buttons) + ")")
@@ -82,8 +89,10 @@ def render_transcript(
     """The text file: a heading, then every entry."""
     started = _when(entries[0].ts if entries else conv.created_at)
     lines = [f"Chat transcript (conversation {conv.id}, started {started})", ""]
+    titles: dict[str, str] = {}
     for entry in entries:
-        lines.extend(entry_lines(entry, base_url))
+        titles.update((b.payload, b.title) for b in entry.buttons)
+        lines.extend(entry_lines(entry, base_url, titles=titles))
     if left_out:
         lines.append(f"... and {left_out} more entries, left out of this file")
     return "\n".join(lines) + "\n"

@@ -3,24 +3,16 @@
 // keep what a reload needs in storage.
 
 import { Connection } from "./connection.js";
-import { fill } from "./dom.js";
+import { fill, newClientId } from "./dom.js";
 import { SavedChat } from "./storage.js";
 import { Panel } from "./panel.js";
+import { downloadTranscript, uploadFile } from "./session-api.js";
+import { stateText, WAITING } from "./states.js";
 
 const ACK_TIMEOUT_MS = 8000; // no ack this long on an open socket: assume it is dead and reconnect
 const RETRY_AFTER_MS = 1500; // after rate_limited / unavailable
 const TYPING_SHOWN_MS = 6000;
 const TYPING_SENT_EVERY_MS = 3000;
-const WAITING = new Set(["escalating", "queued"]);
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID(); // secure contexts only
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 export class Chat {
   constructor(root, config) {
@@ -214,32 +206,13 @@ export class Chat {
     if (frame.agent && frame.agent.name) this.data.agent = frame.agent.name;
     if (frame.state === "escalating") this.data.queue = null;
     if (frame.queue && frame.queue.name) this.data.queue = frame.queue.name;
-    const text = this.stateText(frame, previous);
+    const text = stateText(this.s, frame, previous);
     // Waiting for an agent is the banner's to say (with its "Stop waiting"): no transcript line for it,
     // so an escalation reads as the bot's own words, the gateway's queue notice and one banner.
     if (text && !WAITING.has(frame.state)) this.log.addEvent(frame.seq, frame.state, text);
     if (frame.state !== "agent") this.stopAgentTyping();
     this.showState();
     return text;
-  }
-
-  stateText(frame, previous) {
-    const s = this.s;
-    switch (frame.state) {
-      case "escalating":
-        return s.escalating;
-      case "queued":
-        return frame.queue && frame.queue.name ? fill(s.queued, { queue: frame.queue.name }) : s.queuedNoName;
-      case "agent":
-        return fill(s.agentJoined, { agent: (frame.agent && frame.agent.name) || s.agent });
-      case "bot":
-        if (previous === "agent") return s.agentLeft;
-        return WAITING.has(previous) ? s.botBack : "";
-      case "closed":
-        return s.closed;
-      default:
-        return "";
-    }
   }
 
   showState() {
@@ -332,24 +305,10 @@ export class Chat {
     if (!session || !conversationId || !file) return;
     const id = newClientId();
     this.log.addUpload(id, file.name || this.s.file);
-    const url = new URL(`chat/sessions/${encodeURIComponent(conversationId)}/attachments`, this.config.base);
-    url.searchParams.set("filename", file.name || "file");
-    url.searchParams.set("client_id", id);
-    let problem = null;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${session}`, "Content-Type": file.type || "application/octet-stream" },
-        body: file,
-      });
-      if (response.ok) {
-        const ack = await response.json();
-        if (Number.isInteger(ack.seq) && this.log.hasSeq(ack.seq)) this.log.removeUpload(id);
-        return; // else the socket brings the stored line (or the replay after a reconnect)
-      }
-      problem = await response.json().catch(() => null);
-    } catch {
-      problem = null;
+    const { ack, problem } = await uploadFile({ base: this.config.base, session, conversationId }, file, id);
+    if (ack) {
+      if (Number.isInteger(ack.seq) && this.log.hasSeq(ack.seq)) this.log.removeUpload(id);
+      return; // else the socket brings the stored line (or the replay after a reconnect)
     }
     const message = (problem && (problem.detail || problem.title)) || this.s.offline;
     this.log.uploadFailed(id, fill(this.s.fileFailed, { name: file.name || this.s.file, message }));
@@ -359,15 +318,8 @@ export class Chat {
   async downloadTranscript() {
     const { session, conversationId } = this.data;
     if (!session || !conversationId) return;
-    const url = new URL(`chat/sessions/${encodeURIComponent(conversationId)}/transcript`, this.config.base);
     try {
-      const response = await fetch(url, { headers: { Authorization: `Bearer ${session}` } });
-      if (!response.ok) throw new Error(`${response.status}`);
-      const link = document.createElement("a");
-      link.href = URL.createObjectURL(await response.blob());
-      link.download = `chat-transcript-${new Date().toISOString().slice(0, 10)}.txt`;
-      link.click();
-      setTimeout(() => URL.revokeObjectURL(link.href), 60000);
+      await downloadTranscript({ base: this.config.base, session, conversationId });
     } catch (error) {
       this.flashNotice(fill(this.s.error, { message: error.message || this.s.offline }));
     }

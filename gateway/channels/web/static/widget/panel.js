@@ -272,19 +272,23 @@ export class Panel {
     while (this.announcer.childElementCount > ANNOUNCEMENTS_KEPT) this.announcer.firstElementChild.remove();
   }
 
-  /** Run `change`; if it hid or disabled the focused control, focus goes to the input, not the page. */
+  /** Run `change`; if it hid or disabled the focused control, focus goes to the input, not the page.
+   *  A log scrolled to its end stays at its end when the change takes or gives back room. */
   keepingFocus(change) {
-    const shadow = this.root.getRootNode();
-    const before = shadow.activeElement;
+    const before = this.root.getRootNode().activeElement;
+    const atEnd = this.log.scrollHeight - this.log.scrollTop - this.log.clientHeight < 8;
     change();
+    if (atEnd) this.scrollToEnd();
     if (!before || this.panel.hidden || !this.panel.contains(before)) return;
     if (before.disabled || before.closest("[hidden]")) this.input.focus();
   }
 
   // -- status ----------------------------------------------------------------------------------------
   setNotice(text) {
-    this.notice.hidden = !text;
-    this.notice.textContent = text || "";
+    this.keepingFocus(() => {
+      this.notice.hidden = !text;
+      this.notice.textContent = text || "";
+    });
   }
 
   setBanner(text, { cancellable = false, downloadable = false } = {}) {
@@ -301,8 +305,10 @@ export class Panel {
   }
 
   setTyping(text) {
-    this.typing.hidden = !text;
-    this.typing.textContent = text || "";
+    this.keepingFocus(() => {
+      this.typing.hidden = !text;
+      this.typing.textContent = text || "";
+    });
   }
 
   setAttachable(attachable) {
