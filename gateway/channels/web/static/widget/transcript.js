@@ -44,7 +44,7 @@ export class Transcript {
       "div",
       { class: `msg msg-${author}`, "data-author": author, "data-testid": "chat-message" },
       meta,
-      h("div", { class: "text" }, linkify(String(text ?? ""))),
+      h("div", { class: "text", dir: "auto" }, linkify(String(text ?? ""))), // each line its own direction
     );
     if (extra.greeting) el.dataset.greeting = "true";
     return el;
