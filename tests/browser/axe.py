@@ -13,6 +13,12 @@ from playwright.async_api import Page
 
 TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "best-practice"]
 
+SETTLED = """() => {
+  const root = document.querySelector("chat-gateway-widget")?.shadowRoot;
+  const animations = root ? [...root.querySelectorAll("*")].flatMap((el) => el.getAnimations()) : [];
+  return Promise.all(animations.map((a) => a.finished));
+}"""
+
 RUN = """async (tags) => {
   const result = await axe.run(document, { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] });
   return result.violations.map((v) => ({
@@ -26,6 +32,8 @@ RUN = """async (tags) => {
 
 async def violations(page: Page, axe_script: Path) -> list[dict[str, Any]]:
     """What axe finds wrong on the page as it is now (each rule once, with the elements it failed)."""
+    # Colours are judged once the panel's opening animation (160 ms of fading in) has run.
+    await page.evaluate(SETTLED)
     if not await page.evaluate("typeof window.axe === 'object'"):
         await page.add_script_tag(path=str(axe_script))
     found: list[dict[str, Any]] = await page.evaluate(RUN, TAGS)
