@@ -47,6 +47,14 @@ class Sockets:
         await page.route_web_socket(re.compile(r"/chat/ws$"), self.handle)
 
 
+# Landmarks inside the widget: any would sit beside the host page's own (a second banner, main, ...).
+LANDMARKS = """() => [...document.querySelector("chat-gateway-widget").shadowRoot.querySelectorAll(
+  "header, footer, main, nav, aside, section[aria-label], section[aria-labelledby], form[aria-label], "
+  + "form[aria-labelledby], [role=banner], [role=main], [role=navigation], [role=complementary], "
+  + "[role=contentinfo], [role=region], [role=search], [role=form]"
+)].map((el) => el.outerHTML.slice(0, 80))"""
+
+
 class Audit:
     """Audit the page at each named state; every state is audited before the test fails."""
 
@@ -58,6 +66,8 @@ class Audit:
 
     async def __call__(self, page: Page, state: str) -> None:
         await self.shots(page, state)
+        if await page.locator("chat-gateway-widget").count():
+            assert await page.evaluate(LANDMARKS) == [], state
         found = await violations(page, self.axe_script)
         self.states.append(state)
         if found:
@@ -97,6 +107,9 @@ async def test_every_widget_state_passes_axe(
 
     await widget.button("Talk to a person").click()
     await expect(widget.banner).to_contain_text("Waiting in queue Billing")
+    await expect(
+        widget.log
+    ).to_be_focused()  # the clicked choice retired: focus on the log, no keyboard popping up
     await audit(page, "queued")
 
     cid = (await cc.wait_for(cc.conversation_ids))[0]

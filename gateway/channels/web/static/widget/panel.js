@@ -88,8 +88,8 @@ export class Panel {
       class: "banner-button",
       text: s.cancel,
       "data-testid": "chat-cancel",
-      onclick: () => {
-        this.input.focus(); // the banner (and this button) goes away
+      onclick: (event) => {
+        this.refocus(event); // the banner (and this button) goes away
         actions.cancel();
       },
     });
@@ -135,8 +135,8 @@ export class Panel {
     );
 
     this.transcript = new Transcript(config, {
-      choose: (payload, title) => {
-        this.input.focus(); // the button is about to be disabled: focus must not fall to the page
+      choose: (payload, title, byKeyboard) => {
+        this.refocus({ detail: byKeyboard ? 0 : 1 }); // the button is about to be disabled
         actions.choose(payload, title);
       },
       changed: () => this.scrollToEnd(),
@@ -270,6 +270,13 @@ export class Panel {
     if (!text) return;
     this.announcer.append(h("p", { text }));
     while (this.announcer.childElementCount > ANNOUNCEMENTS_KEPT) this.announcer.firstElementChild.remove();
+  }
+
+  /** Focus for a control that is going away: the input after a key press, the log after a tap or click
+   *  (so no on-screen keyboard pops up on a phone); never the page's body. */
+  refocus(event) {
+    if (event.detail === 0) this.input.focus();
+    else this.log.focus({ preventScroll: true });
   }
 
   /** Run `change`; if it hid or disabled the focused control, focus goes to the input, not the page.

@@ -14,7 +14,7 @@ function sizeText(size) {
 }
 
 export class Transcript {
-  /** `choose(payload, title)` is called for a bot button; `changed()` after anything is added. */
+  /** `choose(payload, title, byKeyboard)` is called for a bot button; `changed()` after anything is added. */
   constructor(config, { choose, changed }) {
     this.strings = config.strings;
     this.base = config.base;
@@ -66,7 +66,12 @@ export class Transcript {
       for (const b of frame.buttons) {
         if (!b || typeof b.title !== "string" || typeof b.payload !== "string") continue;
         group.append(
-          h("button", { type: "button", class: "choice", text: b.title, onclick: () => this.choose(b.payload, b.title) }),
+          h("button", {
+            type: "button",
+            class: "choice",
+            text: b.title,
+            onclick: (event) => this.choose(b.payload, b.title, event.detail === 0), // detail 0: by keyboard
+          }),
         );
       }
       el.append(group);
