@@ -130,4 +130,13 @@ async def test_arabic_is_laid_out_right_to_left(
     assert mine["x"] < bot["x"]  # the customer's own lines on the left, the other side's on the right
     found = await violations(page, axe_script)
     assert not found, describe(found)
+
+    # The shop is another site than the gateway: the transcript still downloads (CORS with the token).
+    await page.get_by_test_id("chat-end").click()
+    await page.get_by_test_id("chat-end-confirm").click()
+    async with page.expect_download() as info:
+        await page.get_by_test_id("chat-download").click()
+    text = (await (await info.value).path()).read_text(encoding="utf-8")
+    assert "] You: hello\n" in text
+    assert text.rstrip().endswith("-- Chat ended --")
     assert watch.errors == []
