@@ -22,6 +22,7 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
+from gateway.channels.web.transcript import routes as transcript_routes
 from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
@@ -432,6 +433,7 @@ def build_app(settings: Settings) -> web.Application:
     app.router.add_get("/chat/ws", chat_socket)
     app.router.add_routes(rest_routes)
     app.router.add_routes(file_routes)
+    app.router.add_routes(transcript_routes)
     app.router.add_post("/webhooks/8x8", chat_api_webhook)
     app.router.add_post(chat_gateway_wiring.WEBHOOK_PATH, chat_gateway_webhook)
     app.router.add_get("/healthz", healthz)

@@ -35,6 +35,7 @@ from gateway.openapi.parts import (
     session_operation,
     webhook_operation,
 )
+from gateway.openapi.transcript import transcript_operation
 from gateway.settings import Settings
 
 OPENAPI_VERSION = "3.1.1"
@@ -145,6 +146,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
         "/chat/sessions/{id}/attachments": {"post": upload_operation(settings)},
         "/chat/sessions/{id}/typing": {"post": typing_operation()},
         "/chat/sessions/{id}/read": {"post": read_operation()},
+        "/chat/sessions/{id}/transcript": {"get": transcript_operation()},
         "/chat/files/{key}/{name}": {"get": file_operation()},
         "/webhooks/8x8": {"post": webhook_operation(limits.max_body_bytes)},
         CHAT_GATEWAY_WEBHOOK: {

@@ -2,9 +2,9 @@
 the 8x8 emulator in manual mode (the agent is played on the emulator's console page, or by the test
 through the emulator handle), and screenshots of the steps under ``test-output/browser/<test>/``.
 
-Without Chromium or Playwright the tests skip and say why, except when ``CI`` is set: there they fail,
-because a CI run that quietly skipped the browser would prove nothing. ``scripts/install-browser``
-installs both.
+Without Chromium, Playwright or axe-core the tests skip and say why, except when ``CI`` is set: there
+they fail, because a CI run that quietly skipped the browser would prove nothing.
+``scripts/install-browser`` installs all three (axe-core with ``npm ci`` from package-lock.json).
 """
 
 from __future__ import annotations
@@ -13,11 +13,12 @@ import importlib
 import os
 import re
 import shutil
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, NoReturn
 
 import pytest
+from aiohttp import web
 from aiohttp.test_utils import TestServer, unused_port
 from pytest_aiohttp import AiohttpServer
 
@@ -25,7 +26,7 @@ from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_api_settings
+from tests.integration.conftest import chat_api_settings, chat_gateway_settings
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser, Page
@@ -41,7 +42,9 @@ CHROMIUM_ARGS = [
     "--disable-component-update",
     "--disable-sync",
 ]
-OUTPUT = Path(__file__).resolve().parents[2] / "test-output" / "browser"
+ROOT = Path(__file__).resolve().parents[2]
+OUTPUT = ROOT / "test-output" / "browser"
+AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -77,6 +80,14 @@ async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
 
 
 @pytest.fixture
+def axe_script() -> Path:
+    """axe-core's browser build, from node_modules (``npm ci`` installs the version package-lock.json pins)."""
+    if not AXE.is_file():
+        unavailable(f"no axe-core at {AXE}: run scripts/install-browser")
+    return AXE
+
+
+@pytest.fixture
 async def cc() -> AsyncIterator[Emulator]:
     """The 8x8 emulator in manual mode: agents act only when the test (or its console) says so."""
     async with running_emulator(
@@ -95,6 +106,46 @@ async def shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc
         relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
     )
     return await aiohttp_server(build_app(settings), port=port)
+
+
+@pytest.fixture
+async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc: Emulator) -> TestServer:
+    """The demo shop's gateway escalating to the emulator's Chat Gateway (typing, read receipts, files)."""
+    port = unused_port()
+    settings = make_settings(
+        public_url=f"http://127.0.0.1:{port}",
+        contact_center="chat_gateway",
+        chat_gateway=chat_gateway_settings(cc),
+        relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
+    )
+    return await aiohttp_server(build_app(settings), port=port)
+
+
+HostPage = Callable[[str], Awaitable[str]]
+DEMO_PAGE = ROOT / "gateway" / "channels" / "web" / "static" / "index.html"
+DEMO_TAG = '<script src="/widget.js" data-title="Help" async>'
+
+
+@pytest.fixture
+async def host_page(aiohttp_server: AiohttpServer, shop: TestServer) -> HostPage:
+    """``await host_page('data-lang="ar"')``: the URL of the demo shop on a site of its own (another
+    origin), embedding the gateway's widget with these extra data-attributes on its script tag."""
+    pages: dict[str, str] = {}
+
+    async def serve(request: web.Request) -> web.Response:
+        return web.Response(text=pages[request.match_info["name"]], content_type="text/html")
+
+    app = web.Application()
+    app.router.add_get("/{name}", serve)
+    server = await aiohttp_server(app)
+
+    async def make(attributes: str) -> str:
+        tag = f'<script src="{shop.make_url("/widget.js")}" data-title="Help" {attributes} async>'
+        name = f"shop-{len(pages)}"
+        pages[name] = DEMO_PAGE.read_text().replace(DEMO_TAG, tag)
+        return str(server.make_url(f"/{name}"))
+
+    return make
 
 
 class Screenshots:

@@ -13,36 +13,19 @@ import re
 
 import aiohttp
 import pytest
-from aiohttp.test_utils import TestServer, unused_port
+from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, FilePayload, expect
-from pytest_aiohttp import AiohttpServer
 
-from gateway.app import build_app
 from gateway.emulator.handle import Emulator
 from tests.browser.conftest import Screenshots
 from tests.browser.pages import CustomerWidget, Watch
 from tests.browser.test_widget import escalate
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_gateway_settings
 
 pytestmark = pytest.mark.browser
 
 PNG = base64.b64decode(
     "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII="
 )
-
-
-@pytest.fixture
-async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc: Emulator) -> TestServer:
-    """The demo shop's gateway escalating to the emulator's Chat Gateway."""
-    port = unused_port()
-    settings = make_settings(
-        public_url=f"http://127.0.0.1:{port}",
-        contact_center="chat_gateway",
-        chat_gateway=chat_gateway_settings(cc),
-        relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
-    )
-    return await aiohttp_server(build_app(settings), port=port)
 
 
 async def test_files_both_ways_typing_and_read_receipts_in_the_widget(

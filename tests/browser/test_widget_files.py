@@ -7,6 +7,7 @@ along with the refusal of anything outside the widget's folder.
 
 from __future__ import annotations
 
+import gzip
 import re
 
 import aiohttp
@@ -58,3 +59,13 @@ async def test_the_demo_page_loads_the_widget_with_one_tag(
     async with http.get(gateway.make_url("/")) as resp:
         page = await resp.text()
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/widget.js" data-title="Help" async>']
+
+
+def test_the_widget_stays_small() -> None:
+    """Every shop page pays for the widget: its JS and CSS, each gzipped as served, stay under 25 KB.
+
+    The README's accessibility section states the measured size; this keeps the promise.
+    """
+    files = [MODULES.parent / "widget.js", MODULES.parent / "widget.css", *sorted(MODULES.glob("*.js"))]
+    gzipped = sum(len(gzip.compress(f.read_bytes(), 9)) for f in files)
+    assert gzipped < 25_000, f"{gzipped} bytes gzipped"

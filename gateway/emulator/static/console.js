@@ -57,9 +57,12 @@ function time(ms) {
   return new Date(ms).toLocaleTimeString([], { hour: "2-digit", minute: "2-digit", second: "2-digit" });
 }
 
+/** The customer's name or e-mail; an anonymous one is "Visitor" and a short id (not a 32-character one). */
 function customerName(conv) {
   const c = conv.customer || {};
-  return c.name || c.customerId || c.email || "Anonymous customer";
+  if (c.name || c.email) return c.name || c.email;
+  const id = String(c.customerId || c.userId || conv.id || "");
+  return id ? `Visitor ${id.replace(/[^0-9a-z]/gi, "").slice(0, 6)}` : "Visitor";
 }
 
 function agentName(agentId) {
@@ -176,32 +179,28 @@ function renderList() {
         "data-conversation-id": conv.id,
         "data-state": conv.state,
         "aria-current": selected ? "true" : null,
-        tabindex: "0",
-        role: "button",
       },
       el(
-        "div",
+        "button",
+        { type: "button", class: "item-button" },
+        el(
+        "span",
         { class: "item-top" },
         el("span", { class: "item-name", text: customerName(conv) }),
         el("span", { class: `badge badge-${conv.state}`, text: STATE_LABELS[conv.state] || conv.state }),
       ),
       el(
-        "div",
+        "span",
         { class: "item-meta" },
         el("span", { text: conv.queue ? conv.queue.name : "" }),
         conv.agent ? el("span", { text: `· ${conv.agent.name}` }) : null,
         el("span", { class: "item-time", text: time(conv.startTime) }),
         isGateway(conv) ? el("span", { class: "tag tag-api", text: "gateway" }) : null,
       ),
-      el("div", { class: "item-last", text: conv.lastMessage || "—" }),
+      el("span", { class: "item-last", text: conv.lastMessage || "—" }),
+      ),
     );
-    item.addEventListener("click", () => select(conv.id));
-    item.addEventListener("keydown", (ev) => {
-      if (ev.key === "Enter" || ev.key === " ") {
-        ev.preventDefault();
-        select(conv.id);
-      }
-    });
+    item.addEventListener("click", () => select(conv.id)); // the button inside: a click, Enter or Space
     return item;
   });
   list.replaceChildren(...items);

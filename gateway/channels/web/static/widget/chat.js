@@ -3,24 +3,16 @@
 // keep what a reload needs in storage.
 
 import { Connection } from "./connection.js";
-import { fill } from "./dom.js";
+import { fill, newClientId } from "./dom.js";
 import { SavedChat } from "./storage.js";
 import { Panel } from "./panel.js";
+import { downloadTranscript, uploadFile } from "./session-api.js";
+import { stateText, WAITING } from "./states.js";
 
 const ACK_TIMEOUT_MS = 8000; // no ack this long on an open socket: assume it is dead and reconnect
 const RETRY_AFTER_MS = 1500; // after rate_limited / unavailable
 const TYPING_SHOWN_MS = 6000;
 const TYPING_SENT_EVERY_MS = 3000;
-const WAITING = new Set(["escalating", "queued"]);
-
-function newClientId() {
-  if (crypto.randomUUID) return crypto.randomUUID(); // secure contexts only
-  const b = crypto.getRandomValues(new Uint8Array(16));
-  b[6] = (b[6] & 0x0f) | 0x40;
-  b[8] = (b[8] & 0x3f) | 0x80;
-  const hex = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
-  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
-}
 
 export class Chat {
   constructor(root, config) {
@@ -42,7 +34,9 @@ export class Chat {
       leave: () => this.sendControl("leave"),
       typing: () => this.customerTyping(),
       sendFile: (file) => this.sendFile(file),
+      download: () => this.downloadTranscript(),
     });
+    this.log = this.panel.transcript;
     this.connection = new Connection(config.socketUrl, {
       onOpen: () => this.sendStart(),
       onFrame: (frame) => this.receive(frame),
@@ -54,8 +48,8 @@ export class Chat {
     Object.assign(this.data, { state: "bot", agent: null, queue: null });
     for (const frame of this.data.frames) this.render(frame, false);
     Object.assign(this.data, { state: saved.state, current: saved.current, agent: saved.agent, queue: saved.queue });
-    for (const item of this.data.pending) this.panel.addPending(item, this.shownText(item.text));
-    this.panel.markRead(this.data.readUpTo);
+    for (const item of this.data.pending) this.log.addPending(item, this.shownText(item.text));
+    this.log.markRead(this.data.readUpTo);
     this.showState();
     this.panel.setUnread(this.data.unread);
     if (this.data.open || config.openAtStart) this.toggle(true, { focus: false });
@@ -94,7 +88,7 @@ export class Chat {
         // Not a transcript entry: the agent has read the customer's lines up to upto_seq.
         if (frame.author !== "agent" || !Number.isInteger(frame.upto_seq)) break;
         this.data.readUpTo = Math.max(this.data.readUpTo || 0, frame.upto_seq);
-        this.panel.markRead(this.data.readUpTo);
+        this.log.markRead(this.data.readUpTo);
         this.persist();
         break;
       case "error":
@@ -129,8 +123,8 @@ export class Chat {
       const at = this.data.frames.findIndex((f) => f.seq > frame.seq);
       this.data.frames.splice(at < 0 ? this.data.frames.length : at, 0, entry);
     }
-    if (!this.panel.markSent(item.client_id, frame.seq)) this.panel.addMessage(entry, this.s.you, this.shownText(item.text));
-    this.panel.markRead(this.data.readUpTo);
+    if (!this.log.markSent(item.client_id, frame.seq)) this.log.addMessage(entry, this.s.you, this.shownText(item.text));
+    this.log.markRead(this.data.readUpTo);
     if (this.data.pending.length === 0) this.disarmAckTimer();
     this.persist();
   }
@@ -158,7 +152,7 @@ export class Chat {
         const item = this.data.pending.find((p) => p.sentAt);
         if (item) {
           this.data.pending.splice(this.data.pending.indexOf(item), 1);
-          this.panel.markFailed(item.client_id);
+          this.log.markFailed(item.client_id);
           this.persist();
         }
         this.flashNotice(fill(this.s.error, { message: frame.message || frame.code }));
@@ -172,19 +166,22 @@ export class Chat {
   // -- showing the transcript ------------------------------------------------------------------------
   render(frame, live) {
     if (frame.type === "state") {
-      this.renderState(frame);
-      if (live) this.arrived();
+      const text = this.renderState(frame);
+      if (live) {
+        this.arrived();
+        this.panel.announce(text);
+      }
       return;
     }
     if (frame.author === "customer") {
-      this.panel.retireButtons();
-      if (frame.client_id) this.panel.removeUpload(frame.client_id); // a file we sent, now stored
+      this.log.retireButtons();
+      if (frame.client_id) this.log.removeUpload(frame.client_id); // a file we sent, now stored
       const index = frame.client_id ? this.data.pending.findIndex((p) => p.client_id === frame.client_id) : -1;
       if (index >= 0) this.data.pending.splice(index, 1); // stored, but its ack was lost with the socket
-      if (index < 0 || !this.panel.markSent(frame.client_id, frame.seq)) {
-        this.panel.addMessage(frame, this.s.you, this.shownText(frame.text));
+      if (index < 0 || !this.log.markSent(frame.client_id, frame.seq)) {
+        this.log.addMessage(frame, this.s.you, this.shownText(frame.text));
       }
-      this.panel.markRead(this.data.readUpTo);
+      this.log.markRead(this.data.readUpTo);
       return;
     }
     for (const b of Array.isArray(frame.buttons) ? frame.buttons : []) {
@@ -193,9 +190,13 @@ export class Chat {
     let label = "";
     if (frame.author === "bot") label = this.s.assistant;
     if (frame.author === "agent") label = (frame.agent && frame.agent.name) || this.s.agent;
-    this.panel.addMessage(frame, label, frame.text);
+    this.log.addMessage(frame, label, frame.text);
     if (frame.author === "agent") this.stopAgentTyping();
-    if (live) this.arrived();
+    if (!live) return;
+    this.arrived();
+    const files = (Array.isArray(frame.attachments) ? frame.attachments : []).map((f) => f && f.name);
+    const text = [frame.text, ...files].filter((t) => typeof t === "string" && t).join(" ");
+    this.panel.announce(label ? fill(this.s.said, { author: label, text }) : text);
   }
 
   renderState(frame) {
@@ -205,29 +206,13 @@ export class Chat {
     if (frame.agent && frame.agent.name) this.data.agent = frame.agent.name;
     if (frame.state === "escalating") this.data.queue = null;
     if (frame.queue && frame.queue.name) this.data.queue = frame.queue.name;
-    const text = this.stateText(frame, previous);
-    if (text) this.panel.addEvent(frame.seq, frame.state, text);
+    const text = stateText(this.s, frame, previous);
+    // Waiting for an agent is the banner's to say (with its "Stop waiting"): no transcript line for it,
+    // so an escalation reads as the bot's own words, the gateway's queue notice and one banner.
+    if (text && !WAITING.has(frame.state)) this.log.addEvent(frame.seq, frame.state, text);
     if (frame.state !== "agent") this.stopAgentTyping();
     this.showState();
-  }
-
-  stateText(frame, previous) {
-    const s = this.s;
-    switch (frame.state) {
-      case "escalating":
-        return s.escalating;
-      case "queued":
-        return frame.queue && frame.queue.name ? fill(s.queued, { queue: frame.queue.name }) : s.queuedNoName;
-      case "agent":
-        return fill(s.agentJoined, { agent: (frame.agent && frame.agent.name) || s.agent });
-      case "bot":
-        if (previous === "agent") return s.agentLeft;
-        return WAITING.has(previous) ? s.botBack : "";
-      case "closed":
-        return s.closed;
-      default:
-        return "";
-    }
+    return text;
   }
 
   showState() {
@@ -236,6 +221,7 @@ export class Chat {
     if (state === "escalating") this.panel.setBanner(s.escalating, { cancellable: true });
     else if (state === "queued")
       this.panel.setBanner(this.data.queue ? fill(s.queued, { queue: this.data.queue }) : s.queuedNoName, { cancellable: true });
+    else if (state === "closed" && this.data.session) this.panel.setBanner(s.transcriptOffer, { downloadable: true });
     else this.panel.setBanner(null);
     if (state === "agent") this.panel.setSubtitle(fill(s.chattingWith, { agent: this.data.agent || s.agent }));
     else if (state === "closed") this.panel.setSubtitle(s.closed);
@@ -257,7 +243,7 @@ export class Chat {
 
   forgetTranscript() {
     Object.assign(this.data, { readUpTo: 0, readSent: 0, lastSeq: 0, frames: [], state: "bot", current: "bot", agent: null, queue: null, unread: 0 });
-    this.panel.clearLog();
+    this.log.clear();
     this.panel.setUnread(0);
     this.showState();
   }
@@ -292,8 +278,8 @@ export class Chat {
     const item = { client_id: newClientId(), text, ts: new Date().toISOString() };
     if (shown !== text) this.buttonTitles.set(text, shown);
     this.data.pending.push(item);
-    this.panel.retireButtons();
-    this.panel.addPending(item, shown);
+    this.log.retireButtons();
+    this.log.addPending(item, shown);
     this.persist();
     this.connection.start();
     if (this.started) this.sendMessage(item);
@@ -318,28 +304,25 @@ export class Chat {
     const { session, conversationId } = this.data;
     if (!session || !conversationId || !file) return;
     const id = newClientId();
-    this.panel.addUpload(id, file.name || this.s.file);
-    const url = new URL(`chat/sessions/${encodeURIComponent(conversationId)}/attachments`, this.config.base);
-    url.searchParams.set("filename", file.name || "file");
-    url.searchParams.set("client_id", id);
-    let problem = null;
-    try {
-      const response = await fetch(url, {
-        method: "POST",
-        headers: { Authorization: `Bearer ${session}`, "Content-Type": file.type || "application/octet-stream" },
-        body: file,
-      });
-      if (response.ok) {
-        const ack = await response.json();
-        if (Number.isInteger(ack.seq) && this.panel.hasSeq(ack.seq)) this.panel.removeUpload(id);
-        return; // else the socket brings the stored line (or the replay after a reconnect)
-      }
-      problem = await response.json().catch(() => null);
-    } catch {
-      problem = null;
+    this.log.addUpload(id, file.name || this.s.file);
+    const { ack, problem } = await uploadFile({ base: this.config.base, session, conversationId }, file, id);
+    if (ack) {
+      if (Number.isInteger(ack.seq) && this.log.hasSeq(ack.seq)) this.log.removeUpload(id);
+      return; // else the socket brings the stored line (or the replay after a reconnect)
     }
     const message = (problem && (problem.detail || problem.title)) || this.s.offline;
-    this.panel.uploadFailed(id, fill(this.s.fileFailed, { name: file.name || this.s.file, message }));
+    this.log.uploadFailed(id, fill(this.s.fileFailed, { name: file.name || this.s.file, message }));
+  }
+
+  /** The whole transcript as a text file (GET /chat/sessions/{id}/transcript), saved by the browser. */
+  async downloadTranscript() {
+    const { session, conversationId } = this.data;
+    if (!session || !conversationId) return;
+    try {
+      await downloadTranscript({ base: this.config.base, session, conversationId });
+    } catch (error) {
+      this.flashNotice(fill(this.s.error, { message: error.message || this.s.offline }));
+    }
   }
 
   // -- sending ---------------------------------------------------------------------------------------
@@ -387,17 +370,21 @@ export class Chat {
     if (status !== "online") this.started = false;
     const notices = { connecting: this.s.connecting, reconnecting: this.s.reconnecting, offline: this.s.offline };
     this.panel.setNotice(notices[status] || null);
+    if (status === "reconnecting" || status === "offline") this.panel.announce(notices[status]);
   }
 
   flashNotice(text) {
     this.panel.setNotice(text);
+    this.panel.announce(text);
     setTimeout(() => {
       if (this.panel.notice.textContent === text) this.panel.setNotice(null);
     }, 5000);
   }
 
   agentTyping(name) {
-    this.panel.setTyping(fill(this.s.typing, { agent: name || this.data.agent || this.s.agent }));
+    const text = fill(this.s.typing, { agent: name || this.data.agent || this.s.agent });
+    if (this.panel.typing.hidden) this.panel.announce(text);
+    this.panel.setTyping(text);
     clearTimeout(this.typingTimer);
     this.typingTimer = setTimeout(() => this.stopAgentTyping(), TYPING_SHOWN_MS);
   }

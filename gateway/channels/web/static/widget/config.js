@@ -2,12 +2,13 @@
 //   data-gateway  base URL of the gateway (default: where widget.js came from)
 //   data-title    the panel's heading         data-greeting  a first line shown by the assistant
 //   data-color    accent colour (any CSS colour)
-//   data-lang     language of the built-in strings (en, de, fr), also sent as the customer's language
+//   data-lang     language of the built-in strings (en, de, fr, ar), also sent as the customer's language;
+//                 right-to-left languages (ar, fa, he, ur) mirror the panel
 //   data-strings  JSON object overriding single strings, e.g. '{"send":"Go"}'
 //   data-storage  "session" (default: the chat lasts as long as the tab) or "local" (survives restarts)
 //   data-open     "true" opens the panel at once
 
-import { stringsFor } from "./strings.js";
+import { RTL, stringsFor } from "./strings.js";
 
 function parseJson(text) {
   if (!text) return {};
@@ -33,6 +34,7 @@ export function readConfig(script, scriptUrl) {
     base,
     socketUrl: socketUrl.href,
     lang,
+    dir: RTL.has(String(lang).toLowerCase().split("-")[0]) ? "rtl" : "ltr",
     strings,
     title: data.title || strings.title,
     greeting: data.greeting || "",

@@ -1,4 +1,4 @@
-// The widget's words. data-lang picks a table (falling back to English key by key);
+// The widget's words. data-lang picks a table (en, de, fr, ar; falling back to English key by key);
 // data-strings='{"send":"Go"}' overrides single keys.
 
 export const STRINGS = {
@@ -39,6 +39,9 @@ export const STRINGS = {
     read: "Read",
     file: "File",
     fileFailed: "{name} was not sent: {message}",
+    download: "Download transcript",
+    transcriptOffer: "Keep a copy of this chat",
+    said: "{author}: {text}",
   },
   de: {
     title: "Chat",
@@ -77,6 +80,9 @@ export const STRINGS = {
     read: "Gelesen",
     file: "Datei",
     fileFailed: "{name} wurde nicht gesendet: {message}",
+    download: "Verlauf herunterladen",
+    transcriptOffer: "Eine Kopie dieses Chats behalten",
+    said: "{author}: {text}",
   },
   fr: {
     title: "Discuter avec nous",
@@ -115,8 +121,55 @@ export const STRINGS = {
     read: "Lu",
     file: "Fichier",
     fileFailed: "{name} n'a pas été envoyé : {message}",
+    download: "Télécharger la conversation",
+    transcriptOffer: "Garder une copie de cette conversation",
+    said: "{author} : {text}",
+  },
+  ar: {
+    title: "تحدث معنا",
+    open: "افتح المحادثة",
+    close: "صغّر المحادثة",
+    unread: "{n} غير مقروءة",
+    logLabel: "المحادثة",
+    inputLabel: "رسالتك",
+    placeholder: "اكتب رسالة…",
+    send: "إرسال",
+    end: "إنهاء المحادثة",
+    endConfirm: "هل تريد إنهاء هذه المحادثة؟",
+    endYes: "إنهاء المحادثة",
+    endNo: "متابعة المحادثة",
+    cancel: "إيقاف الانتظار",
+    assistant: "المساعد",
+    agent: "الموظف",
+    you: "أنت",
+    escalating: "جارٍ توصيلك بموظف…",
+    queued: "في قائمة الانتظار {queue}",
+    queuedNoName: "في انتظار موظف…",
+    agentJoined: "انضم {agent}",
+    chattingWith: "محادثة مع {agent}",
+    agentLeft: "غادر الموظف — عاد المساعد",
+    botBack: "عاد المساعد",
+    closed: "انتهت المحادثة",
+    typing: "{agent} يكتب…",
+    connecting: "جارٍ الاتصال…",
+    reconnecting: "جارٍ إعادة الاتصال…",
+    offline: "أنت غير متصل. سيتم إرسال الرسائل عند عودتك.",
+    sending: "جارٍ الإرسال…",
+    sent: "تم الإرسال",
+    failed: "لم يُرسل",
+    error: "حدث خطأ: {message}",
+    attach: "إرسال ملف",
+    read: "تمت القراءة",
+    file: "ملف",
+    fileFailed: "لم يُرسل {name}: {message}",
+    download: "تنزيل نص المحادثة",
+    transcriptOffer: "احتفظ بنسخة من هذه المحادثة",
+    said: "{author}: {text}",
   },
 };
+
+/** Languages written right to left: the panel is mirrored for them. */
+export const RTL = new Set(["ar", "fa", "he", "ur"]);
 
 /** The table for `lang` ("de-CH" uses "de"), English for anything it lacks, then `overrides`. */
 export function stringsFor(lang, overrides = {}) {
