@@ -149,7 +149,7 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
             )
         )
     app[contact_center_key] = ContactCenterRouter(
-        settings.contact_center,
+        settings.api,
         chat_api=chat_api_adapter,
         chat_gateway=app[chat_gateway_key].adapter if chat_gateway_key in app else None,
     )
@@ -372,7 +372,7 @@ async def readyz(request: web.Request) -> web.Response:
             await bot.ping()
         except BotUnavailable as exc:
             failed["bot"] = str(exc)
-    selected = app[settings_key].contact_center
+    selected = app[settings_key].api
     if selected == "chat_api" and chat_api_key in app:
         # Only the API new escalations use decides readiness (the other may be on its way out).
         router = app[contact_center_key]

@@ -75,7 +75,10 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = load_settings()
-    print(json.dumps(effective_settings(settings), indent=2, sort_keys=True))
+    shown = effective_settings(settings)
+    api, why = settings.api_choice()
+    shown["contact_center_in_use"] = {"api": api, "why": why}
+    print(json.dumps(shown, indent=2, sort_keys=True))
     return 0
 
 
@@ -111,7 +114,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from gateway.relay.errors import ContactCenterError
 
     settings = load_settings()
-    if settings.contact_center == "chat_gateway":
+    if settings.api == "chat_gateway":
         return setup_chat_gateway(settings)
     cfg = settings.chat_api
     if cfg is None:
@@ -174,7 +177,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.logs import configure_logging
 
     configure_logging(format="console", level="info")
-    asyncio.run(run_demo(host=args.host, port=args.port, emulator_port=args.emulator_port, mode=args.mode))
+    asyncio.run(
+        run_demo(
+            host=args.host, port=args.port, emulator_port=args.emulator_port, mode=args.mode, api=args.api
+        )
+    )
     return 0
 
 
@@ -244,8 +251,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="gateway + embedded bot + local 8x8 emulator with its agent console",
         description=(
-            "Run the gateway with the embedded bot against a local 8x8 Chat API emulator, and print the "
-            "customer page and the agent console URLs. Open them in two browser tabs: play the customer in "
+            "Run the gateway with the embedded bot against a local 8x8 emulator (Chat Gateway v1; "
+            "--api chat_api for the legacy Chat API v2), and print the customer page and the agent console URLs. Open them in two browser tabs: play the customer in "
             "one and the agent in the other. Ignores GATEWAY_* settings; data lives in a temporary folder."
         ),
     )
@@ -257,6 +264,12 @@ def build_parser() -> argparse.ArgumentParser:
         choices=("manual", "auto"),
         default="manual",
         help="manual: you are the agent (default); auto: an echo agent",
+    )
+    demo.add_argument(
+        "--api",
+        choices=("chat_gateway", "chat_api"),
+        default="chat_gateway",
+        help="the 8x8 API the gateway uses: chat_gateway (default) or chat_api (v2, for tenants that still have it)",
     )
     demo.set_defaults(func=cmd_demo)
 
@@ -276,8 +289,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser(
         "check-config",
-        help="print the effective settings, secrets masked",
-        description="Validate the settings and print them as JSON with every secret masked.",
+        help="print the effective settings, secrets masked, and which 8x8 API is in use and why",
+        description=(
+            "Validate the settings and print them as JSON with every secret masked; "
+            "`contact_center_in_use` names the 8x8 API new escalations use and why."
+        ),
     )
     check.set_defaults(func=cmd_check_config)
 
