@@ -128,7 +128,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             raise SystemExit(f"set-up failed: {exc}") from None
         finally:
             await api.session.close()
-        for line in result.created or ("nothing to change: everything exists",):
+        for line in result.changed or ("nothing to change: everything exists",):
             print(line)
         if result.webhook_id:
             print(f"web-hook {result.webhook_id} -> {settings.base_url}/webhooks/8x8")

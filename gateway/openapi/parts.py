@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.channels.web.problems import PROBLEM_TYPE, STATUS, TITLES
-from gateway.contact_center.chat_api.signature import REQUIRED_HEADERS
+from gateway.contact_center.core.signature import REQUIRED_HEADERS
 from gateway.openapi.answers import REF
 
 WEBHOOK_REFUSALS = ("unsigned", "wrong_tenant", "stale", "bad_signature", "malformed")

@@ -171,7 +171,7 @@ async def test_setup_run_twice_reuses_everything_by_name(
     first = await ensure_setup(client, **kwargs)  # type: ignore[arg-type]
     second = await ensure_setup(client, **kwargs)  # type: ignore[arg-type]
     assert first.channels == second.channels
-    assert second.created == ()
+    assert second.changed == ()
     assert len(await client.list_webhooks()) == 1
     assert len(await client.list_channels()) == 2
     pinned = await ensure_setup(client, **{**kwargs, "queues": ["101"], "pinned": {"101": "999"}})  # type: ignore[arg-type]

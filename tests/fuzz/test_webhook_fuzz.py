@@ -15,7 +15,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from gateway.contact_center.chat_api.signature import REQUIRED_HEADERS
+from gateway.contact_center.core.signature import REQUIRED_HEADERS
 from gateway.keys import store_key
 from tests.fuzz.harness import FuzzTarget
 from tests.fuzz.test_ws_fuzz import json_values
