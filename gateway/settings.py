@@ -77,6 +77,7 @@ class ChatApiSettings(_Group):
     client_max_attempts: int = Field(default=3, ge=1, le=10)
     """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
     webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
+    """The Chat API's own webhook (version "v2.0"); set-up never touches Chat Gateway's."""
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=200)
     """Channels are named "<channel_name> queue <queue id>" and found again by that name."""
     reconcile_interval_s: float = Field(default=300, ge=0)
@@ -85,8 +86,9 @@ class ChatApiSettings(_Group):
     """How far back (last activity) the reconciler looks."""
     agent_name: Literal["first", "full", "as_sent"] = "first"
     """How customers see the agent's name, which 8x8 sends as "First,Last": "First", "First Last" or as sent."""
-    max_clock_skew_s: float = Field(default=300, gt=0)
-    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    max_clock_skew_s: float = Field(default=60, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays);
+    8x8 sets a new transmission time on every retry, so a live delivery is seconds old."""
 
 
 class ChatGatewaySettings(_Group):
@@ -110,10 +112,12 @@ class ChatGatewaySettings(_Group):
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     client_max_attempts: int = Field(default=3, ge=1, le=10)
     """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
-    webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=256)
+    webhook_name: str = Field(default="chat-gateway-cgw", min_length=1, max_length=256)
+    """Chat Gateway's own webhook (version "Chat Gateway v1.0"); set-up never touches the Chat API's."""
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
-    max_clock_skew_s: float = Field(default=300, gt=0)
-    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    max_clock_skew_s: float = Field(default=60, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays);
+    8x8 sets a new transmission time on every retry, so a live delivery is seconds old."""
     reconcile_interval_s: float = Field(default=300, ge=0)
     """How often to check Chat Gateway for chats we consider finished that still hold an agent (0: never)."""
     reconcile_window_s: float = Field(default=86400, gt=0)

@@ -87,14 +87,14 @@ class ChatApiContactCenter(NoExtras):
             listed=lambda: self._listed(chat_id, since or 0.0),
             owner_of=self._owner_of,
         )
-        if found is not None:
-            return CcConversationId(found)
         body = create_body(request, channel_id=self.channel_for(request.queue_id))
         started = self._clock()
-        cc_id = await self.uncertain.guarded(
-            idempotency_key, self.client.create_conversation(body, idempotency_key=idempotency_key)
-        )
-        self.uncertain.delivered.opened(cc_id)
+        if found is None:
+            found = await self.uncertain.guarded(
+                idempotency_key, self.client.create_conversation(body, idempotency_key=idempotency_key)
+            )
+        cc_id = found
+        self.uncertain.delivered.opened(cc_id)  # with the history it was created with
         for item in body.get("history", {}).get("messages", []):
             self.uncertain.delivered.add(cc_id, item["type"], item["text"], started)
         logger.info(
