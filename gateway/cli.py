@@ -275,11 +275,11 @@ def build_parser() -> argparse.ArgumentParser:
 
     emulator = sub.add_parser(
         "emulator",
-        help="a local 8x8 Chat API v2 with its agent console, for development and tests",
+        help="a local 8x8 (Chat Gateway v1 and Chat API v2) with its agent console, for development and tests",
         description=(
-            "Run the local 8x8 Chat API v2 emulator: OAuth, web-hooks, channels, conversations, signed webhook "
-            "delivery with retries, queues and agents, and an agent console page. Prints the GATEWAY_CHAT_API__* "
-            "values that point a gateway at it."
+            "Run the local 8x8 emulator (Chat Gateway v1 and the legacy Chat API v2): webhooks, channels, "
+            "conversations, signed webhook delivery with retries, queues and agents, and an agent console page. "
+            "Prints the GATEWAY_CHAT_GATEWAY__* (and GATEWAY_CHAT_API__*) values that point a gateway at it."
         ),
     )
     from gateway.emulator.cli import add_arguments as add_emulator_arguments
@@ -299,11 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     setup = sub.add_parser(
         "setup",
-        help="find or create the 8x8 web-hook and channels, print their ids",
+        help="find or create the 8x8 webhook and channels of the API in use, print their ids",
         description=(
-            "Find or create the Chat API web-hook (GATEWAY_PUBLIC_URL/webhooks/8x8) and one channel per "
-            "queue (GATEWAY_CHAT_API__QUEUE_ID and __QUEUES), reusing existing ones by name, and print "
-            "the ids to pin in configuration. `serve` does the same at start when no channel id is set."
+            "For the API in use (see check-config): find or create its webhook and channel (Chat Gateway: "
+            "GATEWAY_PUBLIC_URL/webhooks/8x8/chat-gateway and one channel; Chat API v2: "
+            "GATEWAY_PUBLIC_URL/webhooks/8x8 and one channel per queue), reusing existing ones by name and "
+            "version, and print the ids to pin in configuration. `serve` does the same at start when no "
+            "channel id is set."
         ),
     )
     setup.set_defaults(func=cmd_setup)
