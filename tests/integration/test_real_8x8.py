@@ -7,6 +7,7 @@ null`` for open interactions, one webhook list for both APIs). See docs/8x8.md.
 from __future__ import annotations
 
 import json
+import time
 import zlib
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -191,3 +192,44 @@ async def test_an_agents_line_marked_is_echo_is_relayed_and_our_own_echo_is_not(
     agent_events = [e for e in cc.events_of(cid) if e.type == "MESSAGE"]
     assert all(e.payload["data"]["isEcho"] for e in agent_events)
     await c.silent()  # "mine" never comes back
+
+
+async def test_a_lagging_list_is_looked_at_again_before_anything_is_created_twice(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
+) -> None:
+    """No webhook to prove it (delivery paused): the list shows the conversation only after a second, and
+    the adapter's looks with backoff find it there instead of creating a second one."""
+    cc.lag_lists(1.0)
+    cc.pause_delivery()
+    async with running_lossy_proxy(cc.base_url) as proxy:
+        settings = api_settings(cc, cc_api)
+        settings[cc_api] = {**settings[cc_api], "base_url": proxy.url, "timeout_s": 2}
+        c = await connect(await start_gateway(**settings))
+        await c.start()
+        proxy.lose_next_answer("POST", "/conversations")
+        await c.say("I want to talk to an agent")
+        await c.until("state", state="queued", timeout=10)  # the create is known: found in the list
+        assert len(proxy.lost) == 1
+        assert len(conversations_of(cc, c.conversation_id or "")) == 1
+        lists = [r for r in cc.requests if r.method == "GET" and r.path.endswith("/conversations")]
+        assert len(lists) >= 2  # looked again
+    cc.resume_delivery()
+
+
+async def test_a_create_that_never_reached_8x8_is_made_once_its_absence_is_certain(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
+) -> None:
+    """The connection broke before 8x8 saw the create: after the settle time (10 s) of looking, the adapter
+    creates it, once."""
+    async with running_lossy_proxy(cc.base_url) as proxy:
+        settings = api_settings(cc, cc_api)
+        settings[cc_api] = {**settings[cc_api], "base_url": proxy.url, "timeout_s": 2}
+        c = await connect(await start_gateway(**settings))
+        await c.start()
+        proxy.drop_next_request("POST", "/conversations")
+        started = time.monotonic()
+        await c.say("I want to talk to an agent")
+        await c.until("state", state="queued", timeout=30)
+        assert time.monotonic() - started >= 10  # not before it was certain that none exists
+        assert len(proxy.lost) == 1
+        assert len(conversations_of(cc, c.conversation_id or "")) == 1
