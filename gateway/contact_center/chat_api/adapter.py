@@ -16,7 +16,6 @@ may arrive twice, never be lost).
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -26,7 +25,8 @@ import structlog
 
 from gateway.contact_center.chat_api.client import ChatApiClient
 from gateway.contact_center.chat_api.transcript import create_body
-from gateway.contact_center.core.errors import Rejected, Unavailable
+from gateway.contact_center.core.errors import Rejected
+from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain
 from gateway.contact_center.unconfigured import NoExtras
@@ -50,35 +50,25 @@ class ChatApiContactCenter(NoExtras):
         self.uncertain = uncertain or Uncertain()
         self._clock = clock
         self._default_queue = default_queue
-        self._channels: dict[str, str] = {}
-        self._ready = asyncio.Event()
-        self._setup_wait_s = setup_wait_s
+        self._channels: SetupResultGate[dict[str, str]] = SetupResultGate("Chat API", wait_s=setup_wait_s)
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self._channels.ready
 
     def set_channels(self, channels: Mapping[str, str]) -> None:
         """``channels`` maps each configured queue id to the channel routed to it."""
-        self._channels = dict(channels)
-        self._ready.set()
+        self._channels.set(dict(channels))
 
-    async def _wait_ready(self) -> None:
-        if not self._ready.is_set():
-            try:
-                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
-            except TimeoutError:
-                raise Unavailable("the Chat API set-up has not finished yet") from None
-
-    def channel_for(self, queue_id: str | None) -> str:
-        if queue_id and queue_id in self._channels:
-            return self._channels[queue_id]
+    def channel_for(self, channels: Mapping[str, str], queue_id: str | None) -> str:
+        if queue_id and queue_id in channels:
+            return channels[queue_id]
         if queue_id:
             logger.warning("unknown_queue", queue_id=queue_id, fallback=self._default_queue)
-        return self._channels[self._default_queue]
+        return channels[self._default_queue]
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
-        await self._wait_ready()
+        channels = await self._channels.get()
         chat_id = request.conversation_id
         since = self.uncertain.started(idempotency_key)
         found = await self.uncertain.find_created(
@@ -87,7 +77,7 @@ class ChatApiContactCenter(NoExtras):
             listed=lambda: self._listed(chat_id, since or 0.0),
             owner_of=self._owner_of,
         )
-        body = create_body(request, channel_id=self.channel_for(request.queue_id))
+        body = create_body(request, channel_id=self.channel_for(channels, request.queue_id))
         started = self._clock()
         if found is None:
             found = await self.uncertain.guarded(

@@ -14,7 +14,6 @@ counting: those found since the first attempt, less those this process knows it 
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -27,8 +26,9 @@ import structlog
 
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.transcript import create_body
-from gateway.contact_center.core.errors import Rejected, Unavailable
+from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
+from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain
 from gateway.relay.model import AttachedFile, Author, CcConversationId
@@ -60,9 +60,7 @@ class ChatGatewayContactCenter:
     ) -> None:
         self.client = client
         self.uncertain = uncertain or Uncertain()
-        self._routing: Routing | None = None
-        self._ready = asyncio.Event()
-        self._setup_wait_s = setup_wait_s
+        self._routing: SetupResultGate[Routing] = SetupResultGate("Chat Gateway", wait_s=setup_wait_s)
         self._skew = clock_skew_s
         self._clock = clock
         self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
@@ -71,20 +69,10 @@ class ChatGatewayContactCenter:
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self._routing.ready
 
     def set_routing(self, routing: Routing) -> None:
-        self._routing = routing
-        self._ready.set()
-
-    async def _wait_ready(self) -> Routing:
-        if not self._ready.is_set():
-            try:
-                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
-            except TimeoutError:
-                raise Unavailable("the Chat Gateway set-up has not finished yet") from None
-        assert self._routing is not None
-        return self._routing
+        self._routing.set(routing)
 
     def queue_for(self, routing: Routing, queue_id: str | None) -> str | None:
         """The queue to assign, or None for the channel's own (the default) queue."""
@@ -97,7 +85,7 @@ class ChatGatewayContactCenter:
     # --- the port --------------------------------------------------------------------------------
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
-        routing = await self._wait_ready()
+        routing = await self._routing.get()
         found = await self.uncertain.find_created(
             idempotency_key,
             request.conversation_id,

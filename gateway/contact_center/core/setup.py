@@ -9,17 +9,21 @@ webhook of our version beside it.
 
 from __future__ import annotations
 
+import asyncio
 import random
 from collections.abc import Awaitable, Callable
-from typing import Any, ClassVar, Protocol
+from typing import Any, ClassVar, Generic, Protocol, TypeVar
 from urllib.parse import quote
 
 import structlog
 
+from gateway.contact_center.core.errors import Unavailable
 from gateway.contact_center.core.http import HttpCore
 from gateway.relay.errors import ContactCenterError
 
 logger = structlog.get_logger(__name__)
+
+T = TypeVar("T")
 
 
 class SetupCalls(Protocol):
@@ -136,3 +140,32 @@ async def keep_trying(
             logger.warning("cc_setup_failed", api=api, error=str(exc), retry_in_s=round(delay, 1))
             await sleep(delay * random.uniform(0.75, 1.0))
             delay = min(60.0, delay * 2)
+
+
+class SetupResultGate(Generic[T]):
+    """What set-up found, for the adapter: set-up runs in the background once the gateway listens (8x8
+    verifies a new webhook by calling it); until it is done a call waits a little, then counts as
+    "unavailable", so the outbox retries it."""
+
+    def __init__(self, api: str, *, wait_s: float = 10.0) -> None:
+        self._api = api
+        self._wait_s = wait_s
+        self._value: T | None = None
+        self._ready = asyncio.Event()
+
+    @property
+    def ready(self) -> bool:
+        return self._ready.is_set()
+
+    def set(self, value: T) -> None:
+        self._value = value
+        self._ready.set()
+
+    async def get(self) -> T:
+        if not self._ready.is_set():
+            try:
+                await asyncio.wait_for(self._ready.wait(), self._wait_s)
+            except TimeoutError:
+                raise Unavailable(f"the {self._api} set-up has not finished yet") from None
+        assert self._value is not None
+        return self._value
