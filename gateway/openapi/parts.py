@@ -130,7 +130,8 @@ def webhook_operation(
         "401": "`unsigned`: a delivery header is missing; `bad_signature`: the signature does not verify",
         "403": "`wrong_tenant`: the event is for another tenant",
         "404": f"`unknown_session`: {not_configured}",
-        "409": "`replayed`: this x-8x8-event-id was delivered before with another body",
+        "409": "`replayed`: this x-8x8-event-id was delivered before with another body, or this very "
+        "delivery (same transmission time and retry) was",
         "413": f"`too_long`: the body is over {max_body_bytes} bytes",
     }
     return {

@@ -7,8 +7,9 @@ body (the signature covers only a CRC-32 of the body, so a captured signature co
 body with the same CRC); JSON; event shape. Only then is the event stored (deduplicated by
 ``x-8x8-event-id``) and answered 200; it is applied to the conversation afterwards. The id of every event
 whose signature verified and that was answered 2xx is recorded, whatever it was (verify, ignored, our own
-echo), for twice the window: a second delivery with that id and the same body is 8x8 retrying (200, applied
-once); with another body it is refused (409).
+echo), for twice the window: a second delivery with that id, the same body and a new transmission time or
+retry count is 8x8 retrying (200, applied once); with another body, or as the very same delivery again, it
+is a replay and refused (409).
 """
 
 from __future__ import annotations
@@ -84,28 +85,44 @@ def is_verify(raw: bytes) -> bool:
     return isinstance(body, dict) and body.get("eventType") == "WEB_HOOK_VERIFY"
 
 
+@dataclass
+class _Seen:
+    digest: bytes
+    attempts: set[tuple[str, str]]  # (x-8x8-transmission-time, x-8x8-retry) of each delivery taken
+    expires: float
+
+
 class EventRecord:
-    """Event ids whose signature verified, with a digest of their body, kept for ``keep_s`` (bounded)."""
+    """Event ids whose signature verified: the digest of their body and the (transmission time, retry) of
+    every delivery taken, kept for ``keep_s`` (bounded).
+
+    8x8 delivering an event again sets a new transmission time (its docs) and retry count, both signed. So a
+    second delivery with the same body and a new attempt is 8x8 retrying; another body (a CRC-32 twin), or
+    the very same attempt again, is a replay.
+    """
 
     def __init__(self, keep_s: float, *, limit: int = 100_000, clock: Callable[[], float] = time.monotonic):
-        self._seen: OrderedDict[str, tuple[bytes, float]] = OrderedDict()
+        self._seen: OrderedDict[str, _Seen] = OrderedDict()
         self._keep_s = keep_s
         self._limit = limit
         self._clock = clock
 
     def _expire(self) -> None:
         now = self._clock()
-        while self._seen and (next(iter(self._seen.values()))[1] <= now or len(self._seen) > self._limit):
+        while self._seen and (
+            next(iter(self._seen.values())).expires <= now or len(self._seen) > self._limit
+        ):
             self._seen.popitem(last=False)
 
-    def conflicts(self, event_id: str, digest: bytes) -> bool:
-        """Whether ``event_id`` was recorded with another body."""
+    def replayed(self, event_id: str, digest: bytes, attempt: tuple[str, str]) -> bool:
+        """Whether this delivery re-uses a recorded id with another body, or repeats a recorded attempt."""
         self._expire()
         seen = self._seen.get(event_id)
-        return seen is not None and seen[0] != digest
+        return seen is not None and (seen.digest != digest or attempt in seen.attempts)
 
-    def record(self, event_id: str, digest: bytes) -> None:
-        self._seen.setdefault(event_id, (digest, self._clock() + self._keep_s))
+    def record(self, event_id: str, digest: bytes, attempt: tuple[str, str]) -> None:
+        seen = self._seen.setdefault(event_id, _Seen(digest, set(), self._clock() + self._keep_s))
+        seen.attempts.add(attempt)
 
 
 class WebhookReceiver:
@@ -165,9 +182,10 @@ class WebhookReceiver:
         if refused is not None:
             return refused, "-", "bad_signature" if refused.status == 401 else "unavailable"
         digest = hashlib.sha256(raw).digest()
-        if self._record.conflicts(event_id, digest):
+        attempt = (headers["x-8x8-transmission-time"], headers["x-8x8-retry"])
+        if self._record.replayed(event_id, digest, attempt):
             logger.warning("webhook_refused", api=self._api, reason="replayed", event_id=event_id[:64])
-            detail = "this event id was delivered before with another body"
+            detail = "this event id was delivered before with another body, or this very delivery was"
             return _refuse(409, "replayed", detail), "-", "replayed"
         try:
             body = json.loads(raw)
@@ -179,7 +197,7 @@ class WebhookReceiver:
         event_type, translation = await self._translator.translate(body, received_at)
         response, result = await self._apply(translation, event_id, event_type, headers, received_at)
         if response.status < 300:
-            self._record.record(event_id, digest)
+            self._record.record(event_id, digest, attempt)
         return response, event_type, result
 
     async def _check_signature(self, raw: bytes, headers: dict[str, str]) -> web.Response | None:
