@@ -233,3 +233,23 @@ async def test_a_create_that_never_reached_8x8_is_made_once_its_absence_is_certa
         assert time.monotonic() - started >= 10  # not before it was certain that none exists
         assert len(proxy.lost) == 1
         assert len(conversations_of(cc, c.conversation_id or "")) == 1
+
+
+async def test_the_same_text_twice_the_second_lost_on_its_way_is_sent_again(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
+) -> None:
+    """The first "ok" found at 8x8 does not count as the second: a doubt ends in a repeat, never a loss."""
+    async with running_lossy_proxy(cc.base_url) as proxy:
+        settings = api_settings(cc, cc_api)
+        settings[cc_api] = {**settings[cc_api], "base_url": proxy.url, "timeout_s": 2}
+        c = await connect(await start_gateway(**settings))
+        cid = await _with_agent(c, cc)
+        await c.say("ok")
+        await cc.wait_for_message(cid, "ok", author_type="user")
+        proxy.drop_next_request("POST", f"/conversations/{cid}/messages")
+        await c.say("ok")
+        await c.say("done")
+        await cc.wait_for_message(cid, "done", author_type="user")
+        assert len(proxy.lost) == 1
+        user_lines = [m["text"] for m in cc.conversation(cid)["messages"] if m["authorType"] == "user"]
+        assert user_lines[-3:] == ["ok", "ok", "done"]
