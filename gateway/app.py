@@ -133,7 +133,9 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
     chat_api_adapter = None
     if (cfg := settings.chat_api) is not None:
         api = open_chat_api(cfg, observe=metrics.chat_api_call)
-        chat_api_adapter = ChatApiContactCenter(api.client, default_queue=cfg.queue_id)
+        chat_api_adapter = ChatApiContactCenter(
+            api.client, default_queue=cfg.queue_id, uncertain=api.uncertain
+        )
         app[chat_api_key] = api
         # Set-up runs once the gateway listens: creating a web-hook makes 8x8 call it to verify.
         setups.append(
@@ -152,7 +154,7 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
             )
         )
     app[contact_center_key] = ContactCenterRouter(
-        settings.contact_center,
+        settings.api,
         chat_api=chat_api_adapter,
         chat_gateway=app[chat_gateway_key].adapter if chat_gateway_key in app else None,
     )
@@ -262,6 +264,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             max_clock_skew_s=settings.chat_api.max_clock_skew_s,
             observe=app[metrics_key].webhook,
             agent_name=settings.chat_api.agent_name,
+            sighted=app[chat_api_key].uncertain.sightings.saw,
         )
     if chat_gateway_key in app and settings.chat_gateway is not None:
         cgw_cfg = settings.chat_gateway
@@ -273,6 +276,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             max_body_bytes=settings.limits.max_body_bytes,
             max_clock_skew_s=cgw_cfg.max_clock_skew_s,
             observe=lambda event_type, result: app[metrics_key].webhook(f"cgw_{event_type}", result),
+            ours=app[chat_gateway_key].adapter.posted,
+            sighted=app[chat_gateway_key].adapter.uncertain.sightings.saw,
         )
     app[outbox_key] = outbox
     await relay.start()
@@ -375,7 +380,7 @@ async def readyz(request: web.Request) -> web.Response:
             await bot.ping()
         except BotUnavailable as exc:
             failed["bot"] = str(exc)
-    selected = app[settings_key].contact_center
+    selected = app[settings_key].api
     if selected == "chat_api" and chat_api_key in app:
         # Only the API new escalations use decides readiness (the other may be on its way out).
         router = app[contact_center_key]

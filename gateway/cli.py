@@ -76,7 +76,10 @@ def effective_settings(settings: Settings) -> dict[str, Any]:
 
 def cmd_check_config(args: argparse.Namespace) -> int:
     settings = load_settings()
-    print(json.dumps(effective_settings(settings), indent=2, sort_keys=True))
+    shown = effective_settings(settings)
+    api, why = settings.api_choice()
+    shown["contact_center_in_use"] = {"api": api, "why": why}
+    print(json.dumps(shown, indent=2, sort_keys=True))
     return 0
 
 
@@ -113,7 +116,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
     from gateway.relay.errors import ContactCenterError
 
     settings = load_settings()
-    if settings.contact_center == "chat_gateway":
+    if settings.api == "chat_gateway":
         return setup_chat_gateway(settings)
     cfg = settings.chat_api
     if cfg is None:
@@ -127,7 +130,7 @@ def cmd_setup(args: argparse.Namespace) -> int:
             raise SystemExit(f"set-up failed: {exc}") from None
         finally:
             await api.session.close()
-        for line in result.created or ("nothing to change: everything exists",):
+        for line in result.changed or ("nothing to change: everything exists",):
             print(line)
         if result.webhook_id:
             print(f"web-hook {result.webhook_id} -> {settings.base_url}/webhooks/8x8")
@@ -176,7 +179,11 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.logs import configure_logging
 
     configure_logging(format="console", level="info")
-    asyncio.run(run_demo(host=args.host, port=args.port, emulator_port=args.emulator_port, mode=args.mode))
+    asyncio.run(
+        run_demo(
+            host=args.host, port=args.port, emulator_port=args.emulator_port, mode=args.mode, api=args.api
+        )
+    )
     return 0
 
 
@@ -246,8 +253,8 @@ def build_parser() -> argparse.ArgumentParser:
         "demo",
         help="gateway + embedded bot + local 8x8 emulator with its agent console",
         description=(
-            "Run the gateway with the embedded bot against a local 8x8 Chat API emulator, and print the "
-            "customer page and the agent console URLs. Open them in two browser tabs: play the customer in "
+            "Run the gateway with the embedded bot against a local 8x8 emulator (Chat Gateway v1; "
+            "--api chat_api for the legacy Chat API v2), and print the customer page and the agent console URLs. Open them in two browser tabs: play the customer in "
             "one and the agent in the other. Ignores GATEWAY_* settings; data lives in a temporary folder."
         ),
     )
@@ -260,15 +267,21 @@ def build_parser() -> argparse.ArgumentParser:
         default="manual",
         help="manual: you are the agent (default); auto: an echo agent",
     )
+    demo.add_argument(
+        "--api",
+        choices=("chat_gateway", "chat_api"),
+        default="chat_gateway",
+        help="the 8x8 API the gateway uses: chat_gateway (default) or chat_api (v2, for tenants that still have it)",
+    )
     demo.set_defaults(func=cmd_demo)
 
     emulator = sub.add_parser(
         "emulator",
-        help="a local 8x8 Chat API v2 with its agent console, for development and tests",
+        help="a local 8x8 (Chat Gateway v1 and Chat API v2) with its agent console, for development and tests",
         description=(
-            "Run the local 8x8 Chat API v2 emulator: OAuth, web-hooks, channels, conversations, signed webhook "
-            "delivery with retries, queues and agents, and an agent console page. Prints the GATEWAY_CHAT_API__* "
-            "values that point a gateway at it."
+            "Run the local 8x8 emulator (Chat Gateway v1 and the legacy Chat API v2): webhooks, channels, "
+            "conversations, signed webhook delivery with retries, queues and agents, and an agent console page. "
+            "Prints the GATEWAY_CHAT_GATEWAY__* (and GATEWAY_CHAT_API__*) values that point a gateway at it."
         ),
     )
     from gateway.emulator.cli import add_arguments as add_emulator_arguments
@@ -278,18 +291,23 @@ def build_parser() -> argparse.ArgumentParser:
 
     check = sub.add_parser(
         "check-config",
-        help="print the effective settings, secrets masked",
-        description="Validate the settings and print them as JSON with every secret masked.",
+        help="print the effective settings, secrets masked, and which 8x8 API is in use and why",
+        description=(
+            "Validate the settings and print them as JSON with every secret masked; "
+            "`contact_center_in_use` names the 8x8 API new escalations use and why."
+        ),
     )
     check.set_defaults(func=cmd_check_config)
 
     setup = sub.add_parser(
         "setup",
-        help="find or create the 8x8 web-hook and channels, print their ids",
+        help="find or create the 8x8 webhook and channels of the API in use, print their ids",
         description=(
-            "Find or create the Chat API web-hook (GATEWAY_PUBLIC_URL/webhooks/8x8) and one channel per "
-            "queue (GATEWAY_CHAT_API__QUEUE_ID and __QUEUES), reusing existing ones by name, and print "
-            "the ids to pin in configuration. `serve` does the same at start when no channel id is set."
+            "For the API in use (see check-config): find or create its webhook and channel (Chat Gateway: "
+            "GATEWAY_PUBLIC_URL/webhooks/8x8/chat-gateway and one channel; Chat API v2: "
+            "GATEWAY_PUBLIC_URL/webhooks/8x8 and one channel per queue), reusing existing ones by name and "
+            "version, and print the ids to pin in configuration. `serve` does the same at start when no "
+            "channel id is set."
         ),
     )
     setup.set_defaults(func=cmd_setup)

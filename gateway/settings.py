@@ -26,6 +26,8 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_RULES = Path(__file__).parent / "bots" / "default_rules.toml"
 
 Region = Literal["us", "eu", "ca", "ap"]
+Api = Literal["chat_api", "chat_gateway"]
+"""The two 8x8 APIs: Chat Gateway v1 (the default) and Chat API v2 (legacy, for tenants that still have it)."""
 
 
 def _split_commas(value: object) -> object:
@@ -60,7 +62,8 @@ class BotSettings(_Group):
 
 
 class ChatApiSettings(_Group):
-    """8x8 Contact Center Chat API v2. Optional as a whole; once any field is set, the required ones must be."""
+    """8x8 Contact Center Chat API v2, kept for tenants that still have it (8x8 points everyone else to Chat
+    Gateway). Optional as a whole; once any field is set, the required ones must be."""
 
     base_url: AnyHttpUrl
     region: Region
@@ -74,6 +77,7 @@ class ChatApiSettings(_Group):
     client_max_attempts: int = Field(default=3, ge=1, le=10)
     """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
     webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
+    """The Chat API's own webhook (version "v2.0"); set-up never touches Chat Gateway's."""
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=200)
     """Channels are named "<channel_name> queue <queue id>" and found again by that name."""
     reconcile_interval_s: float = Field(default=300, ge=0)
@@ -82,14 +86,15 @@ class ChatApiSettings(_Group):
     """How far back (last activity) the reconciler looks."""
     agent_name: Literal["first", "full", "as_sent"] = "first"
     """How customers see the agent's name, which 8x8 sends as "First,Last": "First", "First Last" or as sent."""
-    max_clock_skew_s: float = Field(default=300, gt=0)
-    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    max_clock_skew_s: float = Field(default=60, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays);
+    8x8 sets a new transmission time on every retry, so a live delivery is seconds old."""
 
 
 class ChatGatewaySettings(_Group):
     """8x8 Chat Gateway v1, the Chat API's successor. Optional as a whole; once any field is set, the
-    required ones must be. Used for new escalations when ``GATEWAY_CONTACT_CENTER=chat_gateway``, and for
-    finishing the conversations it opened whichever API is selected."""
+    required ones must be. Used for new escalations when it is selected (``GATEWAY_CONTACT_CENTER``, or by
+    default when configured), and for finishing the conversations it opened whichever API is selected."""
 
     base_url: AnyHttpUrl
     api_key: SecretStr = Field(min_length=1)
@@ -107,10 +112,12 @@ class ChatGatewaySettings(_Group):
     timeout_s: float = Field(default=10.0, gt=0, le=120)
     client_max_attempts: int = Field(default=3, ge=1, le=10)
     """Quick retries of one call inside the client; the outbox retries further with its own backoff."""
-    webhook_name: str = Field(default="chat-gateway", min_length=1, max_length=256)
+    webhook_name: str = Field(default="chat-gateway-cgw", min_length=1, max_length=256)
+    """Chat Gateway's own webhook (version "Chat Gateway v1.0"); set-up never touches the Chat API's."""
     channel_name: str = Field(default="chat-gateway", min_length=1, max_length=255)
-    max_clock_skew_s: float = Field(default=300, gt=0)
-    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays)."""
+    max_clock_skew_s: float = Field(default=60, gt=0)
+    """Webhooks whose x-8x8-transmission-time is further than this from our clock are refused (replays);
+    8x8 sets a new transmission time on every retry, so a live delivery is seconds old."""
     reconcile_interval_s: float = Field(default=300, ge=0)
     """How often to check Chat Gateway for chats we consider finished that still hold an agent (0: never)."""
     reconcile_window_s: float = Field(default=86400, gt=0)
@@ -300,8 +307,9 @@ class Settings(BaseSettings):
     port: int = Field(default=8080, ge=0, le=65535)
     public_url: AnyHttpUrl | None = None
     """Base URL at which 8x8 reaches this gateway (the webhook is ``{public_url}/webhooks/8x8``)."""
-    contact_center: Literal["chat_api", "chat_gateway"] = "chat_api"
-    """Which 8x8 API new escalations use; conversations keep the API that opened them."""
+    contact_center: Api | None = None
+    """Which 8x8 API new escalations use; conversations keep the API that opened them. Unset: the API whose
+    group is given, Chat Gateway when both are (``api`` and ``api_reason`` hold the outcome)."""
     shutdown_timeout_s: float = Field(default=10.0, gt=0, le=300)
     """On SIGTERM: how long in-flight requests and contact-center deliveries may take before exit."""
     bot: BotSettings = BotSettings()
@@ -324,6 +332,35 @@ class Settings(BaseSettings):
         if value is None and info.data.get("contact_center") == "chat_gateway":
             raise ValueError("required when GATEWAY_CONTACT_CENTER is chat_gateway (BASE_URL, API_KEY, ...)")
         return value
+
+    @property
+    def api(self) -> Api:
+        """The API new escalations use: ``contact_center`` when set, else the one configured, else Chat Gateway."""
+        return self.api_choice()[0]
+
+    @property
+    def api_reason(self) -> str:
+        """Why ``api`` is that API, in one sentence for ``check-config``."""
+        return self.api_choice()[1]
+
+    def api_choice(self) -> tuple[Api, str]:
+        if self.contact_center is not None:
+            return self.contact_center, "GATEWAY_CONTACT_CENTER says so"
+        if self.chat_gateway is not None and self.chat_api is not None:
+            return "chat_gateway", (
+                "GATEWAY_CONTACT_CENTER is unset and both groups are configured: Chat Gateway is preferred "
+                "(Chat API v2 keeps serving the conversations it opened)"
+            )
+        if self.chat_api is not None:
+            return "chat_api", "GATEWAY_CONTACT_CENTER is unset and only GATEWAY_CHAT_API__* is configured"
+        if self.chat_gateway is not None:
+            return "chat_gateway", (
+                "GATEWAY_CONTACT_CENTER is unset and only GATEWAY_CHAT_GATEWAY__* is configured"
+            )
+        return "chat_gateway", (
+            "no 8x8 API is configured (GATEWAY_CHAT_GATEWAY__* or GATEWAY_CHAT_API__*): escalations tell the "
+            "customer no agent is available"
+        )
 
     @property
     def base_url(self) -> str:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from gateway.contact_center.chat_gateway.adapter import is_chat_gateway_id
+from gateway.contact_center.core.ids import is_chat_gateway_id
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.errors import ContactCenterRejected
 from gateway.relay.model import AttachedFile, Author, CcConversationId

@@ -1,17 +1,47 @@
-"""The contact center when none is configured: every escalation fails at once, plainly.
+"""The contact center when none is configured: every escalation fails at once, plainly; and ``NoExtras``,
+the typing, read receipts and files of an API that has none (Chat API v2).
 
-The customer is told no agent is available and stays with the bot (design.md: the ``GATEWAY_CHAT_API__*``
-group is optional as a whole).
+The customer is told no agent is available and stays with the bot (design.md: each API's settings group is
+optional as a whole).
 """
 
 from __future__ import annotations
 
+from gateway.contact_center.core.errors import Rejected
 from gateway.relay.errors import ContactCenterNotConfigured
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
 
-class NoContactCenter:
+class NoExtras:
+    """No typing indicators, read receipts or attachments."""
+
+    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+        return False
+
+    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
+        pass
+
+    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
+        pass
+
+    async def post_attachment(
+        self,
+        cc_conversation_id: CcConversationId,
+        attachment: Attachment,
+        *,
+        author: Author,
+        idempotency_key: str,
+    ) -> None:
+        raise Rejected("this 8x8 API does not take attachments", status=400)
+
+    async def fetch_attachment(
+        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
+    ) -> tuple[str, bytes]:
+        raise Rejected("this 8x8 API has no attachments", status=404)
+
+
+class NoContactCenter(NoExtras):
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         raise ContactCenterNotConfigured()
 
@@ -25,15 +55,6 @@ class NoContactCenter:
 
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return False
-
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
-        return False
-
-    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
-        pass
-
-    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
-        pass
 
     async def post_attachment(
         self,

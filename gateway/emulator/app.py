@@ -86,7 +86,8 @@ def build_emulator_app(config: EmulatorConfig) -> web.Application:
             fault_middleware(rt.faults, config.hang_seconds),
             guard_middleware(config, rt.tokens),
             chat_gateway_guard(config, rt.faults),
-            idempotency_middleware(rt.idempotency),
+            # The strict profile honours no Idempotency-Key: the v2 OpenAPI declares it, no operation uses it.
+            *([] if config.strict else [idempotency_middleware(rt.idempotency)]),
         ],
     )
     app[runtime_key] = rt

@@ -66,18 +66,19 @@ def describe(emulator: Emulator) -> str:
     """What to print once the emulator listens."""
     agent_names = json.dumps({a.id: a.name for a in emulator.config.agents}, ensure_ascii=False)
     return (
-        f"8x8 emulator: Chat API v2 and Chat Gateway v1 ({emulator.config.mode} mode)\n"
-        f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
-        f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
-        f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
-        f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
-        f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
-        f"  or, for 8x8 Chat Gateway (GATEWAY_CONTACT_CENTER=chat_gateway):\n"
+        f"8x8 emulator: Chat Gateway v1 and Chat API v2 ({emulator.config.mode} mode, "
+        f"{emulator.config.profile} profile)\n"
         f"  GATEWAY_CHAT_GATEWAY__BASE_URL={emulator.base_url}\n"
         f"  GATEWAY_CHAT_GATEWAY__API_KEY={emulator.chat_gateway_api_key}\n"
         f"  GATEWAY_CHAT_GATEWAY__TENANT={emulator.tenant_id}\n"
         f"  GATEWAY_CHAT_GATEWAY__QUEUE_ID={emulator.config.queues[0].id}\n"
         f"  GATEWAY_CHAT_GATEWAY__AGENT_NAMES='{agent_names}'\n"
+        f"  or, for the legacy Chat API v2 (alone, or with GATEWAY_CONTACT_CENTER=chat_api):\n"
+        f"  GATEWAY_CHAT_API__BASE_URL={emulator.base_url}\n"
+        f"  GATEWAY_CHAT_API__REGION={emulator.region}\n"
+        f"  GATEWAY_CHAT_API__TENANT_ID={emulator.tenant_id}\n"
+        f"  GATEWAY_CHAT_API__API_KEY={emulator.api_key}\n"
+        f"  GATEWAY_CHAT_API__API_SECRET={emulator.api_secret}\n"
         f"  agent console: {emulator.console_url}"
     )
 

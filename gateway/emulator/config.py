@@ -88,6 +88,14 @@ class EmulatorConfig(BaseModel):
     queues: list[QueueConfig] = Field(default_factory=lambda: list(DEFAULT_QUEUES))
     agents: list[AgentConfig] = Field(default_factory=lambda: list(DEFAULT_AGENTS))
 
+    profile: Literal["strict", "lenient"] = "strict"
+    """strict (the default): only what 8x8 documents. It honours no Idempotency-Key, sends WEB_HOOK_VERIFY
+    unsigned, reports ``"endTime": null`` for open interactions, and keeps one webhook list that both APIs
+    see. lenient: the older emulator (Idempotency-Key replays, signed verify, ``endTime`` left out, a
+    webhook list per API)."""
+    list_lag: float = Field(default=0.0, ge=0)
+    """Conversation lists leave out conversations younger than this (8x8's lists may lag)."""
+
     mode: Literal["auto", "manual"] = "auto"
     auto_join_delay: float = Field(default=1.0, ge=0)
     auto_reply_delay: float = Field(default=0.0, ge=0)
@@ -123,6 +131,10 @@ class EmulatorConfig(BaseModel):
                 if qid not in queue_ids:
                     raise ValueError(f"agent {agent.id} serves unknown queue {qid}")
         return self
+
+    @property
+    def strict(self) -> bool:
+        return self.profile == "strict"
 
     @property
     def region(self) -> str:

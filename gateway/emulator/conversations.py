@@ -54,12 +54,14 @@ async def list_conversations(request: web.Request) -> web.StreamResponse:
     if order not in {"asc", "desc"}:
         raise constraint_violation("order: must be one of [asc, desc]")
     found = [c for c in rt.store.conversations.values() if c.api is Api.CHAT_API and _matches(c, query)]
+    found = rt.store.listed(found)
     found.sort(key=lambda c: c.start_ms, reverse=order == "desc")
-    return json_response(paged(request, [c.to_json() for c in found]))
+    return json_response(paged(request, [c.to_json(open_end=rt.store.open_end) for c in found]))
 
 
 async def get_conversation(request: web.Request) -> web.StreamResponse:
-    return json_response(_conversation(request).to_json())
+    open_end = request.app[runtime_key].store.open_end
+    return json_response(_conversation(request).to_json(open_end=open_end))
 
 
 async def list_participants(request: web.Request) -> web.StreamResponse:

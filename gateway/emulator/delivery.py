@@ -117,6 +117,10 @@ class Deliverer:
         self._faults.delivery.paused = True
         self._resumed.clear()
 
+    def use_signer(self, signer: Signer) -> None:
+        """Sign from now on with ``signer`` (key rotation)."""
+        self._signer = signer
+
     def resume(self) -> None:
         self._faults.delivery.paused = False
         self._resumed.set()
@@ -125,7 +129,10 @@ class Deliverer:
         """Send one WEB_HOOK_VERIFY (no retries); ``None`` if answered 2xx, else what went wrong."""
         event = Event(random_id(), None, "WEB_HOOK_VERIFY", body)
         self.events.append(event)
-        attempt = await self._attempt(event, uri, 0, self._config.verify_timeout)
+        # Strict: unsigned (8x8 documents only "answer 2xx"; the event carries no data).
+        attempt = await self._attempt(
+            event, uri, 0, self._config.verify_timeout, signed=not self._config.strict
+        )
         event.status = "delivered" if attempt.ok else "given_up"
         self._store.changed()
         return None if attempt.ok else str(attempt.status if attempt.status is not None else attempt.error)
@@ -224,9 +231,11 @@ class Deliverer:
             "x-8x8-signature": signature,
         }
 
-    async def _attempt(self, event: Event, uri: str, retry: int, timeout: float) -> DeliveryAttempt:
+    async def _attempt(
+        self, event: Event, uri: str, retry: int, timeout: float, *, signed: bool = True
+    ) -> DeliveryAttempt:
         assert self._session is not None, "Deliverer.start() was not awaited"
-        headers = self._headers(event, retry)
+        headers = self._headers(event, retry) if signed else {"content-type": "application/json"}
         event.attempts += 1
         started = time.perf_counter()
         status: int | None = None

@@ -41,6 +41,10 @@ class Faults:
     delivery: DeliveryFaults = field(default_factory=DeliveryFaults)
     queued_before_response: bool = False
     chat_gateway_key_revoked: bool = False
+    v2_style_events: bool = False
+    """Chat Gateway sends AGENT_JOINED, AGENT_LEFT and TEXT as on 8x8's Chat Gateway workflow page."""
+    agent_lines_echo: bool = False
+    """Chat Gateway marks the agent's MESSAGE ``isEcho: true``, as on 8x8's Chat Gateway workflow page."""
     released: asyncio.Event = field(default_factory=asyncio.Event)
     known_operations: frozenset[str] = frozenset()
     """Operation names a fault may name (set by the app); a name outside them is refused, not ignored."""

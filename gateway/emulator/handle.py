@@ -20,6 +20,7 @@ from .app import build_emulator_app
 from .config import EmulatorConfig
 from .delivery import DeliveryAttempt, Event
 from .runtime import RecordedRequest, Runtime, runtime_key
+from .signing import Signer
 from .state import Conversation
 from .views import conversation_view
 
@@ -86,6 +87,14 @@ class Emulator:
 
     def public_jwk(self) -> dict[str, str]:
         return self._rt.signer.public_jwk()
+
+    def rotate_signing_key(self) -> str:
+        """8x8 rotates (and revokes) its webhook key: a new kid signs from now on, the old one is unknown
+        (404 at the JWK endpoints). Returns the new kid."""
+        signer = Signer()
+        self._rt.signer = signer
+        self._rt.deliverer.use_signer(signer)
+        return signer.kid
 
     # -- state -----------------------------------------------------------------------------------------
     def conversation_ids(self) -> list[str]:
@@ -169,6 +178,19 @@ class Emulator:
     def revoke_chat_gateway_key(self, revoked: bool = True) -> None:
         """Chat Gateway: every call answers 401 Access Denied until ``revoke_chat_gateway_key(False)``."""
         self._rt.faults.chat_gateway_key_revoked = revoked
+
+    def lag_lists(self, seconds: float) -> None:
+        """Conversation lists leave out conversations younger than ``seconds`` (8x8's lists may lag)."""
+        self._rt.store.list_lag_ms = int(seconds * 1000)
+
+    def v2_style_events(self, enabled: bool = True) -> None:
+        """Chat Gateway: agent joins, lines and leaves as v2-style AGENT_JOINED, TEXT, AGENT_LEFT events
+        (the shape 8x8's Chat Gateway workflow page shows)."""
+        self._rt.faults.v2_style_events = enabled
+
+    def agent_lines_marked_echo(self, enabled: bool = True) -> None:
+        """Chat Gateway: the agent's MESSAGE carries ``isEcho: true`` (as on 8x8's workflow page)."""
+        self._rt.faults.agent_lines_echo = enabled
 
     def pause_delivery(self) -> None:
         self._rt.deliverer.pause()

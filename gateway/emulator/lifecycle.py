@@ -70,7 +70,7 @@ class Lifecycle:
         self._pending_queue: dict[str, asyncio.Task[Any]] = {}
         self._writers: dict[Api, EventWriter] = {
             Api.CHAT_API: ChatApiEvents(config, store, deliverer),
-            Api.CHAT_GATEWAY: ChatGatewayEvents(config, store, deliverer),
+            Api.CHAT_GATEWAY: ChatGatewayEvents(config, store, deliverer, faults),
         }
 
     def events(self, conv: Conversation) -> EventWriter:

@@ -63,6 +63,10 @@ class Runtime:
     @classmethod
     def create(cls, config: EmulatorConfig) -> Runtime:
         store = Store()
+        if config.strict:
+            store.shared_webhooks = True
+            store.open_end = "null"
+        store.list_lag_ms = int(config.list_lag * 1000)
         signer = Signer()
         faults = Faults()
         deliverer = Deliverer(config, signer, store, faults)

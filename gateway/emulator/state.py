@@ -88,10 +88,13 @@ class Interaction:
     start_ms: int
     end_ms: int | None = None
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, open_end: str = "absent") -> dict[str, Any]:
+        """``open_end``: how an open interaction shows its end: ``absent`` or ``null`` (8x8 says neither)."""
         out: dict[str, Any] = {"id": self.id, "startTime": iso(self.start_ms)}
         if self.end_ms is not None:
             out["endTime"] = iso(self.end_ms)
+        elif open_end == "null":
+            out["endTime"] = None
         return out
 
 
@@ -187,13 +190,13 @@ class Conversation:
     def participant(self, pid: str) -> Participant | None:
         return next((p for p in self.participants if p.id == pid), None)
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, open_end: str = "absent") -> dict[str, Any]:
         return {
             "id": self.id,
             "channelId": self.channel_id,
             "customer": self.customer,
             "startTime": iso(self.start_ms),
-            "interactions": [i.to_json() for i in self.interactions],
+            "interactions": [i.to_json(open_end=open_end) for i in self.interactions],
         }
 
 
@@ -236,8 +239,18 @@ class Store:
         self.agent_load: dict[str, set[str]] = {}
         self.notifier = Notifier()
         self.base_url = ""  # where clients reach the emulator (pre-signed download URLs); set at first use
+        self.shared_webhooks = False  # strict profile: one webhook list that both APIs see
+        self.open_end = "absent"  # strict profile: "null" (an open interaction's endTime)
+        self.list_lag_ms = 0  # conversation lists leave out conversations younger than this
         self._next_id = 10
         self._queued_seq = 0
+
+    def listed(self, conversations: list[Conversation]) -> list[Conversation]:
+        """What a conversation list shows now (8x8's lists may lag behind a create)."""
+        if not self.list_lag_ms:
+            return conversations
+        shown_before = now_ms() - self.list_lag_ms
+        return [c for c in conversations if c.start_ms <= shown_before]
 
     def next_id(self) -> str:
         self._next_id += 1
@@ -248,9 +261,12 @@ class Store:
         return self._queued_seq
 
     def webhook(self, api: Api, webhook_id: str) -> Webhook | None:
-        """The webhook ``webhook_id`` if it was made through ``api``."""
+        """The webhook ``webhook_id`` if it was made through ``api`` (any, when the list is shared)."""
         webhook = self.webhooks.get(webhook_id)
-        return webhook if webhook is not None and webhook.api is api else None
+        return webhook if webhook is not None and (webhook.api is api or self.shared_webhooks) else None
+
+    def webhooks_of(self, api: Api) -> list[Webhook]:
+        return [w for w in self.webhooks.values() if w.api is api or self.shared_webhooks]
 
     def channel(self, api: Api, channel_id: str) -> Channel | None:
         channel = self.channels.get(channel_id)

@@ -35,7 +35,9 @@ def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool 
         view["readAt"] = dict(conv.read_at_ms)
         view["thinking"] = conv.thinking_until_ms is not None and conv.thinking_until_ms > now
     if full:
-        view["interactions"] = [i.to_json() for i in conv.interactions]
+        view["interactions"] = [
+            i.to_json(open_end="null" if config.strict else "absent") for i in conv.interactions
+        ]
         view["participants"] = [p.to_json() for p in conv.participants]
         view["messages"] = [_message_view(conv, m) for m in conv.messages]
         if conv.api is Api.CHAT_GATEWAY:

@@ -69,9 +69,7 @@ def _webhook(rt: Runtime, request: web.Request) -> Webhook:
 
 async def list_webhooks(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
-    return json_response(
-        paged(request, [w.to_json() for w in rt.store.webhooks.values() if w.api is Api.CHAT_API])
-    )
+    return json_response(paged(request, [w.to_json() for w in rt.store.webhooks_of(Api.CHAT_API)]))
 
 
 async def create_webhook(request: web.Request) -> web.StreamResponse:

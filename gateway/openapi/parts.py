@@ -5,11 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from gateway.channels.web.problems import PROBLEM_TYPE, STATUS, TITLES
-from gateway.contact_center.chat_api.signature import REQUIRED_HEADERS
+from gateway.contact_center.core.signature import REQUIRED_HEADERS
 from gateway.openapi.answers import REF
 
-WEBHOOK_REFUSALS = ("unsigned", "wrong_tenant", "stale", "bad_signature", "malformed")
-"""The webhook receiver's own problem codes (``webhook._refuse``), besides ``too_long`` and ``unavailable``."""
+WEBHOOK_REFUSALS = ("unsigned", "wrong_tenant", "stale", "bad_signature", "replayed", "malformed")
+"""The webhook receiver's own problem codes (``core.receiver._refuse``), besides ``too_long`` and
+``unavailable``."""
 
 
 def problem_schema() -> dict[str, Any]:
@@ -129,6 +130,8 @@ def webhook_operation(
         "401": "`unsigned`: a delivery header is missing; `bad_signature`: the signature does not verify",
         "403": "`wrong_tenant`: the event is for another tenant",
         "404": f"`unknown_session`: {not_configured}",
+        "409": "`replayed`: this x-8x8-event-id was delivered before with another body, or this very "
+        "delivery (same transmission time and retry) was",
         "413": f"`too_long`: the body is over {max_body_bytes} bytes",
     }
     return {
@@ -136,7 +139,8 @@ def webhook_operation(
         "description": "Each check refuses with a problem and changes nothing: size, delivery headers, "
         "tenant, transmission time, signature, JSON, event shape. An event is answered 200 only "
         "after it is stored; a duplicate `x-8x8-event-id` and unknown event types are answered "
-        "200 too, and `WEB_HOOK_VERIFY` is answered 200, empty." + applied,
+        "200 too (applied once), and `WEB_HOOK_VERIFY` is answered 200, empty, signed or not (it carries "
+        "no data). Every other event must carry every delivery header." + applied,
         "tags": ["contact center"],
         "security": [],
         "parameters": parameters,
@@ -144,6 +148,6 @@ def webhook_operation(
         "responses": {
             "200": {"description": "stored (or already stored, or ignored); empty body"},
             **{status: problem(why) for status, why in refusals.items()},
-            "503": problem("`unavailable`: please retry"),
+            "503": problem("`unavailable`: please retry (e.g. 8x8's signing key could not be fetched)"),
         },
     }

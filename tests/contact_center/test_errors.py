@@ -67,7 +67,7 @@ from gateway.contact_center.chat_api.errors import (
                 "message": "The tenant does not belong to customer.",
                 "errors": ["Tenant T does not belong to customer C."],
             },
-            ChatApiRejected,
+            ChatApiUnauthorized,  # 401 and 403 both refuse the credentials (one mapping for both APIs)
             "Tenant T",
         ),
         (

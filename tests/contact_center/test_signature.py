@@ -11,7 +11,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
-from gateway.contact_center.chat_api.signature import JwkCache, SignatureInvalid, signed_payload, verify
+from gateway.contact_center.core.signature import JwkCache, SignatureInvalid, signed_payload, verify
 
 VECTOR_BODY = (
     b'{"eventType":"AGENT_JOINED","messageType":"SYSTEM","conversationId":"Aka5NMHU8MtIG7lUQOxI0DTOvM4",'

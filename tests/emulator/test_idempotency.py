@@ -1,13 +1,35 @@
-"""``Idempotency-Key`` on POSTs (spec §1, our choice): a client retrying after a timeout must not open a
-second conversation, and a key reused for a different request is a client bug worth a 400.
+"""``Idempotency-Key`` on POSTs in the lenient profile (spec §1, our choice): a client retrying after a
+timeout must not open a second conversation, and a key reused for a different request is a client bug worth a
+400. The strict profile (the default) honours no key, as nothing in 8x8's docs says 8x8 does.
 """
 
 from __future__ import annotations
 
 import uuid
 
+import pytest
+
+from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator
 from tests.emulator.conftest import Api, Receiver
+
+
+@pytest.fixture
+def emulator_config(request: pytest.FixtureRequest) -> EmulatorConfig:
+    profile = "strict" if request.node.name.startswith("test_strict") else "lenient"
+    return EmulatorConfig(mode="manual", retry_scale=0.01, profile=profile)
+
+
+async def test_strict_profile_honours_no_key(api: Api, receiver: Receiver, emulator: Emulator) -> None:
+    assert emulator.config.strict
+    channel = await api.channel(receiver)
+    key = {"Idempotency-Key": str(uuid.uuid4())}
+    body = {"channelId": channel, "customer": {"name": "Jane"}}
+    first = await api.call("POST", "/conversations", body, headers=key)
+    second = await api.call("POST", "/conversations", body, headers=key)
+    assert first.status == second.status == 202
+    assert first.body["conversationId"] != second.body["conversationId"]
+    assert len(emulator.conversation_ids()) == 2
 
 
 async def test_repeat_with_the_same_key_replays_and_creates_nothing(

@@ -52,6 +52,10 @@ async def api_gateway(
     port = unused_port()
     # Both APIs: escalations go to the Chat API, and the Chat Gateway's webhook is live too.
     settings = api_settings(
-        make_settings, port, chat_api=chat_api_settings(cc), chat_gateway=chat_gateway_settings(cc)
+        make_settings,
+        port,
+        contact_center="chat_api",  # with both groups given, Chat Gateway would be the default
+        chat_api=chat_api_settings(cc),
+        chat_gateway=chat_gateway_settings(cc),
     )
     return await aiohttp_server(build_app(settings), port=port)

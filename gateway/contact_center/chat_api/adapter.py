@@ -1,108 +1,155 @@
-"""``ContactCenter`` on the 8x8 Chat API v2: which channel serves which queue, and long lines split.
+"""``ContactCenter`` on the 8x8 Chat API v2: which channel serves which queue, long lines split, and no
+double creates or sends.
 
 The queue -> channel map comes from set-up, which runs in the background once the gateway listens
 (8x8 verifies a new web-hook by calling it). Until then an escalation waits a little, then counts as
 "unavailable", so the outbox retries it.
+
+Exactly once without relying on ``Idempotency-Key`` (declared by the v2 OpenAPI, used by no operation; it is
+still sent): after a create or a send whose outcome is uncertain, ``core.uncertain`` finds out whether 8x8
+acted before the call is repeated. A create is found by ``customer.customerId`` (the conversation list's
+``userId`` filter, or a conversation a webhook named since). A send is found by counting the conversation's
+messages with that author type and text against the lines this process knows it delivered; v2 messages
+carry no time, so this is only decided for conversations this process opened (otherwise it repeats: a line
+may arrive twice, never be lost).
 """
 
 from __future__ import annotations
 
-import asyncio
+import time
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import datetime
 
 import structlog
 
 from gateway.contact_center.chat_api.client import ChatApiClient
-from gateway.contact_center.chat_api.errors import ChatApiRejected, ChatApiUnavailable
-from gateway.contact_center.chat_api.transcript import create_body, split_text
-from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+from gateway.contact_center.chat_api.transcript import create_body
+from gateway.contact_center.core.errors import Rejected
+from gateway.contact_center.core.setup import SetupResultGate
+from gateway.contact_center.core.text import author_type, split_text
+from gateway.contact_center.core.uncertain import Uncertain
+from gateway.contact_center.unconfigured import NoExtras
+from gateway.relay.model import CcConversationId
+from gateway.relay.ports import HistoryLine, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
 
-class ChatApiContactCenter:
-    def __init__(self, client: ChatApiClient, *, default_queue: str, setup_wait_s: float = 10.0) -> None:
+class ChatApiContactCenter(NoExtras):
+    def __init__(
+        self,
+        client: ChatApiClient,
+        *,
+        default_queue: str,
+        setup_wait_s: float = 10.0,
+        uncertain: Uncertain | None = None,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
         self.client = client
+        self.uncertain = uncertain or Uncertain()
+        self._clock = clock
         self._default_queue = default_queue
-        self._channels: dict[str, str] = {}
-        self._ready = asyncio.Event()
-        self._setup_wait_s = setup_wait_s
+        self._channels: SetupResultGate[dict[str, str]] = SetupResultGate("Chat API", wait_s=setup_wait_s)
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self._channels.ready
 
     def set_channels(self, channels: Mapping[str, str]) -> None:
         """``channels`` maps each configured queue id to the channel routed to it."""
-        self._channels = dict(channels)
-        self._ready.set()
+        self._channels.set(dict(channels))
 
-    async def _wait_ready(self) -> None:
-        if not self._ready.is_set():
-            try:
-                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
-            except TimeoutError:
-                raise ChatApiUnavailable("the Chat API set-up has not finished yet") from None
-
-    def channel_for(self, queue_id: str | None) -> str:
-        if queue_id and queue_id in self._channels:
-            return self._channels[queue_id]
+    def channel_for(self, channels: Mapping[str, str], queue_id: str | None) -> str:
+        if queue_id and queue_id in channels:
+            return channels[queue_id]
         if queue_id:
             logger.warning("unknown_queue", queue_id=queue_id, fallback=self._default_queue)
-        return self._channels[self._default_queue]
+        return channels[self._default_queue]
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
-        await self._wait_ready()
-        body = create_body(request, channel_id=self.channel_for(request.queue_id))
-        cc_id = await self.client.create_conversation(body, idempotency_key=idempotency_key)
+        channels = await self._channels.get()
+        chat_id = request.conversation_id
+        since = self.uncertain.started(idempotency_key)
+        found = await self.uncertain.find_created(
+            idempotency_key,
+            chat_id,
+            listed=lambda: self._listed(chat_id, since or 0.0),
+            owner_of=self._owner_of,
+        )
+        body = create_body(request, channel_id=self.channel_for(channels, request.queue_id))
+        started = self._clock()
+        if found is None:
+            found = await self.uncertain.guarded(
+                idempotency_key, self.client.create_conversation(body, idempotency_key=idempotency_key)
+            )
+        cc_id = found
+        self.uncertain.delivered.opened(cc_id)  # with the history it was created with
+        for item in body.get("history", {}).get("messages", []):
+            self.uncertain.delivered.add(cc_id, item["type"], item["text"], started)
         logger.info(
             "cc_conversation_created",
-            conversation_id=request.conversation_id,
+            api="chat_api",
+            conversation_id=chat_id,
             cc_conversation_id=cc_id,
             history=len(body.get("history", {}).get("messages", [])),
         )
         return CcConversationId(cc_id)
 
+    async def _listed(self, chat_id: str, since: float) -> str | None:
+        """The newest conversation of this chat that started since the uncertain attempt (minus skew)."""
+        for conv in await self.client.find_conversations(customer_id=chat_id):
+            started = _iso(conv.get("startTime"))
+            if started is None or started >= since - 5.0:
+                return str(conv["id"])
+        return None
+
+    async def _owner_of(self, cc_id: str) -> str | None:
+        try:
+            conv = await self.client.get_conversation(cc_id)
+        except Rejected:
+            return None
+        return (conv.get("customer") or {}).get("customerId")
+
     async def post_message(
         self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
     ) -> None:
-        author_type = "bot" if line.author is Author.BOT else "user"
-        pieces = split_text(line.text)
-        for i, piece in enumerate(pieces):
+        kind = author_type(line.author)
+        for i, piece in enumerate(split_text(line.text)):
             # One key per piece, derived from the line's key, so a retry re-sends no piece twice.
             key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
-            await self.client.send_message(cc_conversation_id, piece, author_type, idempotency_key=key)
+            if not await self._already_sent(cc_conversation_id, key, kind, piece):
+                await self.uncertain.guarded(
+                    key, self.client.send_message(cc_conversation_id, piece, kind, idempotency_key=key)
+                )
+            self.uncertain.delivered.add(cc_conversation_id, kind, piece, self._clock())
+
+    async def _already_sent(self, cc_id: str, key: str, kind: str, text: str) -> bool:
+        """After an uncertain send with ``key``: did that message reach 8x8 after all?"""
+        if self.uncertain.started(key) is None:
+            return False
+        if not self.uncertain.delivered.knows_all(cc_id):
+            self.uncertain.forget(key)
+            return False  # cannot tell ours from earlier lines: repeat (twice at worst, never lost)
+        messages = await self.client.messages(cc_id)
+        self.uncertain.forget(key)
+        at_8x8 = sum(1 for m in messages if m.get("authorType") == kind and m.get("originalText") == text)
+        sent = at_8x8 > self.uncertain.delivered.count(cc_id, kind, text)
+        if sent:
+            logger.info("cc_message_found_after_uncertain_send", api="chat_api", cc_conversation_id=cc_id)
+        return sent
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.customer_leave(cc_conversation_id)
 
-    # The Chat API v2 has no typing indicators, read receipts or attachments.
-
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return True
 
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
-        return False
 
-    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
-        pass
-
-    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
-        pass
-
-    async def post_attachment(
-        self,
-        cc_conversation_id: CcConversationId,
-        attachment: Attachment,
-        *,
-        author: Author,
-        idempotency_key: str,
-    ) -> None:
-        raise ChatApiRejected("the Chat API v2 does not take attachments", status=400)
-
-    async def fetch_attachment(
-        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
-    ) -> tuple[str, bytes]:
-        raise ChatApiRejected("the Chat API v2 has no attachments", status=404)
+def _iso(value: object) -> float | None:
+    if not isinstance(value, str):
+        return None
+    try:
+        return datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp()
+    except ValueError:
+        return None

@@ -1,15 +1,15 @@
-"""Find or create the web-hook and one channel per queue, reusing them by name so restarts add nothing."""
+"""Chat API v2 set-up: its webhook (version ``v2.0``) and one channel per queue (a v2 channel routes to one
+queue), found or created by name with ``core.setup``."""
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
 
 import structlog
 
-from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_api.client import VERSION, ChatApiClient
+from gateway.contact_center.core.setup import ensure_channel, ensure_webhook
 
 logger = structlog.get_logger(__name__)
 
@@ -18,7 +18,7 @@ logger = structlog.get_logger(__name__)
 class SetupResult:
     webhook_id: str | None
     channels: dict[str, str]  # queue id -> channel id
-    created: tuple[str, ...] = ()  # what this run created or updated, for the operator
+    changed: tuple[str, ...] = ()  # what this run created or updated, for the operator
 
 
 def channel_name(base: str, queue_id: str) -> str:
@@ -39,34 +39,13 @@ async def ensure_setup(
     if not todo:
         return SetupResult(webhook_id=None, channels=dict(pinned))
     changed: list[str] = []
-    hook = await _ensure_webhook(client, name=webhook_name, uri=webhook_uri, changed=changed)
+    hook = await ensure_webhook(client, name=webhook_name, uri=webhook_uri, version=VERSION, changed=changed)
     existing = await client.list_channels()
     channels = dict(pinned)
     for queue_id in todo:
         name = channel_name(channel_base_name, queue_id)
-        found: dict[str, Any] | None = next((c for c in existing if c.get("name") == name), None)
-        if found is None:
-            found = await client.create_channel(
-                name=name, webhook_id=hook, queue_id=queue_id, idempotency_key=str(uuid.uuid4())
-            )
-            changed.append(f"created channel {found['id']} for queue {queue_id}")
-        elif found.get("webHookId") != hook or (found.get("routingOptions") or {}).get("id") != queue_id:
-            found = await client.update_channel(
-                str(found["id"]), name=name, webhook_id=hook, queue_id=queue_id
-            )
-            changed.append(f"updated channel {found['id']} for queue {queue_id}")
-        channels[queue_id] = str(found["id"])
-    logger.info("chat_api_setup", webhook_id=hook, channels=channels, changed=changed)
-    return SetupResult(webhook_id=hook, channels=channels, created=tuple(changed))
-
-
-async def _ensure_webhook(client: ChatApiClient, *, name: str, uri: str, changed: list[str]) -> str:
-    hooks = await client.list_webhooks()
-    found = next((h for h in hooks if h.get("name") == name), None)
-    if found is None:
-        found = await client.create_webhook(name=name, uri=uri, idempotency_key=str(uuid.uuid4()))
-        changed.append(f"created web-hook {found['id']}")
-    elif found.get("uri") != uri:
-        found = await client.update_webhook(str(found["id"]), name=name, uri=uri)
-        changed.append(f"updated web-hook {found['id']} to {uri}")
-    return str(found["id"])
+        channels[queue_id] = await ensure_channel(
+            client, existing, name=name, webhook_id=hook, queue_id=queue_id, changed=changed
+        )
+    logger.info("cc_setup", api="chat_api", webhook_id=hook, channels=channels, changed=changed)
+    return SetupResult(webhook_id=hook, channels=channels, changed=tuple(changed))

@@ -13,67 +13,30 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from gateway.relay.model import Author
+from gateway.contact_center.core.text import (
+    MAX_HISTORY,
+    MAX_TEXT,
+    MAX_VALUE,
+    cc_language,
+    history_pieces,
+    split_text,
+)
 from gateway.relay.ports import HistoryLine, OpenRequest
 
+__all__ = [
+    "MAX_HISTORY",
+    "MAX_TEXT",
+    "MAX_VALUE",
+    "chat_api_language",
+    "create_body",
+    "customer_properties",
+    "history_items",
+    "split_text",
+]
+
 MAX_CUSTOMER_KEYS = 30
-MAX_HISTORY = 200
-MAX_TEXT = 4096
-MAX_VALUE = 255
-LANGUAGES = frozenset(
-    [
-        "en",
-        "ru",
-        "de",
-        "ja",
-        "es",
-        "fr",
-        "pt",
-        "it",
-        "pl",
-        "hr",
-        "nl",
-        "ar",
-        "da",
-        "ko",
-        "no",
-        "sv",
-        "vi",
-        "cy",
-        "th",
-        "zh-CN",
-        "zh-TW",
-    ]
-)
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-
-
-def chat_api_language(language: str | None) -> str | None:
-    """``en-US`` -> ``en``, ``zh-cn`` -> ``zh-CN``; None when 8x8 has no such language."""
-    if not language:
-        return None
-    lang = language.strip().replace("_", "-")
-    for candidate in (lang, lang.lower(), lang.split("-")[0].lower()):
-        if candidate in LANGUAGES:
-            return candidate
-    if lang.lower() in ("zh-cn", "zh-hans"):
-        return "zh-CN"
-    if lang.lower() in ("zh-tw", "zh-hant"):
-        return "zh-TW"
-    return None
-
-
-def split_text(text: str, limit: int = MAX_TEXT) -> list[str]:
-    """Cut ``text`` into pieces of at most ``limit`` characters, at whitespace where possible."""
-    pieces: list[str] = []
-    while len(text) > limit:
-        cut = text.rfind(" ", limit // 2, limit)
-        cut = cut if cut > 0 else limit
-        pieces.append(text[:cut])
-        text = text[cut:].lstrip(" ")
-    if text:
-        pieces.append(text)
-    return pieces
+chat_api_language = cc_language
 
 
 def customer_properties(request: OpenRequest) -> dict[str, str]:
@@ -87,7 +50,7 @@ def customer_properties(request: OpenRequest) -> dict[str, str]:
     put("name", c.name)
     put("customerId", request.conversation_id)
     put("email", c.email if c.email and _EMAIL.match(c.email) else None)
-    put("language", chat_api_language(c.language))
+    put("language", cc_language(c.language))
     put("handoffReason", request.reason)
     for key, value in request.context.items():
         put(key, value)
@@ -97,18 +60,8 @@ def customer_properties(request: OpenRequest) -> dict[str, str]:
 
 
 def history_items(lines: tuple[HistoryLine, ...] | list[HistoryLine]) -> list[dict[str, str]]:
-    items = [
-        {"type": "bot" if line.author is Author.BOT else "user", "text": piece}
-        for line in lines
-        for piece in split_text(line.text)
-    ]
-    if len(items) > MAX_HISTORY:
-        left_out = len(items) - (MAX_HISTORY - 1)
-        items = [
-            {"type": "bot", "text": f"[{left_out} earlier messages are not shown]"},
-            *items[-(MAX_HISTORY - 1) :],
-        ]
-    return items
+    """Chat API v2 history items: ``type`` (not ``authorType``) and ``text``."""
+    return [{"type": kind, "text": text} for kind, text in history_pieces(lines)]
 
 
 def create_body(request: OpenRequest, *, channel_id: str) -> dict[str, Any]:

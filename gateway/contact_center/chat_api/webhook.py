@@ -1,47 +1,36 @@
-"""The 8x8 webhook receiver at ``/webhooks/8x8``.
+"""Chat API v2 events at ``/webhooks/8x8``: their model and their translation into the relay's events.
 
-Order of checks, each refusing with a 4xx problem+json and no state change: body size, the delivery
-headers, tenant, transmission-time window (replays), signature, JSON, event shape. Only then is the
-event stored (deduplicated by ``x-8x8-event-id``) and answered 200; it is applied to the conversation
-afterwards, so a slow relay never makes 8x8 retry. ``WEB_HOOK_VERIFY`` is answered 200, empty.
+The receive path (checks, signature, event-id record, problem answers) is ``core.receiver``'s.
 """
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable
 from typing import Any, Literal
 
-import structlog
-from aiohttp import web
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import Field, ValidationError
 
-from gateway.channels.web.problems import problem
-from gateway.contact_center.chat_api.signature import REQUIRED_HEADERS, JwkCache, SignatureInvalid, verify
-from gateway.relay.events import AgentJoined, AgentLeft, AgentSaid, CcEvent, InboundEvent, Queued, Transferred
+from gateway.contact_center.core.events import Envelope, event_time
+from gateway.contact_center.core.receiver import (
+    DEFAULT_WINDOW_S,
+    Accepted,
+    Ignored,
+    Malformed,
+    Translation,
+    WebhookReceiver,
+)
+from gateway.contact_center.core.signature import JwkCache
+from gateway.relay.events import AgentJoined, AgentLeft, AgentSaid, CcEvent, Queued, Transferred
 from gateway.relay.model import AgentRef, CcConversationId, QueueRef
 from gateway.relay.relay import Relay
 
-logger = structlog.get_logger(__name__)
 
-_ID = Field(min_length=1, max_length=256)
-_LAST_MS = 253_402_300_799_999
-"""9999-12-31T23:59:59.999Z: an event's time becomes a transcript entry's, which must be a date."""
+class WebhookEvent(Envelope):
+    """A v2.0 conversation event (spec §5.2)."""
 
-
-class WebhookEvent(BaseModel):
-    """A v2.0 conversation event (spec §5.2); unknown fields are ignored."""
-
-    model_config = ConfigDict(extra="ignore")
-    eventType: str = Field(max_length=64)
-    conversationId: str | None = Field(default=None, min_length=1, max_length=256)
-    timestamp: int | None = Field(default=None, ge=0, le=_LAST_MS)
-    agentId: str | None = Field(default=None, max_length=256)
-    agentName: str | None = Field(default=None, max_length=512)
     queueId: str | None = Field(default=None, max_length=256)
     queueName: str | None = Field(default=None, max_length=512)
-    message: str | None = None
 
 
 AgentNameStyle = Literal["first", "full", "as_sent"]
@@ -66,9 +55,7 @@ def to_cc_event(
     receipt time: a wild timestamp must not date an entry in year 36 million (unreadable transcript) or in
     1970 (closed at once for inactivity).
     """
-    at = received_at
-    if ev.timestamp is not None and abs(ev.timestamp / 1000 - received_at) <= max_skew_s:
-        at = ev.timestamp / 1000
+    at = event_time(ev.timestamp, received_at, window_s=max_skew_s)
     agent = AgentRef(ev.agentId, display_name(ev.agentName or ev.agentId, agent_name)) if ev.agentId else None
     match ev.eventType:
         case "QUEUED":
@@ -84,7 +71,33 @@ def to_cc_event(
     return None
 
 
-class ChatApiWebhook:
+class ChatApiTranslator:
+    """Chat API v2.0 events for the shared receiver (``core.receiver``)."""
+
+    def __init__(self, *, window_s: float, agent_name: AgentNameStyle = "first") -> None:
+        self._window_s = window_s
+        self._agent_name: AgentNameStyle = agent_name
+
+    async def translate(self, body: Any, received_at: float) -> tuple[str, Translation]:
+        try:
+            event = WebhookEvent.model_validate(body)
+        except ValidationError:
+            return "-", Malformed("the body is not a v2.0 event")
+        event_type = event.eventType[:64]
+        if event.eventType == "WEB_HOOK_VERIFY":
+            return event_type, Ignored("verified")
+        cc_event = to_cc_event(event, received_at, max_skew_s=self._window_s, agent_name=self._agent_name)
+        if cc_event is None:
+            return "unknown", Ignored()
+        if cc_event == "malformed" or event.conversationId is None:
+            return event_type, Malformed(f"{event.eventType} event without its required fields")
+        chatty = event.eventType == "TEXT"
+        return event_type, Accepted(CcConversationId(event.conversationId), cc_event, chatty=chatty)
+
+
+class ChatApiWebhook(WebhookReceiver):
+    """The receiver at ``/webhooks/8x8`` for Chat API v2 events."""
+
     def __init__(
         self,
         relay: Relay,
@@ -92,99 +105,21 @@ class ChatApiWebhook:
         *,
         tenant_id: str,
         max_body_bytes: int,
-        max_clock_skew_s: float,
+        max_clock_skew_s: float = DEFAULT_WINDOW_S,
         clock: Callable[[], float] = time.time,
         observe: Callable[[str, str], None] | None = None,
         agent_name: AgentNameStyle = "first",
+        sighted: Callable[[str], None] | None = None,
     ) -> None:
-        self._agent_name: AgentNameStyle = agent_name
-        self._observe = observe or (lambda _type, _result: None)
-        self._relay = relay
-        self._keys = keys
-        self._tenant_id = tenant_id
-        self._max_body_bytes = max_body_bytes
-        self._max_clock_skew_s = max_clock_skew_s
-        self._clock = clock
-
-    async def handle(self, request: web.Request) -> web.Response:
-        response, event_type, result = await self._receive(request)
-        self._observe(event_type, result)
-        return response
-
-    async def _receive(self, request: web.Request) -> tuple[web.Response, str, str]:
-        raw = await request.content.read(self._max_body_bytes + 1)
-        if len(raw) > self._max_body_bytes:
-            return (
-                problem("too_long", f"webhook bodies are limited to {self._max_body_bytes} bytes"),
-                "-",
-                "too_long",
-            )
-        headers = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
-        missing = [name for name, value in headers.items() if not value]
-        if missing:
-            return _refuse(401, "unsigned", f"missing header {missing[0]}"), "-", "unsigned"
-        if headers["x-8x8-tenant-id"] != self._tenant_id:
-            return _refuse(403, "wrong_tenant", "the event is for another tenant"), "-", "wrong_tenant"
-        try:
-            sent_at = int(headers["x-8x8-transmission-time"]) / 1000
-        except ValueError:
-            return _refuse(400, "malformed", "x-8x8-transmission-time must be an integer"), "-", "malformed"
-        if abs(self._clock() - sent_at) > self._max_clock_skew_s:
-            return (
-                _refuse(400, "stale", "x-8x8-transmission-time is outside the accepted window"),
-                "-",
-                "stale",
-            )
-        try:
-            await verify(raw, headers, self._keys)
-        except SignatureInvalid as exc:
-            logger.warning("webhook_refused", reason=str(exc), event_id=headers["x-8x8-event-id"][:64])
-            return _refuse(401, "bad_signature", str(exc)), "-", "bad_signature"
-        try:
-            event = WebhookEvent.model_validate(json.loads(raw))
-        except (ValueError, ValidationError):
-            return _refuse(400, "malformed", "the body is not a v2.0 event"), "-", "malformed"
-        if event.eventType == "WEB_HOOK_VERIFY":
-            return web.Response(status=200), event.eventType, "verified"
-        received_at = self._clock()
-        cc_event = to_cc_event(
-            event, received_at, max_skew_s=self._max_clock_skew_s, agent_name=self._agent_name
+        super().__init__(
+            relay,
+            keys,
+            ChatApiTranslator(window_s=max_clock_skew_s, agent_name=agent_name),
+            api="chat_api",
+            tenant=tenant_id,
+            max_body_bytes=max_body_bytes,
+            window_s=max_clock_skew_s,
+            clock=clock,
+            observe=observe,
+            sighted=sighted,
         )
-        if cc_event is None:
-            logger.info("webhook_event_ignored", event_type=event.eventType[:64])
-            return web.Response(status=200), "unknown", "ignored"
-        if cc_event == "malformed" or event.conversationId is None:
-            return (
-                _refuse(400, "malformed", f"{event.eventType} event without its required fields"),
-                event.eventType,
-                "malformed",
-            )
-        inbound = InboundEvent(
-            event_id=headers["x-8x8-event-id"][:256],
-            cc_conversation_id=CcConversationId(event.conversationId),
-            event=cc_event,
-            received_at=received_at,
-        )
-        fresh = await self._relay.accept_cc_event(inbound)
-        # Lifecycle events at info; the per-message TEXT events only at debug (a log line per agent line
-        # costs the hot path and says nothing the metrics do not).
-        (logger.debug if event.eventType == "TEXT" else logger.info)(
-            "webhook_received",
-            cc_conversation_id=event.conversationId,
-            event_type=event.eventType,
-            event_id=inbound.event_id,
-            duplicate=not fresh,
-            retry=headers["x-8x8-retry"],
-        )
-        return web.Response(status=200), event.eventType, "accepted" if fresh else "duplicate"
-
-
-def _refuse(status: int, code: str, detail: str) -> web.Response:
-    body: dict[str, Any] = {
-        "type": f"urn:chat-gateway:problem:webhook-{code}",
-        "title": "Webhook refused",
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    return web.Response(status=status, text=json.dumps(body), content_type="application/problem+json")

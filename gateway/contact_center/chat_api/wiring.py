@@ -1,10 +1,8 @@
-"""Builds the Chat API adapter from settings: session, token, client, set-up, webhook receiver."""
+"""Builds the Chat API adapter from settings: session, token, client, set-up, keys."""
 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
@@ -13,9 +11,11 @@ import structlog
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.chat_api.client import ChatApiClient
 from gateway.contact_center.chat_api.setup import SetupResult, ensure_setup
-from gateway.contact_center.chat_api.signature import JwkCache
 from gateway.contact_center.chat_api.token import TokenProvider
-from gateway.relay.errors import ContactCenterError
+from gateway.contact_center.core.http import Observe, open_session
+from gateway.contact_center.core.setup import keep_trying
+from gateway.contact_center.core.signature import JwkCache
+from gateway.contact_center.core.uncertain import Uncertain
 from gateway.settings import ChatApiSettings
 
 logger = structlog.get_logger(__name__)
@@ -26,16 +26,12 @@ class ChatApi:
     session: aiohttp.ClientSession
     client: ChatApiClient
     keys: JwkCache
+    uncertain: Uncertain
+    """Shared by the adapter and the webhook receiver (which reports the conversations it sees)."""
 
 
-def open_chat_api(
-    cfg: ChatApiSettings, *, observe: Callable[[str, int | None, float], None] | None = None
-) -> ChatApi:
-    session = aiohttp.ClientSession(
-        base_url=str(cfg.base_url).rstrip("/") + "/",
-        timeout=aiohttp.ClientTimeout(total=cfg.timeout_s, connect=min(3.0, cfg.timeout_s)),
-        raise_for_status=False,
-    )
+def open_chat_api(cfg: ChatApiSettings, *, observe: Observe | None = None) -> ChatApi:
+    session = open_session(str(cfg.base_url), cfg.timeout_s)
     tokens = TokenProvider(
         session, api_key=cfg.api_key.get_secret_value(), api_secret=cfg.api_secret.get_secret_value()
     )
@@ -47,7 +43,7 @@ def open_chat_api(
         max_attempts=cfg.client_max_attempts,
         observe=observe,
     )
-    return ChatApi(session=session, client=client, keys=JwkCache(client.public_jwk))
+    return ChatApi(session=session, client=client, keys=JwkCache(client.public_jwk), uncertain=Uncertain())
 
 
 def queues_of(cfg: ChatApiSettings) -> list[str]:
@@ -69,16 +65,11 @@ async def run_setup(api: ChatApi, cfg: ChatApiSettings, *, public_base_url: str)
 async def keep_setting_up(
     api: ChatApi, cfg: ChatApiSettings, adapter: ChatApiContactCenter, *, public_base_url: str
 ) -> None:
-    """Run set-up until it succeeds (8x8 down, or not yet able to reach our web-hook: try again)."""
-    delay = 0.2
-    while True:
-        try:
-            result = await run_setup(api, cfg, public_base_url=public_base_url)
-        except ContactCenterError as exc:
-            logger.warning("chat_api_setup_failed", error=str(exc), retry_in_s=round(delay, 1))
-            await asyncio.sleep(delay * random.uniform(0.75, 1.0))
-            delay = min(60.0, delay * 2)
-            continue
+    """Run set-up until it succeeds, then hand the adapter its channels."""
+
+    async def attempt() -> None:
+        result = await run_setup(api, cfg, public_base_url=public_base_url)
         adapter.set_channels(result.channels)
-        logger.info("chat_api_ready", channels=result.channels, webhook_id=result.webhook_id)
-        return
+        logger.info("cc_ready", api="chat_api", channels=result.channels, webhook_id=result.webhook_id)
+
+    await keep_trying(attempt, api="chat_api", sleep=asyncio.sleep)

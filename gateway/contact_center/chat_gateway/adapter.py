@@ -1,58 +1,42 @@
 """``ContactCenter`` on 8x8 Chat Gateway v1: one channel, queues by assignment, and no double sends.
 
-Ids. The conversation ids this adapter returns are qualified ``cgw:<8x8 id>``; the Chat API's ids stay
-bare. A stored conversation thereby remembers which API opened it, and ``routing.ContactCenterRouter`` sends
-its later calls to the same API whichever one new conversations use.
+Ids. The conversation ids this adapter returns are qualified ``cgw:<8x8 id>`` (``core.ids``); the Chat API's
+ids stay bare. A stored conversation thereby remembers which API opened it, and ``routing`` sends its later
+calls to the same API whichever one new conversations use.
 
-Exactly once without an Idempotency-Key. Chat Gateway declares none (spec §1), so when a create or a send
-fails in a way that leaves open whether 8x8 acted on it (timeout, dropped connection, 5xx other than
-503), the adapter remembers the outbox key; when the outbox tries that key again, it first looks whether
-the first attempt took effect: a conversation whose ``user.userId`` is ours, or a message of ours with the
-same text created since the first attempt. Only if not is the call repeated. Lines with the same text
-are told apart by counting: those found since the first attempt, less those this process knows it
-delivered in a wider window (so a doubt ends in a repeat, never in a lost line). The memory is per
-process: after a restart in that window a line may arrive twice — never lost.
+Exactly once without an Idempotency-Key (Chat Gateway declares none): after a create or a send whose outcome
+is uncertain, ``core.uncertain`` finds out whether the first attempt took effect before the call is
+repeated: a conversation whose ``user.userId`` is ours (listed, or named by a webhook since), or a message of
+ours with the same text created since the first attempt. Lines with the same text are told apart by
+counting: those found since the first attempt, less those this process knows it delivered in a wider window
+(so a doubt ends in a repeat, never in a lost line).
 """
 
 from __future__ import annotations
 
-import asyncio
 import time
 import uuid
-from collections import OrderedDict, deque
-from collections.abc import Awaitable, Callable, Sequence
+from collections import OrderedDict
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import Any
 
 import structlog
 
-from gateway.contact_center.chat_api.transcript import split_text
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
-from gateway.contact_center.chat_gateway.errors import ChatGatewayRejected, ChatGatewayUnavailable
-from gateway.contact_center.chat_gateway.transcript import author_type, create_body
+from gateway.contact_center.chat_gateway.transcript import create_body
+from gateway.contact_center.core.errors import Rejected
+from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
+from gateway.contact_center.core.setup import SetupResultGate
+from gateway.contact_center.core.text import author_type, split_text
+from gateway.contact_center.core.uncertain import Uncertain
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
-T = TypeVar("T")
-
-ID_PREFIX = "cgw:"
-
-
-def qualify(conversation_id: str) -> CcConversationId:
-    return CcConversationId(ID_PREFIX + conversation_id)
-
-
-def is_chat_gateway_id(cc_conversation_id: str) -> bool:
-    return cc_conversation_id.startswith(ID_PREFIX)
-
-
-def bare(cc_conversation_id: CcConversationId) -> str:
-    if not is_chat_gateway_id(cc_conversation_id):
-        raise ChatGatewayRejected(f"{cc_conversation_id!r} is not a Chat Gateway conversation", status=404)
-    return cc_conversation_id[len(ID_PREFIX) :]
+__all__ = ["ChatGatewayContactCenter", "Routing", "bare", "is_chat_gateway_id", "qualify"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,45 +48,6 @@ class Routing:
     queues: frozenset[str]
 
 
-class _Attempts:
-    """Outbox keys whose last attempt may have taken effect, with when that attempt started (bounded)."""
-
-    def __init__(self, limit: int = 10_000) -> None:
-        self._started: OrderedDict[str, float] = OrderedDict()
-        self._limit = limit
-
-    def note(self, key: str, started: float) -> None:
-        self._started.setdefault(key, started)
-        while len(self._started) > self._limit:
-            self._started.popitem(last=False)
-
-    def started(self, key: str) -> float | None:
-        return self._started.get(key)
-
-    def forget(self, key: str) -> None:
-        self._started.pop(key, None)
-
-
-class _Delivered:
-    """Per conversation, the recent lines this process knows reached 8x8: (author type, text, when)."""
-
-    def __init__(self, per_conversation: int = 100, conversations: int = 2000) -> None:
-        self._lines: OrderedDict[str, deque[tuple[str, str, float]]] = OrderedDict()
-        self._per = per_conversation
-        self._conversations = conversations
-
-    def add(self, conversation_id: str, kind: str, text: str, at: float) -> None:
-        lines = self._lines.setdefault(conversation_id, deque(maxlen=self._per))
-        self._lines.move_to_end(conversation_id)
-        lines.append((kind, text, at))
-        while len(self._lines) > self._conversations:
-            self._lines.popitem(last=False)
-
-    def count(self, conversation_id: str, kind: str, text: str, *, since: float) -> int:
-        lines = self._lines.get(conversation_id, ())
-        return sum(1 for k, t, at in lines if (k, t) == (kind, text) and at >= since)
-
-
 class ChatGatewayContactCenter:
     def __init__(
         self,
@@ -110,36 +55,24 @@ class ChatGatewayContactCenter:
         *,
         clock_skew_s: float = 2.0,
         setup_wait_s: float = 10.0,
+        uncertain: Uncertain | None = None,
         clock: Callable[[], float] = time.time,
     ) -> None:
         self.client = client
-        self._routing: Routing | None = None
-        self._ready = asyncio.Event()
-        self._setup_wait_s = setup_wait_s
+        self.uncertain = uncertain or Uncertain()
+        self._routing: SetupResultGate[Routing] = SetupResultGate("Chat Gateway", wait_s=setup_wait_s)
         self._skew = clock_skew_s
         self._clock = clock
-        self._attempts = _Attempts()
-        self._delivered = _Delivered()
         self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
 
     # --- set-up ----------------------------------------------------------------------------------
 
     @property
     def ready(self) -> bool:
-        return self._ready.is_set()
+        return self._routing.ready
 
     def set_routing(self, routing: Routing) -> None:
-        self._routing = routing
-        self._ready.set()
-
-    async def _wait_ready(self) -> Routing:
-        if not self._ready.is_set():
-            try:
-                await asyncio.wait_for(self._ready.wait(), self._setup_wait_s)
-            except TimeoutError:
-                raise ChatGatewayUnavailable("the Chat Gateway set-up has not finished yet") from None
-        assert self._routing is not None
-        return self._routing
+        self._routing.set(routing)
 
     def queue_for(self, routing: Routing, queue_id: str | None) -> str | None:
         """The queue to assign, or None for the channel's own (the default) queue."""
@@ -152,24 +85,23 @@ class ChatGatewayContactCenter:
     # --- the port --------------------------------------------------------------------------------
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
-        routing = await self._wait_ready()
-        if self._attempts.started(idempotency_key) is not None:
-            found = await self.client.find_conversations(user_id=request.conversation_id)
-            if found:
-                self._attempts.forget(idempotency_key)
-                logger.info(
-                    "cc_conversation_found_after_ambiguous_create",
-                    conversation_id=request.conversation_id,
-                    cc_conversation_id=found[0]["id"],
-                )
-                return qualify(str(found[0]["id"]))
+        routing = await self._routing.get()
+        found = await self.uncertain.find_created(
+            idempotency_key,
+            request.conversation_id,
+            listed=lambda: self._listed(request.conversation_id),
+            owner_of=self._owner_of,
+        )
+        if found is not None:
+            return qualify(found)
         body = create_body(
             request, channel_id=routing.channel_id, queue_id=self.queue_for(routing, request.queue_id)
         )
         started = self._clock()
-        cc_id = await self._guarded(idempotency_key, self.client.create_conversation(body))
+        cc_id = await self.uncertain.guarded(idempotency_key, self.client.create_conversation(body))
+        self.uncertain.delivered.opened(cc_id)
         for item in body.get("history", {}).get("messages", []):
-            self._delivered.add(cc_id, item["authorType"], item["text"], started)
+            self.uncertain.delivered.add(cc_id, item["authorType"], item["text"], started)
         logger.info(
             "cc_conversation_created",
             api="chat_gateway",
@@ -178,6 +110,21 @@ class ChatGatewayContactCenter:
             history=len(body.get("history", {}).get("messages", [])),
         )
         return qualify(cc_id)
+
+    async def _listed(self, chat_id: str) -> str | None:
+        found = await self.client.find_conversations(user_id=chat_id)
+        return str(found[0]["id"]) if found else None
+
+    async def _owner_of(self, cc_id: str) -> str | None:
+        try:
+            conv = await self.client.get_conversation(cc_id)
+        except Rejected:
+            return None
+        return (conv.get("user") or {}).get("userId")
+
+    def posted(self, conversation_id: str, text: str) -> bool:
+        """Whether this process posted ``text`` to the (bare) conversation: an echo of ours."""
+        return self.uncertain.delivered.posted(conversation_id, text)
 
     async def post_message(
         self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
@@ -189,8 +136,8 @@ class ChatGatewayContactCenter:
             if await self._already_sent(conversation_id, key, kind, text=piece):
                 continue
             body = {"authorType": kind, "text": piece}
-            await self._guarded(key, self.client.send_message(conversation_id, body))
-            self._delivered.add(conversation_id, kind, piece, self._clock())
+            await self.uncertain.guarded(key, self.client.send_message(conversation_id, body))
+            self.uncertain.delivered.add(conversation_id, kind, piece, self._clock())
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.user_left(bare(cc_conversation_id))
@@ -232,28 +179,17 @@ class ChatGatewayContactCenter:
         if await self._already_sent(conversation_id, idempotency_key, kind, attachment_id=attachment_id):
             return
         body = {"authorType": kind, "attachments": [{"id": attachment_id}]}
-        await self._guarded(idempotency_key, self.client.send_message(conversation_id, body))
+        await self.uncertain.guarded(idempotency_key, self.client.send_message(conversation_id, body))
         self._uploads.pop(idempotency_key, None)
 
     async def fetch_attachment(
         self, cc_conversation_id: CcConversationId, attachment: AttachedFile
     ) -> tuple[str, bytes]:
         if not attachment.remote_id:
-            raise ChatGatewayRejected("the file has no Chat Gateway attachment id", status=404)
+            raise Rejected("the file has no Chat Gateway attachment id", status=404)
         return await self.client.attachment_content(bare(cc_conversation_id), attachment.remote_id)
 
     # --- exactly once ----------------------------------------------------------------------------
-
-    async def _guarded(self, key: str, call: Awaitable[T]) -> T:
-        started = self._clock()
-        try:
-            result = await call
-        except ChatGatewayUnavailable as exc:
-            if exc.ambiguous:
-                self._attempts.note(key, started)
-            raise
-        self._attempts.forget(key)
-        return result
 
     async def _already_sent(
         self,
@@ -265,7 +201,7 @@ class ChatGatewayContactCenter:
         attachment_id: str | None = None,
     ) -> bool:
         """After an ambiguous attempt with ``key``: did that message reach 8x8 after all?"""
-        started = self._attempts.started(key)
+        started = self.uncertain.started(key)
         if started is None:
             return False
         found = _matches(
@@ -278,9 +214,11 @@ class ChatGatewayContactCenter:
         if text is not None:
             # Ours already, from an earlier line with the same text? Counted in a wider window, so that
             # clock differences end in a repeat rather than in a lost line.
-            found -= self._delivered.count(conversation_id, kind, text, since=started - 5 * self._skew)
+            found -= self.uncertain.delivered.count(
+                conversation_id, kind, text, since=started - 5 * self._skew
+            )
         if found > 0:
-            self._attempts.forget(key)
+            self.uncertain.forget(key)
             logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
         return found > 0
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.contact_center.chat_gateway.adapter import bare, is_chat_gateway_id
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
+from gateway.contact_center.core.ids import bare, is_chat_gateway_id
 from gateway.relay.model import CcConversationId
 
 

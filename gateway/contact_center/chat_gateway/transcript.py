@@ -13,16 +13,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from gateway.contact_center.chat_api.transcript import MAX_VALUE, chat_api_language, split_text
-from gateway.relay.model import Author
+from gateway.contact_center.core.text import MAX_HISTORY, MAX_VALUE, author_type, cc_language, history_pieces
 from gateway.relay.ports import HistoryLine, OpenRequest
 
+__all__ = ["MAX_HISTORY", "MAX_PROPERTIES", "author_type", "create_body", "history_items", "user_of"]
+
 MAX_PROPERTIES = 30
-MAX_HISTORY = 200
-
-
-def author_type(author: Author) -> str:
-    return "bot" if author is Author.BOT else "user"
 
 
 def _email(value: str | None) -> str | None:
@@ -39,7 +35,7 @@ def user_of(request: OpenRequest) -> dict[str, Any]:
         user["name"] = c.name[:MAX_VALUE]
     if email := _email(c.email):
         user["email"] = email
-    user["language"] = chat_api_language(c.language) or "en"
+    user["language"] = cc_language(c.language) or "en"
     props: dict[str, str] = {}
     for key, value in [("handoffReason", request.reason), *request.context.items(), *c.extra.items()]:
         if value and key not in props and len(props) < MAX_PROPERTIES:
@@ -50,18 +46,7 @@ def user_of(request: OpenRequest) -> dict[str, Any]:
 
 
 def history_items(lines: tuple[HistoryLine, ...] | list[HistoryLine]) -> list[dict[str, str]]:
-    items = [
-        {"authorType": author_type(line.author), "text": piece}
-        for line in lines
-        for piece in split_text(line.text)
-    ]
-    if len(items) > MAX_HISTORY:
-        left_out = len(items) - (MAX_HISTORY - 1)
-        items = [
-            {"authorType": "bot", "text": f"[{left_out} earlier messages are not shown]"},
-            *items[-(MAX_HISTORY - 1) :],
-        ]
-    return items
+    return [{"authorType": kind, "text": text} for kind, text in history_pieces(lines)]
 
 
 def create_body(request: OpenRequest, *, channel_id: str, queue_id: str | None) -> dict[str, Any]:

@@ -1,13 +1,14 @@
-"""The Chat Gateway webhook receiver at ``/webhooks/8x8/chat-gateway``.
+"""Chat Gateway events at ``/webhooks/8x8/chat-gateway``: their model and their translation.
 
-Delivery headers and the signature are those of the Chat API v2 (spec §4), so the checks and their order
-are the same as ``chat_api.webhook``: body size, delivery headers, tenant, transmission-time window,
-signature, JSON, event shape, each refusing with a 4xx problem+json and no state change. Then the event
-is stored (deduplicated by ``x-8x8-event-id``) and answered 200, and applied afterwards.
+The receive path (checks, signature, event-id record, problem answers) is ``core.receiver``'s.
 
 Chat Gateway's own quirks, handled here:
-- ``MESSAGE`` comes for every participant, and our own posts come back with ``isEcho: true``: only
-  non-echo messages of an agent are relayed.
+- ``MESSAGE`` comes for every participant. Our own posts come back too; a line is ours when its sender
+  type says ``user`` or ``bot`` (or, with no sender type, when it is a line we posted). ``isEcho`` alone
+  decides nothing: 8x8's events reference says it marks the bot's own messages, yet its workflow page
+  shows an agent's message with ``"isEcho": true``. An agent's line is always relayed.
+- 8x8's Chat Gateway workflow page shows v2-style ``AGENT_JOINED``, ``AGENT_LEFT`` and ``TEXT`` events
+  (top-level ``agentId``, ``agentName``, ``message``): they are taken like their v1 counterparts.
 - Agent names are not in any event: the name comes from the configured directory
   (``GATEWAY_CHAT_GATEWAY__AGENT_NAMES``), else the name last known for that agent in this conversation,
   else the configured display name.
@@ -17,37 +18,30 @@ Chat Gateway's own quirks, handled here:
 
 from __future__ import annotations
 
-import json
 import mimetypes
 import time
 from collections.abc import Callable, Mapping
-from typing import Any, Literal
+from typing import Any
 
-import structlog
-from aiohttp import web
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from gateway.channels.web.problems import problem
-from gateway.contact_center.chat_api.signature import REQUIRED_HEADERS, JwkCache, SignatureInvalid, verify
-from gateway.contact_center.chat_gateway.adapter import qualify
-from gateway.relay.events import (
-    AgentJoined,
-    AgentLeft,
-    AgentRead,
-    AgentSaid,
-    CcEvent,
-    InboundEvent,
-    Queued,
-    Transferred,
+from gateway.contact_center.core.events import Envelope, event_time
+from gateway.contact_center.core.ids import qualify
+from gateway.contact_center.core.receiver import (
+    DEFAULT_WINDOW_S,
+    Accepted,
+    Ignored,
+    Malformed,
+    Translation,
+    Typing,
+    WebhookReceiver,
 )
+from gateway.contact_center.core.signature import JwkCache
+from gateway.relay.events import AgentJoined, AgentLeft, AgentRead, AgentSaid, CcEvent, Queued, Transferred
 from gateway.relay.model import AgentRef, AttachedFile, CcConversationId, QueueRef
 from gateway.relay.relay import Relay
 
-logger = structlog.get_logger(__name__)
-
 _ID = Field(min_length=1, max_length=256)
-_LAST_MS = 253_402_300_799_999
-"""9999-12-31T23:59:59.999Z: a later event timestamp cannot be an entry's time (as on the Chat API)."""
 
 
 class Member(BaseModel):
@@ -81,15 +75,10 @@ class EventData(BaseModel):
     value: Any = None
 
 
-class GatewayEvent(BaseModel):
-    model_config = ConfigDict(extra="ignore")
-    eventType: str = Field(max_length=64)
-    conversationId: str | None = Field(default=None, min_length=1, max_length=256)
-    timestamp: int | None = Field(default=None, ge=0, le=_LAST_MS)
+class GatewayEvent(Envelope):
+    """A Chat Gateway v1.0 event: the envelope and ``data`` (the v2-style events use the envelope's fields)."""
+
     data: EventData = Field(default_factory=EventData)
-
-
-Malformed = Literal["malformed"]
 
 
 class AgentNames:
@@ -99,9 +88,12 @@ class AgentNames:
         self._directory = dict(directory)
         self._fallback = fallback
 
-    def name(self, agent_id: str, last_known: AgentRef | None) -> str:
+    def name(self, agent_id: str, last_known: AgentRef | None, sent: str | None = None) -> str:
+        """The directory's name, else the first name 8x8 sent ("First,Last"), else the last known one."""
         if agent_id in self._directory:
             return self._directory[agent_id]
+        if sent and (first := sent.split(",")[0].strip()):
+            return first
         if last_known is not None and last_known.id == agent_id:
             return last_known.name
         return self._fallback
@@ -136,32 +128,21 @@ def _agent_read_at(value: Any) -> float | None:
     return latest
 
 
-class ChatGatewayWebhook:
+class ChatGatewayTranslator:
+    """Chat Gateway v1.0 events (and the v2-style ones 8x8's workflow page shows) for ``core.receiver``."""
+
     def __init__(
         self,
         relay: Relay,
-        keys: JwkCache,
-        *,
-        tenant: str,
         names: AgentNames,
-        max_body_bytes: int,
-        max_clock_skew_s: float,
-        clock: Callable[[], float] = time.time,
-        observe: Callable[[str, str], None] | None = None,
+        *,
+        window_s: float,
+        ours: Callable[[str, str], bool] = lambda _cid, _text: False,
     ) -> None:
-        self._observe = observe or (lambda _type, _result: None)
         self._relay = relay
-        self._keys = keys
-        self._tenant = tenant
         self._names = names
-        self._max_body_bytes = max_body_bytes
-        self._max_clock_skew_s = max_clock_skew_s
-        self._clock = clock
-
-    async def handle(self, request: web.Request) -> web.Response:
-        response, event_type, result = await self._receive(request)
-        self._observe(event_type, result)
-        return response
+        self._window_s = window_s
+        self._ours = ours
 
     async def _last_agent(self, cc_id: CcConversationId) -> AgentRef | None:
         conv = await self._relay.store.conversation_by_cc_id(cc_id)
@@ -171,36 +152,55 @@ class ChatGatewayWebhook:
             return conv.agent
         return conv.escalation.agent if conv.escalation is not None else None
 
-    async def _agent(self, cc_id: CcConversationId, agent_id: str) -> AgentRef:
-        return AgentRef(agent_id, self._names.name(agent_id, await self._last_agent(cc_id)))
+    async def _agent(self, cc_id: CcConversationId, agent_id: str, sent_name: str | None = None) -> AgentRef:
+        return AgentRef(agent_id, self._names.name(agent_id, await self._last_agent(cc_id), sent_name))
+
+    def _is_own_line(self, ev: GatewayEvent) -> bool:
+        """Our own post coming back: its sender says user or bot, or (sender type unknown) it is a line we
+        posted. ``isEcho`` alone decides nothing: 8x8's workflow page shows an agent's line with it set."""
+        d = ev.data
+        kind = d.sender.type if d.sender is not None else ""
+        if kind in ("user", "bot"):
+            return True
+        if kind == "agent":
+            return False
+        return ev.conversationId is not None and d.text is not None and self._ours(ev.conversationId, d.text)
 
     async def to_cc_event(
         self, ev: GatewayEvent, cc_id: CcConversationId, received_at: float
     ) -> CcEvent | Malformed | None:
-        """The relay's event; None for what changes nothing here; "malformed" when required fields lack."""
-        at = received_at  # 8x8's timestamp only when plausible: a wild one must not date an entry
-        if ev.timestamp is not None and abs(ev.timestamp / 1000 - received_at) <= self._max_clock_skew_s:
-            at = ev.timestamp / 1000
+        """The relay's event; None for what changes nothing here; Malformed when required fields lack."""
+        at = event_time(ev.timestamp, received_at, window_s=self._window_s)
         d = ev.data
+        missing = Malformed(f"{ev.eventType} event without its required fields")
         match ev.eventType:
             case "QUEUED":
-                return Queued(QueueRef(d.queueId, d.queueName), at) if d.queueId else "malformed"
+                return Queued(QueueRef(d.queueId, d.queueName), at) if d.queueId else missing
             case "TRANSFER":
                 return Transferred(at)
             case "MEMBERS_CHANGED":
                 if d.memberType is None or d.change not in ("joined", "left") or not d.id:
-                    return "malformed"
+                    return missing
                 if d.memberType != "agent":
                     return None  # the user joined or left: we caused it, or it changes nothing
                 agent = await self._agent(cc_id, d.id)
                 return AgentJoined(agent, at) if d.change == "joined" else AgentLeft(agent, at)
+            case "AGENT_JOINED" | "AGENT_LEFT" | "TEXT":  # v2-style, as on 8x8's Chat Gateway workflow page
+                if not ev.agentId:
+                    return missing
+                agent = await self._agent(cc_id, ev.agentId, ev.agentName)
+                if ev.eventType == "AGENT_JOINED":
+                    return AgentJoined(agent, at)
+                if ev.eventType == "AGENT_LEFT":
+                    return AgentLeft(agent, at)
+                return AgentSaid(agent, ev.message, at) if ev.message is not None else missing
             case "MESSAGE":
                 if d.sender is None:
-                    return "malformed"
-                if d.isEcho or d.sender.type != "agent":
-                    return None  # our own post coming back, or the user's/bot's line: never shown twice
+                    return missing
+                if self._is_own_line(ev):
+                    return None  # never shown twice
                 if d.text is None and not d.attachments:
-                    return "malformed"
+                    return missing
                 files = tuple(_file(ref) for ref in d.attachments)
                 return AgentSaid(await self._agent(cc_id, d.sender.id), d.text or "", at, attachments=files)
             case "ACTIVITY" if d.name == "read-receipts":
@@ -208,88 +208,54 @@ class ChatGatewayWebhook:
                 return AgentRead(read_at, at) if read_at is not None else None
         return None
 
-    async def _receive(self, request: web.Request) -> tuple[web.Response, str, str]:
-        raw = await request.content.read(self._max_body_bytes + 1)
-        if len(raw) > self._max_body_bytes:
-            return (
-                problem("too_long", f"webhook bodies are limited to {self._max_body_bytes} bytes"),
-                "-",
-                "too_long",
-            )
-        headers = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
-        missing = [name for name, value in headers.items() if not value]
-        if missing:
-            return _refuse(401, "unsigned", f"missing header {missing[0]}"), "-", "unsigned"
-        if headers["x-8x8-tenant-id"] != self._tenant:
-            return _refuse(403, "wrong_tenant", "the event is for another tenant"), "-", "wrong_tenant"
+    async def translate(self, body: Any, received_at: float) -> tuple[str, Translation]:
         try:
-            sent_at = int(headers["x-8x8-transmission-time"]) / 1000
-        except ValueError:
-            return _refuse(400, "malformed", "x-8x8-transmission-time must be an integer"), "-", "malformed"
-        if abs(self._clock() - sent_at) > self._max_clock_skew_s:
-            return (
-                _refuse(400, "stale", "x-8x8-transmission-time is outside the accepted window"),
-                "-",
-                "stale",
-            )
-        try:
-            await verify(raw, headers, self._keys)
-        except SignatureInvalid as exc:
-            logger.warning("webhook_refused", api="chat_gateway", reason=str(exc))
-            return _refuse(401, "bad_signature", str(exc)), "-", "bad_signature"
-        try:
-            event = GatewayEvent.model_validate(json.loads(raw))
-        except (ValueError, ValidationError):
-            return _refuse(400, "malformed", "the body is not a Chat Gateway v1.0 event"), "-", "malformed"
+            event = GatewayEvent.model_validate(body)
+        except ValidationError:
+            return "-", Malformed("the body is not a Chat Gateway v1.0 event")
+        event_type = event.eventType[:64]
         if event.eventType == "WEB_HOOK_VERIFY":
-            return web.Response(status=200), event.eventType, "verified"
+            return event_type, Ignored("verified")
         if event.conversationId is None:
-            return (
-                _refuse(400, "malformed", f"{event.eventType} event without conversationId"),
-                "-",
-                "malformed",
-            )
+            return "-", Malformed(f"{event.eventType} event without conversationId")
         cc_id = qualify(event.conversationId)
-        received_at = self._clock()
         if event.eventType == "ACTIVITY" and event.data.name == "typing":
-            # Ephemeral: shown to the customer's open sockets, never stored or deduplicated.
-            await self._relay.agent_typing(cc_id, active=_typing_agents(event.data.value))
-            return web.Response(status=200), "ACTIVITY", "typing"
+            return "ACTIVITY", Typing(cc_id, _typing_agents(event.data.value))
         cc_event = await self.to_cc_event(event, cc_id, received_at)
         if cc_event is None:
-            logger.info("webhook_event_ignored", api="chat_gateway", event_type=event.eventType[:64])
-            return web.Response(status=200), event.eventType[:64], "ignored"
-        if cc_event == "malformed":
-            return (
-                _refuse(400, "malformed", f"{event.eventType} event without its required fields"),
-                event.eventType,
-                "malformed",
-            )
-        inbound = InboundEvent(
-            event_id=headers["x-8x8-event-id"][:256],
-            cc_conversation_id=cc_id,
-            event=cc_event,
-            received_at=received_at,
-        )
-        fresh = await self._relay.accept_cc_event(inbound)
-        logger.info(
-            "webhook_received",
+            return event_type, Ignored()
+        if isinstance(cc_event, Malformed):
+            return event_type, cc_event
+        return event_type, Accepted(cc_id, cc_event, chatty=event.eventType in ("MESSAGE", "TEXT"))
+
+
+class ChatGatewayWebhook(WebhookReceiver):
+    """The receiver at ``/webhooks/8x8/chat-gateway``."""
+
+    def __init__(
+        self,
+        relay: Relay,
+        keys: JwkCache,
+        *,
+        tenant: str,
+        names: AgentNames,
+        max_body_bytes: int,
+        max_clock_skew_s: float = DEFAULT_WINDOW_S,
+        clock: Callable[[], float] = time.time,
+        observe: Callable[[str, str], None] | None = None,
+        ours: Callable[[str, str], bool] = lambda _cid, _text: False,
+        sighted: Callable[[str], None] | None = None,
+    ) -> None:
+        self.translator = ChatGatewayTranslator(relay, names, window_s=max_clock_skew_s, ours=ours)
+        super().__init__(
+            relay,
+            keys,
+            self.translator,
             api="chat_gateway",
-            cc_conversation_id=cc_id,
-            event_type=event.eventType,
-            event_id=inbound.event_id,
-            duplicate=not fresh,
-            retry=headers["x-8x8-retry"],
+            tenant=tenant,
+            max_body_bytes=max_body_bytes,
+            window_s=max_clock_skew_s,
+            clock=clock,
+            observe=observe,
+            sighted=sighted,
         )
-        return web.Response(status=200), event.eventType, "accepted" if fresh else "duplicate"
-
-
-def _refuse(status: int, code: str, detail: str) -> web.Response:
-    body: dict[str, Any] = {
-        "type": f"urn:chat-gateway:problem:webhook-{code}",
-        "title": "Webhook refused",
-        "status": status,
-        "detail": detail,
-        "code": code,
-    }
-    return web.Response(status=status, text=json.dumps(body), content_type="application/problem+json")

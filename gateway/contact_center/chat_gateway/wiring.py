@@ -3,18 +3,17 @@
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import aiohttp
 import structlog
 
-from gateway.contact_center.chat_api.signature import JwkCache
 from gateway.contact_center.chat_gateway.adapter import ChatGatewayContactCenter, Routing
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.setup import SetupResult, ensure_setup
-from gateway.relay.errors import ContactCenterError
+from gateway.contact_center.core.http import Observe, open_session
+from gateway.contact_center.core.setup import keep_trying
+from gateway.contact_center.core.signature import JwkCache
 from gateway.settings import ChatGatewaySettings
 
 logger = structlog.get_logger(__name__)
@@ -30,14 +29,8 @@ class ChatGateway:
     adapter: ChatGatewayContactCenter
 
 
-def open_chat_gateway(
-    cfg: ChatGatewaySettings, *, observe: Callable[[str, int | None, float], None] | None = None
-) -> ChatGateway:
-    session = aiohttp.ClientSession(
-        base_url=str(cfg.base_url).rstrip("/") + "/",
-        timeout=aiohttp.ClientTimeout(total=cfg.timeout_s, connect=min(3.0, cfg.timeout_s)),
-        raise_for_status=False,
-    )
+def open_chat_gateway(cfg: ChatGatewaySettings, *, observe: Observe | None = None) -> ChatGateway:
+    session = open_session(str(cfg.base_url), cfg.timeout_s)
     client = ChatGatewayClient(
         session,
         api_key=cfg.api_key.get_secret_value(),
@@ -67,20 +60,14 @@ async def run_setup(
 
 
 async def keep_setting_up(cgw: ChatGateway, cfg: ChatGatewaySettings, *, public_base_url: str) -> None:
-    """Run set-up until it succeeds (8x8 down, or not yet able to reach our webhook: try again)."""
-    delay = 0.2
-    while True:
-        try:
-            result = await run_setup(cgw.client, cfg, public_base_url=public_base_url)
-        except ContactCenterError as exc:
-            logger.warning("chat_gateway_setup_failed", error=str(exc), retry_in_s=round(delay, 1))
-            await asyncio.sleep(delay * random.uniform(0.75, 1.0))
-            delay = min(60.0, delay * 2)
-            continue
-        cgw.adapter.set_routing(
-            Routing(
-                channel_id=result.channel_id, default_queue=cfg.queue_id, queues=frozenset(queues_of(cfg))
-            )
+    """Run set-up until it succeeds, then hand the adapter its channel and queues."""
+
+    async def attempt() -> None:
+        result = await run_setup(cgw.client, cfg, public_base_url=public_base_url)
+        queues = frozenset(queues_of(cfg))
+        cgw.adapter.set_routing(Routing(result.channel_id, default_queue=cfg.queue_id, queues=queues))
+        logger.info(
+            "cc_ready", api="chat_gateway", channel_id=result.channel_id, webhook_id=result.webhook_id
         )
-        logger.info("chat_gateway_ready", channel_id=result.channel_id, webhook_id=result.webhook_id)
-        return
+
+    await keep_trying(attempt, api="chat_gateway", sleep=asyncio.sleep)

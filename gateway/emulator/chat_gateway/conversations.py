@@ -89,7 +89,7 @@ async def create_conversation(request: web.Request) -> web.StreamResponse:
 
 async def list_conversations(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
-    found = [c for c in rt.store.conversations.values() if c.api is Api.CHAT_GATEWAY]
+    found = rt.store.listed([c for c in rt.store.conversations.values() if c.api is Api.CHAT_GATEWAY])
     if flt := request.query.get("filter"):
         predicate = parse_filter(flt, FILTER_SELECTORS, filter_error)
         found = [c for c in found if predicate(c)]
@@ -158,7 +158,9 @@ async def patch_conversation(request: web.Request) -> web.StreamResponse:
 
 async def list_interactions(request: web.Request) -> web.StreamResponse:
     conv = conversation_of(request)
-    return hal_response(hal_page(request, "interactions", [i.to_json() for i in conv.interactions]))
+    open_end = request.app[runtime_key].store.open_end
+    items = [i.to_json(open_end=open_end) for i in conv.interactions]
+    return hal_response(hal_page(request, "interactions", items))
 
 
 def participant_json(conv: Conversation, pid: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ from urllib.parse import quote
 
 from ..config import AgentConfig, EmulatorConfig
 from ..delivery import Deliverer, Event
+from ..faults import Faults
 from ..state import Attachment, Conversation, ConvState, Message, Store, now_ms
 
 VERSION = "Chat Gateway v1.0"
@@ -59,7 +60,8 @@ def attachment_refs(store: Store, conv: Conversation, message: Message) -> list[
 
 
 class ChatGatewayEvents:
-    def __init__(self, config: EmulatorConfig, store: Store, deliverer: Deliverer) -> None:
+    def __init__(self, config: EmulatorConfig, store: Store, deliverer: Deliverer, faults: Faults) -> None:
+        self._faults = faults
         self._config = config
         self._store = store
         self._deliverer = deliverer
@@ -84,14 +86,24 @@ class ChatGatewayEvents:
         self._emit(conv, "CONVERSATION_UPDATE", data)
 
     def agent_joined(self, conv: Conversation, agent: AgentConfig) -> None:
-        self._members(conv, "agent", "joined", agent.id)
+        if self._faults.v2_style_events:
+            self._v2_style(conv, "AGENT_JOINED", agent)
+        else:
+            self._members(conv, "agent", "joined", agent.id)
         self.updated(conv)
 
     def agent_said(self, conv: Conversation, agent: AgentConfig, message: Message) -> None:
-        self._message(conv, message, {"id": agent.id, "type": "agent"}, echo=False)
+        if self._faults.v2_style_events and not message.attachment_ids:
+            self._v2_style(conv, "TEXT", agent, message=message.text)
+            return
+        echo = self._faults.agent_lines_echo
+        self._message(conv, message, {"id": agent.id, "type": "agent"}, echo=echo)
 
     def agent_left(self, conv: Conversation, agent: AgentConfig) -> None:
-        self._members(conv, "agent", "left", agent.id)
+        if self._faults.v2_style_events:
+            self._v2_style(conv, "AGENT_LEFT", agent)
+        else:
+            self._members(conv, "agent", "left", agent.id)
 
     def transferred(self, conv: Conversation) -> None:
         self._emit(conv, "TRANSFER", None)
@@ -118,6 +130,23 @@ class ChatGatewayEvents:
         self._emit(conv, "ACTIVITY", {"name": "read-receipts", "value": value})
 
     # -- internals -------------------------------------------------------------------------------------
+    def _v2_style(
+        self, conv: Conversation, event_type: str, agent: AgentConfig, message: str | None = None
+    ) -> None:
+        """The shape 8x8's Chat Gateway workflow page shows: top-level agent fields, ``messageType``."""
+        body: dict[str, Any] = {
+            "eventType": event_type,
+            "messageType": "TEXT" if event_type == "TEXT" else "SYSTEM",
+            "conversationId": conv.id,
+            "timestamp": now_ms(),
+            "agentId": agent.id,
+            "agentName": agent.name,
+        }
+        if message is not None:
+            body["message"] = message
+        self._store.changed()
+        self._deliverer.emit(conv.id, body)
+
     def _members(self, conv: Conversation, member_type: str, change: str, member_id: str) -> None:
         self._emit(conv, "MEMBERS_CHANGED", {"memberType": member_type, "change": change, "id": member_id})
 

@@ -76,9 +76,7 @@ def _id_key(item: Any) -> Any:
 async def list_webhooks(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
     key, reverse = sort_order(request, {"id": _id_key, "name": lambda w: w.name}, "id:asc")
-    hooks = sorted(
-        (w for w in rt.store.webhooks.values() if w.api is Api.CHAT_GATEWAY), key=key, reverse=reverse
-    )
+    hooks = sorted(rt.store.webhooks_of(Api.CHAT_GATEWAY), key=key, reverse=reverse)
     return hal_response(hal_page(request, "webhooks", [w.to_json() for w in hooks]))
 
 

@@ -1,4 +1,4 @@
-"""Verifying ``x-8x8-signature`` (spec §5.4): RS256 detached JWS over an unencoded payload (RFC 7797).
+"""Verifying ``x-8x8-signature`` (both APIs; chat-api-v2 spec §5.4): RS256 detached JWS over an unencoded payload (RFC 7797).
 
 The signed payload is not the body but a compact JSON object of the body's CRC-32 and the delivery
 headers, keys in this exact order: checksum, cid, eid, retry, tid, tt.
@@ -12,6 +12,7 @@ import binascii
 import json
 import time
 import zlib
+from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
 from typing import Any
 
@@ -89,39 +90,75 @@ def public_key_from_jwk(jwk: Mapping[str, Any]) -> RSAPublicKey:
 
 
 class JwkCache:
-    """Public keys by kid. An unknown kid is fetched once (key rotation); a kid 8x8 does not know is
-    remembered as unknown for ``negative_ttl_s`` so forged kids cannot make us hammer the JWK endpoint."""
+    """Public keys by kid, fetched from 8x8 when a signature names a kid we do not hold.
+
+    - A kid 8x8 does not know is remembered as unknown for ``negative_ttl_s``.
+    - Fetches for kids we do not hold are rate-limited: at most ``fetches_per_window`` per ``fetch_window_s``
+      (forged kids cannot make us hammer 8x8's JWK endpoint); beyond that the event is refused and 8x8
+      delivers it again later.
+    - A cached key expires after ``key_ttl_s`` and is fetched again, so a key 8x8 revokes stops working.
+    """
 
     def __init__(
         self,
         fetch: Callable[[str], Awaitable[Mapping[str, Any] | None]],
         *,
         negative_ttl_s: float = 60.0,
+        key_ttl_s: float = 3600.0,
+        fetches_per_window: int = 10,
+        fetch_window_s: float = 60.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._fetch = fetch
-        self._keys: dict[str, RSAPublicKey] = {}
+        self._keys: dict[str, tuple[RSAPublicKey, float]] = {}
         self._unknown: dict[str, float] = {}
         self._negative_ttl_s = negative_ttl_s
+        self._key_ttl_s = key_ttl_s
+        self._fetches: deque[float] = deque()
+        self._fetches_per_window = fetches_per_window
+        self._fetch_window_s = fetch_window_s
         self._clock = clock
         self._lock = asyncio.Lock()
 
+    def _cached(self, kid: str) -> RSAPublicKey | None:
+        entry = self._keys.get(kid)
+        if entry is None:
+            return None
+        if entry[1] <= self._clock():
+            del self._keys[kid]
+            return None
+        return entry[0]
+
+    def _may_fetch(self) -> bool:
+        now = self._clock()
+        while self._fetches and self._fetches[0] <= now - self._fetch_window_s:
+            self._fetches.popleft()
+        if len(self._fetches) >= self._fetches_per_window:
+            return False
+        self._fetches.append(now)
+        return True
+
     async def key(self, kid: str) -> RSAPublicKey:
-        if kid in self._keys:
-            return self._keys[kid]
+        if (cached := self._cached(kid)) is not None:
+            return cached
         async with self._lock:
-            if kid in self._keys:
-                return self._keys[kid]
+            if (cached := self._cached(kid)) is not None:
+                return cached
             if self._unknown.get(kid, 0.0) > self._clock():
                 raise SignatureInvalid("signature: unknown kid")
+            if not self._may_fetch():
+                raise SignatureInvalid("signature: unknown kid (key fetches are rate-limited; try later)")
             jwk = await self._fetch(kid)
             if jwk is None:
                 if len(self._unknown) > 1000:
                     self._unknown.clear()
                 self._unknown[kid] = self._clock() + self._negative_ttl_s
                 raise SignatureInvalid("signature: unknown kid")
-            self._keys[kid] = public_key_from_jwk(jwk)
-            return self._keys[kid]
+            key = public_key_from_jwk(jwk)
+            if len(self._keys) > 100:
+                self._keys.clear()
+            self._keys[kid] = (key, self._clock() + self._key_ttl_s)
+            return key
 
 
 async def verify(raw_body: bytes, headers: Mapping[str, str], keys: JwkCache) -> None:
