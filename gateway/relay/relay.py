@@ -76,6 +76,9 @@ from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
 logger = structlog.get_logger(__name__)
 
 _COMMIT_ATTEMPTS = 5
+_APPLY_WAIT_S = 2.0
+"""How long a webhook's answer waits for another instance that is applying the same chat's events."""
+_APPLY_RETRY_S = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +149,7 @@ class Relay:
         self._locks = KeyedLocks()
         self._bot_jobs = SerialRunner()
         self._inbound = Coalescer(self._apply_pending_inbound)
+        self._inbound_locks = KeyedLocks()  # one applier per contact-center conversation in this process
         self._empty_replies: dict[ConversationId, int] = {}
         self.contact_center = contact_center
         self.extras_policy = extras_policy or ExtrasPolicy()
@@ -365,7 +369,13 @@ class Relay:
     # --- contact center --------------------------------------------------------------------------
 
     async def accept_cc_event(self, inbound: InboundEvent) -> bool:
-        """Store a verified contact-center event (the webhook may then be answered); apply it later."""
+        """Store a verified contact-center event and apply it; then the webhook may be answered.
+
+        It is applied before the answer, so whatever the customer does after the answer comes after the
+        event in the transcript. If another instance is applying the chat's events, this waits for it (up
+        to ``_APPLY_WAIT_S``) and applies what is left. An event that cannot be applied now stays stored
+        (the answer is still 2xx) and is applied in the background.
+        """
         ev = inbound.event
         if isinstance(ev, AgentSaid) and any(not a.key for a in ev.attachments):
             # Keys are chosen once, here, so every later application of the event serves the same links.
@@ -373,8 +383,22 @@ class Relay:
             inbound = replace(inbound, event=replace(ev, attachments=files))
         fresh = await self.store.record_inbound(inbound)
         if fresh:
-            self._inbound.kick(inbound.cc_conversation_id)
+            await self._apply_before_answer(inbound.cc_conversation_id)
         return fresh
+
+    async def _apply_before_answer(self, cc_id: CcConversationId) -> None:
+        deadline = time.monotonic() + _APPLY_WAIT_S
+        try:
+            while not await self._apply_pending_inbound(cc_id):
+                if time.monotonic() >= deadline:
+                    logger.info("cc_event_apply_deferred", cc_conversation_id=cc_id, why="lease_held")
+                    break
+                await asyncio.sleep(_APPLY_RETRY_S)
+            else:
+                return
+        except Exception:
+            logger.exception("cc_event_apply_deferred", cc_conversation_id=cc_id)
+        self._inbound.kick(cc_id)
 
     async def agent_typing(self, cc_conversation_id: CcConversationId, *, active: bool) -> None:
         """The agent started (or stopped) typing: tell the customer's sockets; nothing is stored."""
@@ -397,19 +421,21 @@ class Relay:
     def kick_inbound(self, cc_conversation_id: CcConversationId) -> None:
         self._inbound.kick(cc_conversation_id)
 
-    async def _apply_pending_inbound(self, key: Hashable) -> None:
+    async def _apply_pending_inbound(self, key: Hashable) -> bool:
+        """Apply the chat's stored events in order; False if another instance holds its lease (and so
+        applies them, looking again once it lets go)."""
         cc_id = CcConversationId(str(key))
         while True:
-            async with self.leases.claim(f"inbound:{cc_id}") as mine:
+            async with self._inbound_locks.hold(cc_id), self.leases.claim(f"inbound:{cc_id}") as mine:
                 if not mine:
-                    return  # another instance applies them, and looks again once it lets go
+                    return False
                 conv = await self.store.conversation_by_cc_id(cc_id)
                 if conv is None:
-                    return  # parked until the create call returns and records the id (QUEUED can come first)
+                    return True  # parked until the create call returns and records the id (QUEUED can come first)
                 await self._apply_inbound(conv, cc_id)
             # Events stored by another instance while we held the lease are ours to apply.
             if not await self.store.pending_inbound(cc_id):
-                return
+                return True
 
     async def _apply_inbound(self, conv: Conversation, cc_id: CcConversationId) -> None:
         for inbound in await self.store.pending_inbound(cc_id):
