@@ -182,6 +182,7 @@ class SqliteStore:
     def __init__(self, writer: _Connection, reader: _Connection) -> None:
         self._writer = writer
         self._reader = reader
+        self._decoded = _DecodedConversations()
         self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
@@ -271,24 +272,27 @@ class SqliteStore:
             _insert_entries(conn, entry_rows)
 
         await self._write(job)
+        self._decoded.put(conversation)
 
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        rows = await self._reader.fetchall("SELECT data FROM conversations WHERE id = ?", (conversation_id,))
-        return _one_conversation(rows)
+        rows = await self._reader.fetchall(
+            "SELECT id, version, data FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        return self._decoded.one(rows)
 
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
         rows = await self._reader.fetchall(
-            "SELECT c.data FROM sessions s JOIN conversations c ON c.id = s.conversation_id "
+            "SELECT c.id, c.version, c.data FROM sessions s JOIN conversations c ON c.id = s.conversation_id "
             "WHERE s.token_hash = ?",
             (token_hash,),
         )
-        return _one_conversation(rows)
+        return self._decoded.one(rows)
 
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         rows = await self._reader.fetchall(
-            "SELECT data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
+            "SELECT id, version, data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
         )
-        return _one_conversation(rows)
+        return self._decoded.one(rows)
 
     async def commit(self, change: Change) -> None:
         conv = change.conversation
@@ -319,6 +323,7 @@ class SqliteStore:
                 )
 
         await self._write(job)
+        self._decoded.put(conv)
 
     async def idle_conversations(
         self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
@@ -479,9 +484,35 @@ def _conversation_row(c: Conversation) -> tuple[str, int, str | None, str, float
     )
 
 
-def _one_conversation(rows: object) -> Conversation | None:
-    found = list(rows)  # type: ignore[call-overload]
-    return codec.conversation_from_json(json.loads(found[0][0])) if found else None
+class _DecodedConversations:
+    """The last decoded copy of recently used conversations, by id, valid while the stored ``version`` is
+    the one it was decoded (or written) at: a read whose row has that version skips decoding the JSON.
+
+    Conversations are immutable, and the version moves on with every stored change, so a copy is either
+    exactly the stored row or not used. Bounded: the oldest entries are dropped first.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[int, Conversation]] = {}
+
+    def put(self, conv: Conversation) -> None:
+        self._by_id.pop(conv.id, None)
+        self._by_id[conv.id] = (conv.version, conv)
+        if len(self._by_id) > self.LIMIT:
+            del self._by_id[next(iter(self._by_id))]
+
+    def one(self, rows: list[Any]) -> Conversation | None:
+        if not rows:
+            return None
+        conversation_id, version, data = rows[0]
+        known = self._by_id.get(conversation_id)
+        if known is not None and known[0] == version:
+            return known[1]
+        conv = codec.conversation_from_json(json.loads(data))
+        self.put(conv)
+        return conv
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
