@@ -31,6 +31,8 @@ class Change:
 
     The store applies it only if the stored conversation still has ``expected_version``
     (else ``StaleConversation``), so two writers can never interleave within one conversation.
+    A change whose ``conversation.version`` equals ``expected_version`` leaves the stored conversation
+    as it is and only applies the rest (delivered outbox items, say): no rewrite of its row.
     """
 
     conversation: Conversation

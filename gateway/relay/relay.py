@@ -433,8 +433,9 @@ class Relay:
                 if conv is None:
                     return True  # parked until the create call returns and records the id (QUEUED can come first)
                 await self._apply_inbound(conv, cc_id)
-            # Events stored by another instance while we held the lease are ours to apply.
-            if not await self.store.pending_inbound(cc_id):
+            # Events stored by another instance while we held the lease are ours to apply. (Alone, an
+            # event stored meanwhile is applied by its own webhook, which waited for the lock.)
+            if isinstance(self.leases, SoleInstance) or not await self.store.pending_inbound(cc_id):
                 return True
 
     async def _apply_inbound(self, conv: Conversation, cc_id: CcConversationId) -> None:
@@ -495,14 +496,19 @@ class Relay:
         outbox_done: tuple[str, ...] = (),
         inbound_done: tuple[str, ...] = (),
     ) -> None:
-        """Record outbox items or inbound events as finished without changing the conversation."""
+        """Record outbox items or inbound events as finished without changing the conversation.
+
+        Outbox items alone keep the conversation's version (the store leaves its row as it is); an inbound
+        event moves it on, so that another instance's copy of the same event is refused as stale.
+        """
+        bump = 1 if inbound_done else 0
         async with self._locks.hold(conversation_id):
             for _ in range(_COMMIT_ATTEMPTS):
                 conv = await self.conversation(conversation_id)
                 try:
                     await self.store.commit(
                         Change(
-                            conversation=replace(conv, version=conv.version + 1),
+                            conversation=replace(conv, version=conv.version + bump),
                             expected_version=conv.version,
                             outbox_done=outbox_done,
                             inbound_done=inbound_done,

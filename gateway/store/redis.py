@@ -190,7 +190,7 @@ class RedisStore:
             "change": uuid.uuid4().hex,  # names this change, so a retry of it is recognised
             "expected": expected,
             "version": conv.version,
-            "data": _dumps(codec.conversation_to_json(conv)),
+            "data": "" if conv.version == expected else _dumps(codec.conversation_to_json(conv)),
             "state": conv.state.value,
             "active_at": repr(conv.active_at),
             "cc": conv.cc_conversation_id or "",

@@ -62,11 +62,14 @@ for _, ev in ipairs(c.inbound_done) do
   if redis.call('EXISTS', ik) == 1 and redis.call('HEXISTS', ik, 'data') == 0 then return 'stale' end
 end
 
-redis.call('HSET', ck, 'version', c.version, 'state', c.state, 'cc', c.cc, 'active_at', c.active_at,
-           'data', c.data, 'change', c.change)
-if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
-redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
-if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+if c.expected < 0 or c.version ~= c.expected then
+  -- (a change that keeps the version only settles outbox items and events: the conversation stays)
+  redis.call('HSET', ck, 'version', c.version, 'state', c.state, 'cc', c.cc, 'active_at', c.active_at,
+             'data', c.data, 'change', c.change)
+  if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
+  redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
+  if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+end
 if c.expected < 0 then redis.call('SET', p .. 'session:' .. c.token, id) end
 for _, e in ipairs(c.entries) do
   redis.call('ZADD', ek, e[1], e[3])

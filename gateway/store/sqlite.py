@@ -296,17 +296,24 @@ class SqliteStore:
 
     async def commit(self, change: Change) -> None:
         conv = change.conversation
-        row = (*_conversation_row(conv)[1:], conv.id, change.expected_version)
+        unchanged = conv.version == change.expected_version  # bookkeeping only: the row stays as it is
+        row = () if unchanged else (*_conversation_row(conv)[1:], conv.id, change.expected_version)
         entry_rows = _entry_rows(conv.id, change.entries)
         outbox_rows = [(o.key, o.conversation_id, _dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
 
         def job(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, active_at = ?, data = ? "
-                "WHERE id = ? AND version = ?",
-                row,
-            )
-            if cursor.rowcount != 1:
+            if unchanged:
+                found = conn.execute("SELECT version FROM conversations WHERE id = ?", (conv.id,)).fetchone()
+                if found is None or found[0] != change.expected_version:
+                    raise StaleConversation(conv.id)
+            elif (
+                conn.execute(
+                    "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, active_at = ?, "
+                    "data = ? WHERE id = ? AND version = ?",
+                    row,
+                ).rowcount
+                != 1
+            ):
                 raise StaleConversation(conv.id)
             _insert_entries(conn, entry_rows)
             if change.drop_outbox:

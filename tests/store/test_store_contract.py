@@ -177,6 +177,24 @@ async def test_outbox_keeps_order_and_forgets_what_is_done(store: Store) -> None
     assert (stats.outbox_depth, stats.conversations_by_state) == (1, {"bot": 2})
 
 
+async def test_a_change_that_keeps_the_version_only_settles_outbox_items(store: Store) -> None:
+    """Delivered outbox items are recorded without rewriting the conversation (its version stays), but
+    only while the stored version is still the one expected."""
+    conv = _conv()
+    await store.create_conversation(conv, b"t")
+    conv = await _commit(store, conv, outbox_add=(_item("o1", 1), _item("o2", 2)))
+    await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o1",)))
+    assert [i.key for i in await store.outbox(conv.id)] == ["o2"]
+    assert await store.conversation(conv.id) == conv
+    await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o2",)))
+    assert await store.conversations_with_outbox() == []
+    newer = await _commit(store, conv, outbox_add=(_item("o3", 3),))
+    with pytest.raises(StaleConversation):
+        await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o3",)))
+    assert [i.key for i in await store.outbox(conv.id)] == ["o3"]
+    assert await store.conversation(conv.id) == newer
+
+
 async def test_contact_center_events_are_stored_once_and_marked_applied(store: Store) -> None:
     conv = _conv(cc_id="cc-1")
     await store.create_conversation(conv, b"t")
