@@ -42,6 +42,9 @@ class Change:
     outbox_done: tuple[str, ...] = ()
     drop_outbox: bool = False
     inbound_done: tuple[str, ...] = ()
+    inbound_add: InboundEvent | None = None
+    """A contact-center event stored by this change as applied already (its webhook's record and its
+    application in one write); if its id is stored already the store raises ``DuplicateEvent``."""
 
 
 class Store(Protocol):

@@ -22,6 +22,7 @@ import structlog
 from gateway.relay.errors import (
     BotUnavailable,
     ContactCenterError,
+    DuplicateEvent,
     StaleConversation,
     UnknownSession,
     WrongState,
@@ -381,10 +382,49 @@ class Relay:
             # Keys are chosen once, here, so every later application of the event serves the same links.
             files = tuple(a if a.key else replace(a, key=new_file_key()) for a in ev.attachments)
             inbound = replace(inbound, event=replace(ev, attachments=files))
+        if self._applies_as_it_is(inbound):
+            fresh = await self._record_applied(inbound)
+            if fresh is not None:
+                return fresh
         fresh = await self.store.record_inbound(inbound)
         if fresh:
             await self._apply_before_answer(inbound.cc_conversation_id)
         return fresh
+
+    def _applies_as_it_is(self, inbound: InboundEvent) -> bool:
+        """Events that ``_apply_inbound`` applies without work of its own (files, read marks, notices)."""
+        ev = inbound.event
+        if isinstance(ev, AgentSaid):
+            return not ev.attachments
+        return not isinstance(ev, AgentRead) and not (
+            isinstance(ev, Queued) and self.policy.queue_notice_text
+        )
+
+    async def _record_applied(self, inbound: InboundEvent) -> bool | None:
+        """The usual case in one write: store the event and its application together.
+
+        Whether it was new, or None when this does not fit and the event must be recorded first: another
+        instance holds the chat's lease, an earlier event still waits, the chat is not known yet, or the
+        machine refuses the event (it is then recorded and marked as ignored by the usual path).
+        """
+        cc_id = inbound.cc_conversation_id
+        async with self._inbound_locks.hold(cc_id), self.leases.claim(f"inbound:{cc_id}") as mine:
+            if not mine:
+                return None
+            conv = await self.store.conversation_by_cc_id(cc_id)
+            if conv is None or await self.store.pending_inbound(cc_id):
+                return None
+            try:
+                async with self._locks.hold(conv.id):
+                    decision = await self._commit(conv.id, inbound.event, inbound_add=inbound)
+            except DuplicateEvent:
+                return False
+            except IllegalTransition:
+                return None
+            await self._after(decision, origin=None)
+        if isinstance(inbound.event, AgentSaid):
+            self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
+        return True
 
     async def _apply_before_answer(self, cc_id: CcConversationId) -> None:
         deadline = time.monotonic() + _APPLY_WAIT_S
@@ -526,6 +566,7 @@ class Relay:
         *,
         outbox_done: tuple[str, ...] = (),
         inbound_done: tuple[str, ...] = (),
+        inbound_add: InboundEvent | None = None,
     ) -> Decision:
         for _ in range(_COMMIT_ATTEMPTS):
             conv = await self.conversation(conversation_id)
@@ -540,6 +581,7 @@ class Relay:
                         outbox_done=outbox_done,
                         drop_outbox=decision.drop_outbox,
                         inbound_done=inbound_done,
+                        inbound_add=inbound_add,
                     )
                 )
             except StaleConversation:

@@ -49,7 +49,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.relay import codec
-from gateway.relay.errors import StaleConversation, StoreUnavailable
+from gateway.relay.errors import DuplicateEvent, StaleConversation, StoreUnavailable
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, StoredFile, StoreStats
@@ -181,7 +181,11 @@ class RedisStore:
             "drop_outbox": change.drop_outbox,
             "inbound_done": list(change.inbound_done),
         }
+        if (added := change.inbound_add) is not None:
+            payload["inbound_add"] = [added.event_id, added.cc_conversation_id, repr(added.received_at)]
         result = await self._commit(args=[self.prefix, _dumps(payload)])
+        if result == "duplicate_event":
+            raise DuplicateEvent(added.event_id if added else "")
         self._check(result, change.conversation.id)
 
     def _change_json(self, conv: Conversation, *, expected: int, entries: Sequence[Entry]) -> dict[str, Any]:

@@ -56,6 +56,9 @@ for _, o in ipairs(c.outbox_add) do
   if seen[k] or redis.call('HEXISTS', items, o[1]) == 1 then return 'duplicate_outbox_key' end
   seen[k] = true
 end
+if c.inbound_add and redis.call('EXISTS', p .. 'inbound:' .. c.inbound_add[1]) == 1 then
+  return 'duplicate_event'
+end
 for _, ev in ipairs(c.inbound_done) do
   -- fencing: an event another instance applied already must not be applied again
   local ik = p .. 'inbound:' .. ev
@@ -102,6 +105,12 @@ for _, ev in ipairs(c.inbound_done) do
     redis.call('HDEL', ik, 'data')
     redis.call('EXPIRE', ik, c.ttl)
   end
+end
+if c.inbound_add then
+  -- stored and applied at once: kept (without its data) only to refuse a repeat
+  local ik = p .. 'inbound:' .. c.inbound_add[1]
+  redis.call('HSET', ik, 'cc', c.inbound_add[2], 'received_at', c.inbound_add[3])
+  redis.call('EXPIRE', ik, c.ttl)
 end
 return 'ok'
 """

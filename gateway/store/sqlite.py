@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.relay import codec
-from gateway.relay.errors import StaleConversation
+from gateway.relay.errors import DuplicateEvent, StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, StoredFile, StoreStats
@@ -300,8 +300,11 @@ class SqliteStore:
         row = () if unchanged else (*_conversation_row(conv)[1:], conv.id, change.expected_version)
         entry_rows = _entry_rows(conv.id, change.entries)
         outbox_rows = [(o.key, o.conversation_id, _dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
+        added = None if change.inbound_add is None else _inbound_row(change.inbound_add)
 
         def job(conn: sqlite3.Connection) -> None:
+            if added is not None and not _insert_inbound(conn, added, applied=1):
+                raise DuplicateEvent(added[0])
             if unchanged:
                 found = conn.execute("SELECT version FROM conversations WHERE id = ?", (conv.id,)).fetchone()
                 if found is None or found[0] != change.expected_version:
@@ -427,22 +430,8 @@ class SqliteStore:
     # --- inbound ---------------------------------------------------------------------------------
 
     async def record_inbound(self, event: InboundEvent) -> bool:
-        row = (
-            event.event_id,
-            event.cc_conversation_id,
-            event.received_at,
-            _dumps(codec.cc_event_to_json(event.event)),
-        )
-
-        def job(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "INSERT INTO inbound (event_id, cc_conversation_id, received_at, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (event_id) DO NOTHING",
-                row,
-            )
-            return cursor.rowcount == 1
-
-        return await self._write(job)
+        row = _inbound_row(event)
+        return await self._write(lambda conn: _insert_inbound(conn, row, applied=0))
 
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         if cc_conversation_id is None:
@@ -467,6 +456,26 @@ class SqliteStore:
 
 
 EntryRow = tuple[str, int, str | None, str]
+InboundRow = tuple[str, str, float, str]
+
+
+def _inbound_row(event: InboundEvent) -> InboundRow:
+    return (
+        event.event_id,
+        event.cc_conversation_id,
+        event.received_at,
+        _dumps(codec.cc_event_to_json(event.event)),
+    )
+
+
+def _insert_inbound(conn: sqlite3.Connection, row: InboundRow, *, applied: int) -> bool:
+    """True if the event is new; a known event id stores nothing."""
+    cursor = conn.execute(
+        "INSERT INTO inbound (event_id, cc_conversation_id, received_at, data, applied) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        (*row, applied),
+    )
+    return cursor.rowcount == 1
 
 
 def _entry_rows(conversation_id: str, entries: Sequence[Entry]) -> list[EntryRow]:
