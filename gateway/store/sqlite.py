@@ -26,6 +26,7 @@ from gateway.relay.errors import DuplicateEvent, StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, StoredFile, StoreStats
+from gateway.store.decoded import DecodedConversations
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -182,7 +183,7 @@ class SqliteStore:
     def __init__(self, writer: _Connection, reader: _Connection) -> None:
         self._writer = writer
         self._reader = reader
-        self._decoded = _DecodedConversations()
+        self._decoded = DecodedConversations()
         self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
@@ -498,37 +499,6 @@ def _conversation_row(c: Conversation) -> tuple[str, int, str | None, str, float
         c.active_at,
         _dumps(codec.conversation_to_json(c)),
     )
-
-
-class _DecodedConversations:
-    """The last decoded copy of recently used conversations, by id, valid while the stored ``version`` is
-    the one it was decoded (or written) at: a read whose row has that version skips decoding the JSON.
-
-    Conversations are immutable, and the version moves on with every stored change, so a copy is either
-    exactly the stored row or not used. Bounded: the oldest entries are dropped first.
-    """
-
-    LIMIT = 4096
-
-    def __init__(self) -> None:
-        self._by_id: dict[str, tuple[int, Conversation]] = {}
-
-    def put(self, conv: Conversation) -> None:
-        self._by_id.pop(conv.id, None)
-        self._by_id[conv.id] = (conv.version, conv)
-        if len(self._by_id) > self.LIMIT:
-            del self._by_id[next(iter(self._by_id))]
-
-    def one(self, rows: list[Any]) -> Conversation | None:
-        if not rows:
-            return None
-        conversation_id, version, data = rows[0]
-        known = self._by_id.get(conversation_id)
-        if known is not None and known[0] == version:
-            return known[1]
-        conv = codec.conversation_from_json(json.loads(data))
-        self.put(conv)
-        return conv
 
 
 def _migrate(conn: sqlite3.Connection) -> None:
