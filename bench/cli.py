@@ -102,8 +102,13 @@ def rss_mb(pid: int) -> float:
 
 def cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process, all its threads."""
+    return sum(cpu_user_sys_s(pid))
+
+
+def cpu_user_sys_s(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def raise_fd_limit() -> int:
@@ -398,7 +403,14 @@ async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None
             store = [relay.store_pid] if relay.store_pid is not None else []
 
             def sample() -> list[float]:
-                return [*map(cpu_s, relay.pids), cpu_s(emu.pid), sum(map(cpu_s, store)), cpu_s(load.pid)]
+                sys_s = sum(cpu_user_sys_s(pid)[1] for pid in relay.pids)
+                return [
+                    *map(cpu_s, relay.pids),
+                    cpu_s(emu.pid),
+                    sum(map(cpu_s, store)),
+                    cpu_s(load.pid),
+                    sys_s,
+                ]
 
             before = sample()
             result = await read_result(load, f"roundtrip {target}")
@@ -411,6 +423,7 @@ async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None
             result["server_cpu_ms_per_rt"] = round(sum(per_rt[:n]), 3)  # all the gateway's instances together
             if n > 1:
                 result["instance_cpu_ms_per_rt"] = per_rt[:n]
+            result["server_sys_cpu_ms_per_rt"] = per_rt[n + 3]  # of which in the kernel (I/O, fsync)
             result["emulator_cpu_ms_per_rt"] = per_rt[n]
             if store:
                 result["redis_cpu_ms_per_rt"] = per_rt[n + 1]
@@ -476,6 +489,7 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
         "p99_ms",
         "mean_ms",
         "server_cpu_ms_per_rt",
+        "server_sys_cpu_ms_per_rt",
         "emulator_cpu_ms_per_rt",
         "load_cpu_ms_per_rt",
     ]

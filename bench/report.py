@@ -42,6 +42,7 @@ def report_roundtrip(rt: dict[str, Any]) -> None:
     ratio("  x floor", "p99_ms", f"target <= {TARGETS['p99_ratio_max']}")
     line("relay CPU ms/rt", "server_cpu_ms_per_rt", ".3f", "the floor's or the gateway's own processes")
     ratio("  x floor", "server_cpu_ms_per_rt", "target <= 2")
+    line("  of which kernel", "server_sys_cpu_ms_per_rt", ".3f", "system time: socket I/O, fsync")
     line("Redis CPU ms/rt", "redis_cpu_ms_per_rt", ".3f")
     line("emulator CPU ms/rt", "emulator_cpu_ms_per_rt", ".3f")
     line("load gen CPU ms/rt", "load_cpu_ms_per_rt", ".3f")
