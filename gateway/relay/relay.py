@@ -416,7 +416,7 @@ class Relay:
                 return None
             try:
                 async with self._locks.hold(conv.id):
-                    decision = await self._commit(conv.id, inbound.event, inbound_add=inbound)
+                    decision = await self._commit(conv.id, inbound.event, inbound_add=inbound, known=conv)
             except DuplicateEvent:
                 return False
             except IllegalTransition:
@@ -567,9 +567,11 @@ class Relay:
         outbox_done: tuple[str, ...] = (),
         inbound_done: tuple[str, ...] = (),
         inbound_add: InboundEvent | None = None,
+        known: Conversation | None = None,
     ) -> Decision:
+        """``known``: a copy just read, tried first (if it is stale, the store refuses it and we read)."""
         for _ in range(_COMMIT_ATTEMPTS):
-            conv = await self.conversation(conversation_id)
+            conv, known = known or await self.conversation(conversation_id), None
             decision = decide(conv, event)
             try:
                 await self.store.commit(
