@@ -129,7 +129,7 @@ class Procs:
         self._count = 0
         self._shared = shared
         self._emu: Emu | None = None
-        self._gateway: Relay | None = None
+        self._gateways: dict[str, Relay] = {}  # quick mode: one per target
 
     def _log(self, name: str) -> Any:
         self._count += 1
@@ -181,14 +181,14 @@ class Procs:
         yield self._emu
 
     @asynccontextmanager
-    async def gateway(self, emu: Emu, plan: Plan, src: Path) -> AsyncIterator[Relay]:
+    async def gateway(self, emu: Emu, plan: Plan, src: Path, name: str = "gateway") -> AsyncIterator[Relay]:
         if self._shared is None:
             async with self._new_gateways(emu, plan, src) as gateway:
                 yield gateway
             return
-        if self._gateway is None:
-            self._gateway = await self._shared.enter_async_context(self._new_gateways(emu, plan, src))
-        yield self._gateway
+        if name not in self._gateways:
+            self._gateways[name] = await self._shared.enter_async_context(self._new_gateways(emu, plan, src))
+        yield self._gateways[name]
 
     @asynccontextmanager
     async def _new_emulator(self) -> AsyncIterator[Emu]:
@@ -395,7 +395,7 @@ def gateway_targets(plan: Plan) -> dict[str, Path]:
 async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None = None) -> dict[str, Any]:
     extra = (f"--sessions={plan.sessions}", f"--messages={plan.messages}", f"--warmup={plan.warmup}")
     async with procs.emulator() as emu:
-        starting = procs.floor(emu, plan) if src is None else procs.gateway(emu, plan, src)
+        starting = procs.floor(emu, plan) if src is None else procs.gateway(emu, plan, src, target)
         async with starting as relay:
             spy = await start_profiler(plan, relay.pids[0]) if src is not None else None
             load = await procs.load("roundtrip", relay.urls, plan, *extra)
@@ -521,23 +521,25 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
 
 
 async def part_memory(procs: Procs, plan: Plan) -> dict[str, Any]:
-    return await _each_gateway(plan, lambda src: _memory(procs, plan, src))
+    return await _each_gateway(plan, lambda name, src: _memory(procs, plan, src, name))
 
 
-async def _each_gateway(plan: Plan, measure: Callable[[Path], Awaitable[dict[str, Any]]]) -> dict[str, Any]:
+async def _each_gateway(
+    plan: Plan, measure: Callable[[str, Path], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
     """One measurement of the gateway, or with several ``--gateway-src`` one of each, by target name."""
     gateways = gateway_targets(plan)
     if len(gateways) == 1:
-        return await measure(plan.gateway_srcs[0])
+        return await measure("gateway", plan.gateway_srcs[0])
     results: dict[str, Any] = {}
     for name, src in gateways.items():
         say(f"  {name}")
-        results[name] = await measure(src)
+        results[name] = await measure(name, src)
     return {"by_gateway": results}
 
 
-async def _memory(procs: Procs, plan: Plan, src: Path) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan, src) as relay:
+async def _memory(procs: Procs, plan: Plan, src: Path, name: str) -> dict[str, Any]:
+    async with procs.emulator() as emu, procs.gateway(emu, plan, src, name) as relay:
         (gateway,) = relay.procs  # one instance (main refuses more for this part)
         await asyncio.sleep(0.5)
         points = [{"open": 0, "rss_mb": round(rss_mb(gateway.pid), 1)}]
@@ -586,11 +588,11 @@ async def read_metrics(ws_url: str) -> tuple[float, int]:
 
 
 async def part_escalation(procs: Procs, plan: Plan) -> dict[str, Any]:
-    return await _each_gateway(plan, lambda src: _escalation(procs, plan, src))
+    return await _each_gateway(plan, lambda name, src: _escalation(procs, plan, src, name))
 
 
-async def _escalation(procs: Procs, plan: Plan, src: Path) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan, src) as relay:
+async def _escalation(procs: Procs, plan: Plan, src: Path, name: str) -> dict[str, Any]:
+    async with procs.emulator() as emu, procs.gateway(emu, plan, src, name) as relay:
         (url,) = relay.urls  # one instance (main refuses more for this part)
         before = await read_metrics(url)
         extra = (f"--sessions={plan.escalations}", f"--lines={plan.customer_lines}")
