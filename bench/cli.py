@@ -24,7 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import AsyncExitStack, asynccontextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -33,9 +33,10 @@ from typing import Any
 import aiohttp
 import redis.asyncio as aioredis
 
+from bench.report import TARGETS, report, say
+
 PARTS = ("roundtrip", "memory", "escalation")
 STORES = ("sqlite", "redis")
-TARGETS = {"rps_ratio_min": 0.8, "p99_ratio_max": 1.5, "idle_rss_mb_max": 300.0}
 METRICS_TOKEN = "bench-metrics"
 QUEUE_ID = "101"
 ROOT = Path(__file__).resolve().parents[1]
@@ -79,7 +80,7 @@ class Plan:
     uvloop: bool
     workdir: Path
     profile: str | None = None
-    gateway_src: Path = ROOT
+    gateway_srcs: tuple[Path, ...] = (ROOT,)
     quick: bool = False
     store: str = "sqlite"
     instances: int = 1
@@ -101,8 +102,13 @@ def rss_mb(pid: int) -> float:
 
 def cpu_s(pid: int) -> float:
     """User + system CPU seconds of a process, all its threads."""
+    return sum(cpu_user_sys_s(pid))
+
+
+def cpu_user_sys_s(pid: int) -> tuple[float, float]:
     fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    tick = os.sysconf("SC_CLK_TCK")
+    return int(fields[11]) / tick, int(fields[12]) / tick
 
 
 def raise_fd_limit() -> int:
@@ -123,7 +129,7 @@ class Procs:
         self._count = 0
         self._shared = shared
         self._emu: Emu | None = None
-        self._gateway: Relay | None = None
+        self._gateways: dict[str, Relay] = {}  # quick mode: one per target
 
     def _log(self, name: str) -> Any:
         self._count += 1
@@ -175,14 +181,14 @@ class Procs:
         yield self._emu
 
     @asynccontextmanager
-    async def gateway(self, emu: Emu, plan: Plan) -> AsyncIterator[Relay]:
+    async def gateway(self, emu: Emu, plan: Plan, src: Path, name: str = "gateway") -> AsyncIterator[Relay]:
         if self._shared is None:
-            async with self._new_gateways(emu, plan) as gateway:
+            async with self._new_gateways(emu, plan, src) as gateway:
                 yield gateway
             return
-        if self._gateway is None:
-            self._gateway = await self._shared.enter_async_context(self._new_gateways(emu, plan))
-        yield self._gateway
+        if name not in self._gateways:
+            self._gateways[name] = await self._shared.enter_async_context(self._new_gateways(emu, plan, src))
+        yield self._gateways[name]
 
     @asynccontextmanager
     async def _new_emulator(self) -> AsyncIterator[Emu]:
@@ -214,7 +220,7 @@ class Procs:
             )
 
     @asynccontextmanager
-    async def _new_gateways(self, emu: Emu, plan: Plan) -> AsyncIterator[Relay]:
+    async def _new_gateways(self, emu: Emu, plan: Plan, src: Path) -> AsyncIterator[Relay]:
         """``plan.instances`` gateway processes on one store, started one after the other.
 
         Each has its own port and its own public URL. Set-up finds 8x8's web-hook by name and points it at
@@ -227,7 +233,7 @@ class Procs:
                 store_pid, store_url = await stack.enter_async_context(self._redis())
             procs, urls = [], []
             for _ in range(plan.instances):
-                proc, url = await stack.enter_async_context(self._new_gateway(emu, plan, store_url))
+                proc, url = await stack.enter_async_context(self._new_gateway(emu, plan, src, store_url))
                 procs.append(proc)
                 urls.append(url)
             yield Relay(procs, urls, store_pid)
@@ -274,7 +280,7 @@ class Procs:
 
     @asynccontextmanager
     async def _new_gateway(
-        self, emu: Emu, plan: Plan, store_url: str | None
+        self, emu: Emu, plan: Plan, src: Path, store_url: str | None
     ) -> AsyncIterator[tuple[asyncio.subprocess.Process, str]]:
         port = free_port()
         base = f"http://127.0.0.1:{port}"
@@ -300,7 +306,7 @@ class Procs:
         }
         env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")}
         env |= {f"GATEWAY_{k}": v for k, v in settings.items()}
-        async with self.running("gateway", "-m", "gateway", "serve", env=env, src=plan.gateway_src) as proc:
+        async with self.running("gateway", "-m", "gateway", "serve", env=env, src=src) as proc:
             await wait_ready(f"{base}/readyz", proc)
             yield proc, f"ws://127.0.0.1:{port}/chat/ws"
 
@@ -375,30 +381,57 @@ async def finish(proc: asyncio.subprocess.Process, what: str) -> None:
 # --- parts -----------------------------------------------------------------------------------------------
 
 
-async def roundtrip_once(procs: Procs, plan: Plan, target: str) -> dict[str, Any]:
+def gateway_targets(plan: Plan) -> dict[str, Path]:
+    """The gateways measured, by name: ``gateway`` alone, or ``gateway:<dir>`` each for an A/B run."""
+    if len(plan.gateway_srcs) == 1:
+        return {"gateway": plan.gateway_srcs[0]}
+    named: dict[str, Path] = {}
+    for i, src in enumerate(plan.gateway_srcs):
+        name = f"gateway:{src.name}"
+        named[name if name not in named else f"{name}#{i + 1}"] = src
+    return named
+
+
+async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None = None) -> dict[str, Any]:
     extra = (f"--sessions={plan.sessions}", f"--messages={plan.messages}", f"--warmup={plan.warmup}")
     async with procs.emulator() as emu:
-        starting = procs.floor(emu, plan) if target == "floor" else procs.gateway(emu, plan)
+        starting = procs.floor(emu, plan) if src is None else procs.gateway(emu, plan, src, target)
         async with starting as relay:
-            spy = await start_profiler(plan, relay.pids[0]) if target == "gateway" else None
+            spy = await start_profiler(plan, relay.pids[0]) if src is not None else None
             load = await procs.load("roundtrip", relay.urls, plan, *extra)
             await read_result(load, f"roundtrip {target}")  # all sessions are with an agent: timing starts
             store = [relay.store_pid] if relay.store_pid is not None else []
-            before = sum(map(cpu_s, relay.pids)), cpu_s(emu.pid), sum(map(cpu_s, store))
+
+            def sample() -> list[float]:
+                sys_s = sum(cpu_user_sys_s(pid)[1] for pid in relay.pids)
+                return [
+                    *map(cpu_s, relay.pids),
+                    cpu_s(emu.pid),
+                    sum(map(cpu_s, store)),
+                    cpu_s(load.pid),
+                    sys_s,
+                ]
+
+            before = sample()
             result = await read_result(load, f"roundtrip {target}")
-            after = sum(map(cpu_s, relay.pids)), cpu_s(emu.pid), sum(map(cpu_s, store))
+            after = sample()
             await finish(load, f"roundtrip {target}")
             per_rt = [
                 round((a - b) * 1000 / result["round_trips"], 3) for a, b in zip(after, before, strict=True)
             ]
-            result["server_cpu_ms_per_rt"] = per_rt[0]  # all the gateway's instances together
-            result["emulator_cpu_ms_per_rt"] = per_rt[1]
+            n = len(relay.pids)
+            result["server_cpu_ms_per_rt"] = round(sum(per_rt[:n]), 3)  # all the gateway's instances together
+            if n > 1:
+                result["instance_cpu_ms_per_rt"] = per_rt[:n]
+            result["server_sys_cpu_ms_per_rt"] = per_rt[n + 3]  # of which in the kernel (I/O, fsync)
+            result["emulator_cpu_ms_per_rt"] = per_rt[n]
             if store:
-                result["redis_cpu_ms_per_rt"] = per_rt[2]
+                result["redis_cpu_ms_per_rt"] = per_rt[n + 1]
+            result["load_cpu_ms_per_rt"] = per_rt[n + 2]
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
                 await spy.wait()
-            result["instances"] = len(relay.pids)
+            result["instances"] = n
             result["server_rss_mb"] = round(sum(map(rss_mb, relay.pids)), 1)
             return result
 
@@ -422,33 +455,50 @@ def _median(runs: list[dict[str, Any]], key: str) -> float:
     return float(statistics.median(r[key] for r in runs))
 
 
-async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
-    runs: dict[str, list[dict[str, Any]]] = {"floor": [], "gateway": []}
-    for i in range(plan.rounds):
-        for target in ("floor", "gateway"):
-            result = await roundtrip_once(procs, plan, target)
-            runs[target].append(result)
-            redis_cpu = (
-                f", Redis {result['redis_cpu_ms_per_rt']:.2f} ms" if "redis_cpu_ms_per_rt" in result else ""
-            )
-            say(
-                f"  round {i + 1} {target:8} {result['rps']:8.1f} round trips/s  "
-                f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
-                f"CPU/rt {result['server_cpu_ms_per_rt']:.2f} ms (emulator {result['emulator_cpu_ms_per_rt']:.2f} ms"
-                f"{redis_cpu})"
-            )
-    keys = ("rps", "p50_ms", "p99_ms", "mean_ms", "server_cpu_ms_per_rt", "emulator_cpu_ms_per_rt")
-    summary = {t: {k: _median(r, k) for k in keys} for t, r in runs.items()}
-    floor, gateway = summary["floor"], summary["gateway"]
-    ratios = {
+def _ratios(gateway: dict[str, float], floor: dict[str, float]) -> dict[str, float]:
+    return {
         "rps": round(gateway["rps"] / floor["rps"], 3),
         "p50": round(gateway["p50_ms"] / floor["p50_ms"], 3),
         "p99": round(gateway["p99_ms"] / floor["p99_ms"], 3),
         "cpu_per_rt": round(gateway["server_cpu_ms_per_rt"] / floor["server_cpu_ms_per_rt"], 3),
     }
+
+
+async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
+    """Floor and each gateway in turn, ``--rounds`` times (the gateways' order rotating), medians of each."""
+    gateways = gateway_targets(plan)
+    runs: dict[str, list[dict[str, Any]]] = {"floor": [], **{name: [] for name in gateways}}
+    for i in range(plan.rounds):
+        names = list(gateways)
+        order = ["floor", *names[i % len(names) :], *names[: i % len(names)]]
+        for target in order:
+            result = await roundtrip_once(procs, plan, target, gateways.get(target))
+            runs[target].append(result)
+            redis_cpu = (
+                f", Redis {result['redis_cpu_ms_per_rt']:.2f}" if "redis_cpu_ms_per_rt" in result else ""
+            )
+            say(
+                f"  round {i + 1} {target:20} {result['rps']:8.1f} round trips/s  "
+                f"p50 {result['p50_ms']:7.2f} ms  p99 {result['p99_ms']:7.2f} ms  "
+                f"CPU ms/rt {result['server_cpu_ms_per_rt']:.3f} (emulator {result['emulator_cpu_ms_per_rt']:.2f}"
+                f"{redis_cpu}, load {result['load_cpu_ms_per_rt']:.2f})"
+            )
+    keys = [
+        "rps",
+        "p50_ms",
+        "p99_ms",
+        "mean_ms",
+        "server_cpu_ms_per_rt",
+        "server_sys_cpu_ms_per_rt",
+        "emulator_cpu_ms_per_rt",
+        "load_cpu_ms_per_rt",
+    ]
     if plan.store == "redis":
-        summary["gateway"]["redis_cpu_ms_per_rt"] = _median(runs["gateway"], "redis_cpu_ms_per_rt")
-    return {
+        keys.append("redis_cpu_ms_per_rt")
+    summary = {t: {k: _median(r, k) for k in keys if k in r[0]} for t, r in runs.items()}
+    last = list(gateways)[-1]
+    ratios = _ratios(summary[last], summary["floor"])
+    out: dict[str, Any] = {
         "sessions": plan.sessions,
         "messages": plan.messages,
         "store": plan.store,
@@ -459,10 +509,37 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
         "meets_targets": ratios["rps"] >= TARGETS["rps_ratio_min"]
         and ratios["p99"] <= TARGETS["p99_ratio_max"],
     }
+    if len(gateways) > 1:
+        out["gateways"] = {name: str(src) for name, src in gateways.items()}
+        out["ratios_to_floor"] = {name: _ratios(summary[name], summary["floor"]) for name in gateways}
+        first = next(iter(gateways))
+        out["ratio_last_to_first"] = {
+            k: round(summary[last][k] / summary[first][k], 3)
+            for k in ("rps", "p50_ms", "p99_ms", "server_cpu_ms_per_rt")
+        }
+    return out
 
 
 async def part_memory(procs: Procs, plan: Plan) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan) as relay:
+    return await _each_gateway(plan, lambda name, src: _memory(procs, plan, src, name))
+
+
+async def _each_gateway(
+    plan: Plan, measure: Callable[[str, Path], Awaitable[dict[str, Any]]]
+) -> dict[str, Any]:
+    """One measurement of the gateway, or with several ``--gateway-src`` one of each, by target name."""
+    gateways = gateway_targets(plan)
+    if len(gateways) == 1:
+        return await measure("gateway", plan.gateway_srcs[0])
+    results: dict[str, Any] = {}
+    for name, src in gateways.items():
+        say(f"  {name}")
+        results[name] = await measure(name, src)
+    return {"by_gateway": results}
+
+
+async def _memory(procs: Procs, plan: Plan, src: Path, name: str) -> dict[str, Any]:
+    async with procs.emulator() as emu, procs.gateway(emu, plan, src, name) as relay:
         (gateway,) = relay.procs  # one instance (main refuses more for this part)
         await asyncio.sleep(0.5)
         points = [{"open": 0, "rss_mb": round(rss_mb(gateway.pid), 1)}]
@@ -511,7 +588,11 @@ async def read_metrics(ws_url: str) -> tuple[float, int]:
 
 
 async def part_escalation(procs: Procs, plan: Plan) -> dict[str, Any]:
-    async with procs.emulator() as emu, procs.gateway(emu, plan) as relay:
+    return await _each_gateway(plan, lambda name, src: _escalation(procs, plan, src, name))
+
+
+async def _escalation(procs: Procs, plan: Plan, src: Path, name: str) -> dict[str, Any]:
+    async with procs.emulator() as emu, procs.gateway(emu, plan, src, name) as relay:
         (url,) = relay.urls  # one instance (main refuses more for this part)
         before = await read_metrics(url)
         extra = (f"--sessions={plan.escalations}", f"--lines={plan.customer_lines}")
@@ -530,49 +611,12 @@ async def part_escalation(procs: Procs, plan: Plan) -> dict[str, Any]:
 # --- report ----------------------------------------------------------------------------------------------
 
 
-def say(text: str) -> None:
-    print(text, flush=True)
-
-
-def report(results: dict[str, Any]) -> None:
-    say("")
-    if rt := results.get("roundtrip"):
-        f, g, r = rt["median"]["floor"], rt["median"]["gateway"], rt["ratio_gateway_to_floor"]
-        n = rt.get("instances", 1)
-        say(
-            f"Round trips: {rt['sessions']} sessions x {rt['messages']} (median of {len(rt['runs']['floor'])}); "
-            f"gateway: {n} instance{'s' if n > 1 else ''} on {rt.get('store', 'sqlite')}"
-        )
-        say(f"  {'':16}{'floor':>10}{'gateway':>10}{'ratio':>8}  target")
-        say(
-            f"  {'round trips/s':16}{f['rps']:>10.1f}{g['rps']:>10.1f}{r['rps']:>8.2f}  >= {TARGETS['rps_ratio_min']}"
-        )
-        say(f"  {'p50 ms':16}{f['p50_ms']:>10.2f}{g['p50_ms']:>10.2f}{r['p50']:>8.2f}")
-        say(
-            f"  {'p99 ms':16}{f['p99_ms']:>10.2f}{g['p99_ms']:>10.2f}{r['p99']:>8.2f}  <= {TARGETS['p99_ratio_max']}"
-        )
-        fc, gc = f["server_cpu_ms_per_rt"], g["server_cpu_ms_per_rt"]
-        say(
-            f"  {'CPU ms/rt':16}{fc:>10.2f}{gc:>10.2f}{r['cpu_per_rt']:>8.2f}  (the relay processes' own CPU)"
-        )
-        if "redis_cpu_ms_per_rt" in g:
-            say(f"  {'Redis CPU ms/rt':16}{'':>10}{g['redis_cpu_ms_per_rt']:>10.2f}")
-    if mem := results.get("memory"):
-        say("Memory (gateway RSS with idle sessions, sockets open):")
-        for p in mem["points"]:
-            say(f"  {p['open']:>6} sessions  {p['rss_mb']:8.1f} MB")
-        say(
-            f"  per session: {mem['per_session_kb']:.1f} KB   target: 10,000 under {TARGETS['idle_rss_mb_max']:.0f} MB"
-        )
-    if esc := results.get("escalation"):
-        say(
-            f"Escalation ({esc['transcript_lines']}-line transcript, {esc['sessions']} handoffs one at a time):"
-        )
-        say(f"  handoff -> conversation created: mean {esc['mean_ms']:.2f} ms, p50 {esc['p50_ms']:.2f} ms")
-        say(
-            f"  emulator's create call (as the gateway timed it): mean {esc['emulator_create_mean_ms']:.2f} ms"
-        )
-        say(f"  the gateway's own cost: mean {esc['gateway_cost_mean_ms']:.2f} ms")
+def _plain(value: object) -> object:
+    if isinstance(value, Path):
+        return str(value)
+    if isinstance(value, tuple):
+        return [_plain(v) for v in value]
+    return value
 
 
 async def run(plan: Plan, json_path: Path) -> dict[str, Any]:
@@ -588,7 +632,7 @@ async def run_parts(procs: Procs, plan: Plan, json_path: Path) -> dict[str, Any]
             "python": platform.python_version(),
             "platform": platform.platform(),
         },
-        "plan": {k: (str(v) if isinstance(v, Path) else v) for k, v in plan.__dict__.items()},
+        "plan": {k: _plain(v) for k, v in plan.__dict__.items()},
         "targets": TARGETS,
     }
     parts = {"roundtrip": part_roundtrip, "memory": part_memory, "escalation": part_escalation}
@@ -664,7 +708,10 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument(
         "--gateway-src",
         metavar="DIR",
-        help="run the gateway from this checkout (compare versions; default: this one)",
+        action="append",
+        help="run the gateway from this checkout (default: this one); given twice or more, an A/B in one "
+        "invocation: each round measures the floor and every checkout, and the summary compares the last "
+        "with the first",
     )
     parser.add_argument(
         "--workdir", help="keep databases and process logs here (default: a temporary folder)"
@@ -712,7 +759,9 @@ def main(argv: list[str] | None = None) -> int:
             uvloop=args.uvloop,
             workdir=workdir,
             profile=str(Path(args.profile).resolve()) if args.profile else None,
-            gateway_src=Path(args.gateway_src).resolve() if args.gateway_src else ROOT,
+            gateway_srcs=tuple(Path(src).resolve() for src in args.gateway_src)
+            if args.gateway_src
+            else (ROOT,),
             quick=args.quick,
             store=args.store,
             instances=args.instances,

@@ -42,6 +42,10 @@ class StaleConversation(GatewayError):
     """Another writer changed the conversation since it was loaded."""
 
 
+class DuplicateEvent(GatewayError):
+    """A change would store a contact-center event whose id is stored already; nothing was applied."""
+
+
 class StoreUnavailable(GatewayError):
     """The store could not be reached (e.g. Redis restarting); retry later."""
 

@@ -113,8 +113,9 @@ class OutboxDelivery:
                     return  # another instance delivers it, and looks again once it lets go
                 while items := await store.outbox(conversation_id):
                     await self._deliver(items[0])
-            # Work queued by another instance while we held the lease is ours to deliver.
-            if not await store.outbox(conversation_id):
+            # Work queued by another instance while we held the lease is ours to deliver. (Alone, work
+            # queued meanwhile has kicked this worker again.)
+            if isinstance(self._leases, SoleInstance) or not await store.outbox(conversation_id):
                 return
 
     async def _deliver(self, item: OutboxItem) -> None:

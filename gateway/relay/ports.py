@@ -31,6 +31,8 @@ class Change:
 
     The store applies it only if the stored conversation still has ``expected_version``
     (else ``StaleConversation``), so two writers can never interleave within one conversation.
+    A change whose ``conversation.version`` equals ``expected_version`` leaves the stored conversation
+    as it is and only applies the rest (delivered outbox items, say): no rewrite of its row.
     """
 
     conversation: Conversation
@@ -40,6 +42,9 @@ class Change:
     outbox_done: tuple[str, ...] = ()
     drop_outbox: bool = False
     inbound_done: tuple[str, ...] = ()
+    inbound_add: InboundEvent | None = None
+    """A contact-center event stored by this change as applied already (its webhook's record and its
+    application in one write); if its id is stored already the store raises ``DuplicateEvent``."""
 
 
 class Store(Protocol):

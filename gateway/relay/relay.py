@@ -22,6 +22,7 @@ import structlog
 from gateway.relay.errors import (
     BotUnavailable,
     ContactCenterError,
+    DuplicateEvent,
     StaleConversation,
     UnknownSession,
     WrongState,
@@ -76,6 +77,9 @@ from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
 logger = structlog.get_logger(__name__)
 
 _COMMIT_ATTEMPTS = 5
+_APPLY_WAIT_S = 2.0
+"""How long a webhook's answer waits for another instance that is applying the same chat's events."""
+_APPLY_RETRY_S = 0.01
 
 
 @dataclass(frozen=True, slots=True)
@@ -146,6 +150,7 @@ class Relay:
         self._locks = KeyedLocks()
         self._bot_jobs = SerialRunner()
         self._inbound = Coalescer(self._apply_pending_inbound)
+        self._inbound_locks = KeyedLocks()  # one applier per contact-center conversation in this process
         self._empty_replies: dict[ConversationId, int] = {}
         self.contact_center = contact_center
         self.extras_policy = extras_policy or ExtrasPolicy()
@@ -365,16 +370,75 @@ class Relay:
     # --- contact center --------------------------------------------------------------------------
 
     async def accept_cc_event(self, inbound: InboundEvent) -> bool:
-        """Store a verified contact-center event (the webhook may then be answered); apply it later."""
+        """Store a verified contact-center event and apply it; then the webhook may be answered.
+
+        It is applied before the answer, so whatever the customer does after the answer comes after the
+        event in the transcript. If another instance is applying the chat's events, this waits for it (up
+        to ``_APPLY_WAIT_S``) and applies what is left. An event that cannot be applied now stays stored
+        (the answer is still 2xx) and is applied in the background.
+        """
         ev = inbound.event
         if isinstance(ev, AgentSaid) and any(not a.key for a in ev.attachments):
             # Keys are chosen once, here, so every later application of the event serves the same links.
             files = tuple(a if a.key else replace(a, key=new_file_key()) for a in ev.attachments)
             inbound = replace(inbound, event=replace(ev, attachments=files))
+        if self._applies_as_it_is(inbound):
+            fresh = await self._record_applied(inbound)
+            if fresh is not None:
+                return fresh
         fresh = await self.store.record_inbound(inbound)
         if fresh:
-            self._inbound.kick(inbound.cc_conversation_id)
+            await self._apply_before_answer(inbound.cc_conversation_id)
         return fresh
+
+    def _applies_as_it_is(self, inbound: InboundEvent) -> bool:
+        """Events that ``_apply_inbound`` applies without work of its own (files, read marks, notices)."""
+        ev = inbound.event
+        if isinstance(ev, AgentSaid):
+            return not ev.attachments
+        return not isinstance(ev, AgentRead) and not (
+            isinstance(ev, Queued) and self.policy.queue_notice_text
+        )
+
+    async def _record_applied(self, inbound: InboundEvent) -> bool | None:
+        """The usual case in one write: store the event and its application together.
+
+        Whether it was new, or None when this does not fit and the event must be recorded first: another
+        instance holds the chat's lease, an earlier event still waits, the chat is not known yet, or the
+        machine refuses the event (it is then recorded and marked as ignored by the usual path).
+        """
+        cc_id = inbound.cc_conversation_id
+        async with self._inbound_locks.hold(cc_id), self.leases.claim(f"inbound:{cc_id}") as mine:
+            if not mine:
+                return None
+            conv = await self.store.conversation_by_cc_id(cc_id)
+            if conv is None or await self.store.pending_inbound(cc_id):
+                return None
+            try:
+                async with self._locks.hold(conv.id):
+                    decision = await self._commit(conv.id, inbound.event, inbound_add=inbound, known=conv)
+            except DuplicateEvent:
+                return False
+            except IllegalTransition:
+                return None
+            await self._after(decision, origin=None)
+        if isinstance(inbound.event, AgentSaid):
+            self.telemetry.message_relayed("agent_to_customer", self.clock() - inbound.received_at)
+        return True
+
+    async def _apply_before_answer(self, cc_id: CcConversationId) -> None:
+        deadline = time.monotonic() + _APPLY_WAIT_S
+        try:
+            while not await self._apply_pending_inbound(cc_id):
+                if time.monotonic() >= deadline:
+                    logger.info("cc_event_apply_deferred", cc_conversation_id=cc_id, why="lease_held")
+                    break
+                await asyncio.sleep(_APPLY_RETRY_S)
+            else:
+                return
+        except Exception:
+            logger.exception("cc_event_apply_deferred", cc_conversation_id=cc_id)
+        self._inbound.kick(cc_id)
 
     async def agent_typing(self, cc_conversation_id: CcConversationId, *, active: bool) -> None:
         """The agent started (or stopped) typing: tell the customer's sockets; nothing is stored."""
@@ -397,19 +461,22 @@ class Relay:
     def kick_inbound(self, cc_conversation_id: CcConversationId) -> None:
         self._inbound.kick(cc_conversation_id)
 
-    async def _apply_pending_inbound(self, key: Hashable) -> None:
+    async def _apply_pending_inbound(self, key: Hashable) -> bool:
+        """Apply the chat's stored events in order; False if another instance holds its lease (and so
+        applies them, looking again once it lets go)."""
         cc_id = CcConversationId(str(key))
         while True:
-            async with self.leases.claim(f"inbound:{cc_id}") as mine:
+            async with self._inbound_locks.hold(cc_id), self.leases.claim(f"inbound:{cc_id}") as mine:
                 if not mine:
-                    return  # another instance applies them, and looks again once it lets go
+                    return False
                 conv = await self.store.conversation_by_cc_id(cc_id)
                 if conv is None:
-                    return  # parked until the create call returns and records the id (QUEUED can come first)
+                    return True  # parked until the create call returns and records the id (QUEUED can come first)
                 await self._apply_inbound(conv, cc_id)
-            # Events stored by another instance while we held the lease are ours to apply.
-            if not await self.store.pending_inbound(cc_id):
-                return
+            # Events stored by another instance while we held the lease are ours to apply. (Alone, an
+            # event stored meanwhile is applied by its own webhook, which waited for the lock.)
+            if isinstance(self.leases, SoleInstance) or not await self.store.pending_inbound(cc_id):
+                return True
 
     async def _apply_inbound(self, conv: Conversation, cc_id: CcConversationId) -> None:
         for inbound in await self.store.pending_inbound(cc_id):
@@ -469,14 +536,19 @@ class Relay:
         outbox_done: tuple[str, ...] = (),
         inbound_done: tuple[str, ...] = (),
     ) -> None:
-        """Record outbox items or inbound events as finished without changing the conversation."""
+        """Record outbox items or inbound events as finished without changing the conversation.
+
+        Outbox items alone keep the conversation's version (the store leaves its row as it is); an inbound
+        event moves it on, so that another instance's copy of the same event is refused as stale.
+        """
+        bump = 1 if inbound_done else 0
         async with self._locks.hold(conversation_id):
             for _ in range(_COMMIT_ATTEMPTS):
                 conv = await self.conversation(conversation_id)
                 try:
                     await self.store.commit(
                         Change(
-                            conversation=replace(conv, version=conv.version + 1),
+                            conversation=replace(conv, version=conv.version + bump),
                             expected_version=conv.version,
                             outbox_done=outbox_done,
                             inbound_done=inbound_done,
@@ -494,9 +566,12 @@ class Relay:
         *,
         outbox_done: tuple[str, ...] = (),
         inbound_done: tuple[str, ...] = (),
+        inbound_add: InboundEvent | None = None,
+        known: Conversation | None = None,
     ) -> Decision:
+        """``known``: a copy just read, tried first (if it is stale, the store refuses it and we read)."""
         for _ in range(_COMMIT_ATTEMPTS):
-            conv = await self.conversation(conversation_id)
+            conv, known = known or await self.conversation(conversation_id), None
             decision = decide(conv, event)
             try:
                 await self.store.commit(
@@ -508,6 +583,7 @@ class Relay:
                         outbox_done=outbox_done,
                         drop_outbox=decision.drop_outbox,
                         inbound_done=inbound_done,
+                        inbound_add=inbound_add,
                     )
                 )
             except StaleConversation:

@@ -95,7 +95,7 @@ class Coalescer(_TaskOwner):
     Kicks that arrive while the work runs fold into one more run, so a burst costs two runs at most.
     """
 
-    def __init__(self, work: Callable[[Hashable], Awaitable[None]]) -> None:
+    def __init__(self, work: Callable[[Hashable], Awaitable[object]]) -> None:
         super().__init__()
         self._work = work
         self._dirty: set[Hashable] = set()

@@ -49,11 +49,12 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.relay import codec
-from gateway.relay.errors import StaleConversation, StoreUnavailable
+from gateway.relay.errors import DuplicateEvent, StaleConversation, StoreUnavailable
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, StoredFile, StoreStats
 from gateway.store import redis_scripts
+from gateway.store.decoded import DecodedConversations
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -116,6 +117,10 @@ class RedisStore:
         self._commit = client.register_script(redis_scripts.COMMIT)
         self._record_inbound = client.register_script(redis_scripts.RECORD_INBOUND)
         self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
+        self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
+        self._read_pending = client.register_script(redis_scripts.READ_PENDING)
+        self._decoded = DecodedConversations()
+        self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
     @classmethod
     async def open(cls, url: str, *, prefix: str = "gw:", processed_ttl_s: float = 7 * 86400) -> RedisStore:
@@ -150,11 +155,15 @@ class RedisStore:
         if result == "exists":
             raise StoreConflict(f"conversation {conversation.id} exists")
         self._check(result, conversation.id)
+        self._decoded.put(conversation)
 
     @_unavailable_on_connection_errors
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        data = await self.redis.hget(self.key("conv", conversation_id), "data")
-        return _conversation(data)
+        found = cast(
+            list[str | None], await self.redis.hmget(self.key("conv", conversation_id), ["version", "data"])
+        )
+        version, data = found
+        return None if data is None else self._decoded.decoded(conversation_id, int(version or 0), data)
 
     @_unavailable_on_connection_errors
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
@@ -165,10 +174,15 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
-        conversation_id = await self.redis.get(self.key("cc", cc_conversation_id))
-        return (
-            None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
-        )
+        conversation_id = self._cc_owner.get(cc_conversation_id)
+        if conversation_id is None:
+            conversation_id = cast(str | None, await self.redis.get(self.key("cc", cc_conversation_id)))
+            if conversation_id is None:
+                return None
+            if len(self._cc_owner) >= 10_000:
+                self._cc_owner.clear()
+            self._cc_owner[cc_conversation_id] = conversation_id
+        return await self.conversation(ConversationId(conversation_id))
 
     @_unavailable_on_connection_errors
     async def commit(self, change: Change) -> None:
@@ -181,8 +195,13 @@ class RedisStore:
             "drop_outbox": change.drop_outbox,
             "inbound_done": list(change.inbound_done),
         }
+        if (added := change.inbound_add) is not None:
+            payload["inbound_add"] = [added.event_id, added.cc_conversation_id, repr(added.received_at)]
         result = await self._commit(args=[self.prefix, _dumps(payload)])
+        if result == "duplicate_event":
+            raise DuplicateEvent(added.event_id if added else "")
         self._check(result, change.conversation.id)
+        self._decoded.put(change.conversation)
 
     def _change_json(self, conv: Conversation, *, expected: int, entries: Sequence[Entry]) -> dict[str, Any]:
         return {
@@ -190,7 +209,7 @@ class RedisStore:
             "change": uuid.uuid4().hex,  # names this change, so a retry of it is recognised
             "expected": expected,
             "version": conv.version,
-            "data": _dumps(codec.conversation_to_json(conv)),
+            "data": "" if conv.version == expected else _dumps(codec.conversation_to_json(conv)),
             "state": conv.state.value,
             "active_at": repr(conv.active_at),
             "cc": conv.cc_conversation_id or "",
@@ -247,10 +266,7 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
-        keys: list[str] = await self.redis.zrange(self.key("outbox", conversation_id), 0, -1)  # type: ignore[assignment]
-        if not keys:
-            return []
-        rows = await self.redis.hmget(self.key("outbox_items"), keys)
+        rows = cast(list[str | None], await self._read_outbox(args=[self.prefix, conversation_id]))
         return [codec.outbox_from_json(json.loads(r)) for r in rows if r is not None]
 
     @_unavailable_on_connection_errors
@@ -323,27 +339,16 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
-        pending = self.key("inbound_pending") + (
-            "" if cc_conversation_id is None else f":{cc_conversation_id}"
-        )
-        event_ids: list[str] = await self.redis.zrange(pending, 0, -1)  # type: ignore[assignment]
-        if not event_ids:
-            return []
-        async with self.redis.pipeline(transaction=False) as pipe:
-            for event_id in event_ids:
-                pipe.hmget(self.key("inbound", event_id), "cc", "received_at", "data")
-            rows = await pipe.execute()
+        pending = "inbound_pending" + ("" if cc_conversation_id is None else f":{cc_conversation_id}")
+        flat = cast(list[str | None], await self._read_pending(args=[self.prefix, pending]))
+        rows = [flat[i : i + 4] for i in range(0, len(flat), 4)]
         return [
             InboundEvent(
-                event_id=event_id,
-                cc_conversation_id=CcConversationId(cc),
-                received_at=float(received_at),
+                event_id=str(event_id),
+                cc_conversation_id=CcConversationId(str(cc)),
+                received_at=float(str(received_at)),
                 event=codec.cc_event_from_json(json.loads(data)),
             )
-            for event_id, (cc, received_at, data) in zip(event_ids, rows, strict=True)
+            for event_id, cc, received_at, data in rows
             if data is not None  # applied meanwhile
         ]
-
-
-def _conversation(data: object) -> Conversation | None:
-    return None if data is None else codec.conversation_from_json(json.loads(cast(str, data)))

@@ -56,17 +56,23 @@ for _, o in ipairs(c.outbox_add) do
   if seen[k] or redis.call('HEXISTS', items, o[1]) == 1 then return 'duplicate_outbox_key' end
   seen[k] = true
 end
+if c.inbound_add and redis.call('EXISTS', p .. 'inbound:' .. c.inbound_add[1]) == 1 then
+  return 'duplicate_event'
+end
 for _, ev in ipairs(c.inbound_done) do
   -- fencing: an event another instance applied already must not be applied again
   local ik = p .. 'inbound:' .. ev
   if redis.call('EXISTS', ik) == 1 and redis.call('HEXISTS', ik, 'data') == 0 then return 'stale' end
 end
 
-redis.call('HSET', ck, 'version', c.version, 'state', c.state, 'cc', c.cc, 'active_at', c.active_at,
-           'data', c.data, 'change', c.change)
-if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
-redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
-if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+if c.expected < 0 or c.version ~= c.expected then
+  -- (a change that keeps the version only settles outbox items and events: the conversation stays)
+  redis.call('HSET', ck, 'version', c.version, 'state', c.state, 'cc', c.cc, 'active_at', c.active_at,
+             'data', c.data, 'change', c.change)
+  if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
+  redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
+  if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+end
 if c.expected < 0 then redis.call('SET', p .. 'session:' .. c.token, id) end
 for _, e in ipairs(c.entries) do
   redis.call('ZADD', ek, e[1], e[3])
@@ -100,6 +106,12 @@ for _, ev in ipairs(c.inbound_done) do
     redis.call('EXPIRE', ik, c.ttl)
   end
 end
+if c.inbound_add then
+  -- stored and applied at once: kept (without its data) only to refuse a repeat
+  local ik = p .. 'inbound:' .. c.inbound_add[1]
+  redis.call('HSET', ik, 'cc', c.inbound_add[2], 'received_at', c.inbound_add[3])
+  redis.call('EXPIRE', ik, c.ttl)
+end
 return 'ok'
 """
 
@@ -124,6 +136,29 @@ if ARGV[6] == '1' and redis.call('HEXISTS', ak, 'data') == 0 then
   redis.call('HSET', ak, 'data', ARGV[7])
 end
 return 1
+"""
+
+READ_OUTBOX = """
+-- a conversation's undelivered items, in order, in one round trip
+local items = ARGV[1] .. 'outbox_items'
+local found = {}
+for i, k in ipairs(redis.call('ZRANGE', ARGV[1] .. 'outbox:' .. ARGV[2], 0, -1)) do
+  found[i] = redis.call('HGET', items, k)
+end
+return found
+"""
+
+READ_PENDING = """
+-- unapplied events (all, or one contact-center conversation's) in arrival order: id, cc, received_at, data
+local found = {}
+for _, ev in ipairs(redis.call('ZRANGE', ARGV[1] .. ARGV[2], 0, -1)) do
+  local row = redis.call('HMGET', ARGV[1] .. 'inbound:' .. ev, 'cc', 'received_at', 'data')
+  found[#found + 1] = ev
+  found[#found + 1] = row[1]
+  found[#found + 1] = row[2]
+  found[#found + 1] = row[3]
+end
+return found
 """
 
 RENEW_LEASE = """

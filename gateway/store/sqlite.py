@@ -22,10 +22,11 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gateway.relay import codec
-from gateway.relay.errors import StaleConversation
+from gateway.relay.errors import DuplicateEvent, StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, StoredFile, StoreStats
+from gateway.store.decoded import DecodedConversations
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -182,6 +183,7 @@ class SqliteStore:
     def __init__(self, writer: _Connection, reader: _Connection) -> None:
         self._writer = writer
         self._reader = reader
+        self._decoded = DecodedConversations()
         self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
         self._flushing: asyncio.Task[None] | None = None
 
@@ -271,38 +273,51 @@ class SqliteStore:
             _insert_entries(conn, entry_rows)
 
         await self._write(job)
+        self._decoded.put(conversation)
 
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        rows = await self._reader.fetchall("SELECT data FROM conversations WHERE id = ?", (conversation_id,))
-        return _one_conversation(rows)
+        rows = await self._reader.fetchall(
+            "SELECT id, version, data FROM conversations WHERE id = ?", (conversation_id,)
+        )
+        return self._decoded.one(rows)
 
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
         rows = await self._reader.fetchall(
-            "SELECT c.data FROM sessions s JOIN conversations c ON c.id = s.conversation_id "
+            "SELECT c.id, c.version, c.data FROM sessions s JOIN conversations c ON c.id = s.conversation_id "
             "WHERE s.token_hash = ?",
             (token_hash,),
         )
-        return _one_conversation(rows)
+        return self._decoded.one(rows)
 
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         rows = await self._reader.fetchall(
-            "SELECT data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
+            "SELECT id, version, data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
         )
-        return _one_conversation(rows)
+        return self._decoded.one(rows)
 
     async def commit(self, change: Change) -> None:
         conv = change.conversation
-        row = (*_conversation_row(conv)[1:], conv.id, change.expected_version)
+        unchanged = conv.version == change.expected_version  # bookkeeping only: the row stays as it is
+        row = () if unchanged else (*_conversation_row(conv)[1:], conv.id, change.expected_version)
         entry_rows = _entry_rows(conv.id, change.entries)
         outbox_rows = [(o.key, o.conversation_id, _dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
+        added = None if change.inbound_add is None else _inbound_row(change.inbound_add)
 
         def job(conn: sqlite3.Connection) -> None:
-            cursor = conn.execute(
-                "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, active_at = ?, data = ? "
-                "WHERE id = ? AND version = ?",
-                row,
-            )
-            if cursor.rowcount != 1:
+            if added is not None and not _insert_inbound(conn, added, applied=1):
+                raise DuplicateEvent(added[0])
+            if unchanged:
+                found = conn.execute("SELECT version FROM conversations WHERE id = ?", (conv.id,)).fetchone()
+                if found is None or found[0] != change.expected_version:
+                    raise StaleConversation(conv.id)
+            elif (
+                conn.execute(
+                    "UPDATE conversations SET version = ?, cc_conversation_id = ?, state = ?, active_at = ?, "
+                    "data = ? WHERE id = ? AND version = ?",
+                    row,
+                ).rowcount
+                != 1
+            ):
                 raise StaleConversation(conv.id)
             _insert_entries(conn, entry_rows)
             if change.drop_outbox:
@@ -319,6 +334,7 @@ class SqliteStore:
                 )
 
         await self._write(job)
+        self._decoded.put(conv)
 
     async def idle_conversations(
         self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
@@ -415,22 +431,8 @@ class SqliteStore:
     # --- inbound ---------------------------------------------------------------------------------
 
     async def record_inbound(self, event: InboundEvent) -> bool:
-        row = (
-            event.event_id,
-            event.cc_conversation_id,
-            event.received_at,
-            _dumps(codec.cc_event_to_json(event.event)),
-        )
-
-        def job(conn: sqlite3.Connection) -> bool:
-            cursor = conn.execute(
-                "INSERT INTO inbound (event_id, cc_conversation_id, received_at, data) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT (event_id) DO NOTHING",
-                row,
-            )
-            return cursor.rowcount == 1
-
-        return await self._write(job)
+        row = _inbound_row(event)
+        return await self._write(lambda conn: _insert_inbound(conn, row, applied=0))
 
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         if cc_conversation_id is None:
@@ -455,6 +457,26 @@ class SqliteStore:
 
 
 EntryRow = tuple[str, int, str | None, str]
+InboundRow = tuple[str, str, float, str]
+
+
+def _inbound_row(event: InboundEvent) -> InboundRow:
+    return (
+        event.event_id,
+        event.cc_conversation_id,
+        event.received_at,
+        _dumps(codec.cc_event_to_json(event.event)),
+    )
+
+
+def _insert_inbound(conn: sqlite3.Connection, row: InboundRow, *, applied: int) -> bool:
+    """True if the event is new; a known event id stores nothing."""
+    cursor = conn.execute(
+        "INSERT INTO inbound (event_id, cc_conversation_id, received_at, data, applied) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT (event_id) DO NOTHING",
+        (*row, applied),
+    )
+    return cursor.rowcount == 1
 
 
 def _entry_rows(conversation_id: str, entries: Sequence[Entry]) -> list[EntryRow]:
@@ -477,11 +499,6 @@ def _conversation_row(c: Conversation) -> tuple[str, int, str | None, str, float
         c.active_at,
         _dumps(codec.conversation_to_json(c)),
     )
-
-
-def _one_conversation(rows: object) -> Conversation | None:
-    found = list(rows)  # type: ignore[call-overload]
-    return codec.conversation_from_json(json.loads(found[0][0])) if found else None
 
 
 def _migrate(conn: sqlite3.Connection) -> None:

@@ -91,3 +91,31 @@ def test_quick_round_trips_on_two_instances_sharing_a_redis(tmp_path: Path) -> N
 def test_options_the_bench_cannot_honour_are_refused(argv: list[str], message: str) -> None:
     with pytest.raises(SystemExit, match=re.escape(message)):
         bench_cli.main(argv)
+
+
+@pytest.mark.timeout(120)
+def test_two_checkouts_are_compared_in_one_invocation(tmp_path: Path) -> None:
+    """``--gateway-src`` twice: the floor and both gateways each round, CPU per round trip of every process."""
+    out = tmp_path / "results.json"
+    argv = ["--quick", "--parts=roundtrip", f"--gateway-src={ROOT}", f"--gateway-src={ROOT}"]
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", *argv, f"--json={out}", f"--workdir={tmp_path / 'work'}"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=110,
+        check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    roundtrip = json.loads(out.read_text())["roundtrip"]
+    a, b = f"gateway:{ROOT.name}", f"gateway:{ROOT.name}#2"
+    assert list(roundtrip["runs"]) == ["floor", a, b]
+    for target in (a, b):
+        (run,) = roundtrip["runs"][target]
+        assert run["round_trips"] == run["sessions"] * run["messages"] > 0
+        assert run["server_cpu_ms_per_rt"] > 0
+        assert run["load_cpu_ms_per_rt"] > 0
+    assert set(roundtrip["ratios_to_floor"]) == {a, b}
+    assert roundtrip["ratio_last_to_first"]["server_cpu_ms_per_rt"] > 0
+    assert len(list((tmp_path / "work").glob("*-gateway.log"))) == 2
+    assert f"A/B, {b} / {a}" in done.stdout

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.relay.errors import StaleConversation
+from gateway.relay.errors import DuplicateEvent, StaleConversation
 from gateway.relay.events import AgentSaid, InboundEvent, Queued
 from gateway.relay.model import (
     AgentRef,
@@ -177,6 +177,24 @@ async def test_outbox_keeps_order_and_forgets_what_is_done(store: Store) -> None
     assert (stats.outbox_depth, stats.conversations_by_state) == (1, {"bot": 2})
 
 
+async def test_a_change_that_keeps_the_version_only_settles_outbox_items(store: Store) -> None:
+    """Delivered outbox items are recorded without rewriting the conversation (its version stays), but
+    only while the stored version is still the one expected."""
+    conv = _conv()
+    await store.create_conversation(conv, b"t")
+    conv = await _commit(store, conv, outbox_add=(_item("o1", 1), _item("o2", 2)))
+    await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o1",)))
+    assert [i.key for i in await store.outbox(conv.id)] == ["o2"]
+    assert await store.conversation(conv.id) == conv
+    await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o2",)))
+    assert await store.conversations_with_outbox() == []
+    newer = await _commit(store, conv, outbox_add=(_item("o3", 3),))
+    with pytest.raises(StaleConversation):
+        await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o3",)))
+    assert [i.key for i in await store.outbox(conv.id)] == ["o3"]
+    assert await store.conversation(conv.id) == newer
+
+
 async def test_contact_center_events_are_stored_once_and_marked_applied(store: Store) -> None:
     conv = _conv(cc_id="cc-1")
     await store.create_conversation(conv, b"t")
@@ -193,6 +211,30 @@ async def test_contact_center_events_are_stored_once_and_marked_applied(store: S
     assert await store.pending_inbound(CcConversationId("cc-1")) == [second]
     assert not await store.record_inbound(first)  # still known after being applied
     assert await store.conversation_by_cc_id(CcConversationId("cc-1")) is not None
+
+
+async def test_an_event_stored_with_its_application_is_stored_once(store: Store) -> None:
+    """A webhook's event recorded and applied in one change: never pending, and refused as a repeat
+    (then the whole change is refused: no entry, no new version)."""
+    conv = _conv(cc_id="cc-1")
+    await store.create_conversation(conv, b"t")
+    event = InboundEvent("e1", CcConversationId("cc-1"), AgentSaid(AgentRef("a", "A"), "hi", 6.0), 6.0)
+    line = Entry(seq=1, kind=EntryKind.MESSAGE, ts=6.0, author=Author.AGENT, text="hi")
+    applied = replace(conv, version=1, last_seq=1)
+    await store.commit(Change(conversation=applied, expected_version=0, entries=(line,), inbound_add=event))
+    assert await store.pending_inbound() == []
+    assert not await store.record_inbound(event)  # the same delivery again
+    again = Change(
+        conversation=replace(applied, version=2, last_seq=2),
+        expected_version=1,
+        entries=(replace(line, seq=2),),
+        inbound_add=event,
+    )
+    with pytest.raises(DuplicateEvent):
+        await store.commit(again)
+    assert await store.conversation(conv.id) == applied
+    assert [e.seq for e in await store.entries(conv.id)] == [1]
+    assert await store.pending_inbound() == []
 
 
 async def test_idle_conversations_by_state_oldest_first(store: Store) -> None:

@@ -1,0 +1,41 @@
+"""Decoded conversations kept by the stores, so a read of an unchanged conversation skips its JSON."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from gateway.relay import codec
+from gateway.relay.model import Conversation
+
+
+class DecodedConversations:
+    """The last decoded copy of recently used conversations, by id, valid while the stored ``version`` is
+    the one it was decoded (or written) at: a read whose row has that version skips decoding the JSON.
+
+    Conversations are immutable, and the version moves on with every stored change, so a copy is either
+    exactly the stored row or not used. Bounded: the oldest entries are dropped first.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, tuple[int, Conversation]] = {}
+
+    def put(self, conv: Conversation) -> None:
+        self._by_id.pop(conv.id, None)
+        self._by_id[conv.id] = (conv.version, conv)
+        if len(self._by_id) > self.LIMIT:
+            del self._by_id[next(iter(self._by_id))]
+
+    def one(self, rows: list[Any]) -> Conversation | None:
+        """The conversation of the first row ``(id, version, data)``, if any."""
+        return self.decoded(*rows[0]) if rows else None
+
+    def decoded(self, conversation_id: str, version: int, data: str) -> Conversation:
+        known = self._by_id.get(conversation_id)
+        if known is not None and known[0] == version:
+            return known[1]
+        conv = codec.conversation_from_json(json.loads(data))
+        self.put(conv)
+        return conv
