@@ -265,7 +265,10 @@ class AttachmentSettings(_Group):
 class WebSettings(_Group):
     allowed_origins: CommaList = Field(default_factory=lambda: ["*"])
     trust_forwarded_for: bool = False
-    """Take the client address from X-Forwarded-For (first hop) — only behind a proxy that sets it."""
+    """Take the client address from X-Forwarded-For — only behind proxies that set or append to it."""
+    trusted_proxies: int = Field(default=1, ge=1, le=10)
+    """How many proxies in front of the gateway append to X-Forwarded-For: the client's address is that
+    many entries from the right (the entries further left are written by the client and never trusted)."""
 
     @field_validator("allowed_origins")
     @classmethod

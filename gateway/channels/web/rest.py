@@ -113,7 +113,7 @@ async def preflight(request: web.Request) -> web.Response:
 
 def check_address(request: web.Request) -> None:
     settings = request.app[settings_key]
-    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    address = client_address(request, settings.web)
     if not request.app[address_limiter_key].allow(address):
         raise RateLimited("too many requests from your address, slow down")
 

@@ -145,7 +145,7 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[settings_key]
     if not origin_allowed(request.headers.get("Origin"), settings.web.allowed_origins):
         return problem("forbidden_origin", "this site may not open chat sessions")
-    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    address = client_address(request, settings.web)
     counter = request.app[socket_counter_key]
     if not counter.try_open(address):
         return problem("rate_limited", "too many open chats from your address")
