@@ -22,6 +22,7 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
+from gateway.channels.web.uploads import UploadSlots
 from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
@@ -50,6 +51,7 @@ from gateway.keys import (
     socket_counter_key,
     sockets_key,
     store_key,
+    upload_slots_key,
 )
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
@@ -419,6 +421,11 @@ def build_app(settings: Settings) -> web.Application:
         rate=settings.limits.address_rate, burst=settings.limits.address_burst
     )
     app[socket_counter_key] = SocketCounter(settings.limits.max_sockets_per_address)
+    app[upload_slots_key] = UploadSlots(
+        total=settings.attachments.uploads_in_flight,
+        per_address=settings.attachments.uploads_per_address,
+        per_session=settings.attachments.uploads_per_session,
+    )
     app[message_limiter_key] = RateLimiter(
         rate=settings.limits.messages_per_second, burst=settings.limits.burst
     )

@@ -7,6 +7,7 @@ from aiohttp import web
 from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
+from gateway.channels.web.uploads import UploadSlots
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import ChatApi
 from gateway.contact_center.chat_gateway.webhook import ChatGatewayWebhook
@@ -28,6 +29,7 @@ hub_key = web.AppKey("hub", Hub)
 message_limiter_key = web.AppKey("message_limiter", RateLimiter)
 address_limiter_key = web.AppKey("address_limiter", RateLimiter)
 socket_counter_key = web.AppKey("socket_counter", SocketCounter)
+upload_slots_key = web.AppKey("upload_slots", UploadSlots)
 sockets_key = web.AppKey("sockets", OpenSockets)
 chat_api_key = web.AppKey("chat_api", ChatApi)
 chat_api_webhook_key = web.AppKey("chat_api_webhook", ChatApiWebhook)

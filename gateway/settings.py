@@ -252,6 +252,14 @@ class AttachmentSettings(_Group):
     """Media types accepted (exact, lower case); the content must look like the type it claims."""
     fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
     """How long fetching an agent's file from the contact center may take."""
+    uploads_in_flight: int = Field(default=4, ge=1)
+    """Uploads read at once by one instance (each is held in memory up to max_bytes while it is read)."""
+    uploads_per_address: int = Field(default=2, ge=1)
+    uploads_per_session: int = Field(default=1, ge=1)
+    upload_timeout_s: float = Field(default=120.0, gt=0)
+    """An upload whose body takes longer than this is cut off with 408."""
+    upload_idle_timeout_s: float = Field(default=10.0, gt=0)
+    """An upload whose body stops arriving for this long is cut off with 408."""
 
     @field_validator("allowed_types")
     @classmethod

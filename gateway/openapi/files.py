@@ -40,6 +40,7 @@ def upload_operation(settings: Settings) -> dict[str, Any]:
         "unsupported_type",
         "wrong_state",
         "rate_limited",
+        "timeout",
     )
     operation["description"] = (
         "One file, either as the raw body (`Content-Type` is the file's type; `filename` and `client_id` "

@@ -14,6 +14,7 @@ fetched from the contact center on first use and kept.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 import uuid
@@ -26,10 +27,12 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import FrameError, attachment_json
 from gateway.channels.web.problems import problem
 from gateway.channels.web.rest import authorised, check_address, read_json, validated
-from gateway.keys import message_limiter_key, relay_key, settings_key
+from gateway.channels.web.uploads import UploadTimeout, within
+from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
 from gateway.relay.model import AttachedFile, Conversation
 from gateway.relay.ports import StoredFile
@@ -42,6 +45,7 @@ INLINE_TYPES = frozenset(
     {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
 )
 _MULTIPART_OVERHEAD = 64 * 1024
+_MAX_PARTS = 16
 
 
 class UnsupportedType(CustomerError):
@@ -73,11 +77,14 @@ def _media_type(raw: str | None) -> str:
     return (raw or "").split(";", 1)[0].strip().lower()
 
 
-async def _read_limited(part: BodyPartReader | web.Request, limit: int, what: str = "files") -> bytes:
+async def _read_limited(
+    part: BodyPartReader | web.Request, limit: int, idle_s: float, what: str = "files"
+) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = await (part.read_chunk() if isinstance(part, BodyPartReader) else part.content.read(65536))
+        read = part.read_chunk() if isinstance(part, BodyPartReader) else part.content.read(65536)
+        chunk = await within(read, idle_s=idle_s)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -89,39 +96,41 @@ async def _read_limited(part: BodyPartReader | web.Request, limit: int, what: st
 async def _read_upload(request: web.Request) -> _Upload:
     settings = request.app[settings_key]
     limit = settings.attachments.max_bytes
-    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
-        raise FrameError("too_long", f"files are limited to {limit} bytes")
+    idle_s = settings.attachments.upload_idle_timeout_s
     if request.content_type != "multipart/form-data":
         client_id = request.query.get("client_id") or uuid.uuid4().hex
-        data = await _read_limited(request, limit)
+        data = await _read_limited(request, limit, idle_s)
         return _Upload(clean_name(request.query.get("filename")), request.content_type, data, client_id, "")
     try:
-        return await _read_multipart(request, limit, 4 * settings.limits.max_text_chars)
+        return await _read_multipart(request, limit, 4 * settings.limits.max_text_chars, idle_s)
     except (ValueError, HttpProcessingError):  # no boundary, a malformed part header ...
         raise FrameError("invalid_frame", "the multipart/form-data body is malformed") from None
 
 
-async def _read_multipart(request: web.Request, limit: int, field_limit: int) -> _Upload:
+async def _read_multipart(request: web.Request, limit: int, field_limit: int, idle_s: float) -> _Upload:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     upload: tuple[str, str, bytes] | None = None
-    while (part := await reader.next()) is not None:
+    parts = 0
+    while (part := await within(reader.next(), idle_s=idle_s)) is not None:
+        parts += 1
+        if parts > _MAX_PARTS:
+            raise FrameError("invalid_frame", f"at most {_MAX_PARTS} parts are accepted")
         if not isinstance(part, BodyPartReader):
             raise FrameError("invalid_frame", "nested multipart bodies are not accepted")
         if part.name == "file" and upload is None:
             content_type = _media_type(part.headers.get("Content-Type")) or "application/octet-stream"
-            upload = (clean_name(part.filename), content_type, await _read_limited(part, limit))
+            upload = (clean_name(part.filename), content_type, await _read_limited(part, limit, idle_s))
         elif part.name in ("client_id", "text"):
-            raw = await _read_limited(part, field_limit, f"{part.name} fields")
+            raw = await _read_limited(part, field_limit, idle_s, f"{part.name} fields")
             value = raw.decode("utf-8", "replace")
             fields[part.name] = value
-        else:
-            await part.release()
+        else:  # read and dropped, within the same bounds as a field
+            await _read_limited(part, field_limit, idle_s, "other parts")
     if upload is None:
         raise FrameError("invalid_frame", "file: a part named 'file' is required")
-    return _Upload(
-        *upload, client_id=fields.get("client_id") or uuid.uuid4().hex, text=fields.get("text", "")
-    )
+    client_id = fields.get("client_id") or request.query.get("client_id") or uuid.uuid4().hex
+    return _Upload(*upload, client_id=client_id, text=fields.get("text", ""))
 
 
 def checked_type(declared: str, data: bytes, allowed: list[str]) -> str:
@@ -158,9 +167,31 @@ async def upload_file(request: web.Request) -> web.Response:
     check_address(request)
     if not request.app[message_limiter_key].allow(conv.id):
         return problem("rate_limited", "too many messages, slow down")
-    # The upload is read and checked before anything else, so a malformed retry is refused like any
-    # malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
-    up = await _read_upload(request)
+    # Cheap checks before a byte of the body is read: its declared size, and the state. A file for the
+    # bot would be refused after reading anyway; a retry of a stored upload (its client_id in the query,
+    # as the widget sends it) is still read, checked and acked below.
+    limit = settings.attachments.max_bytes
+    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
+        raise FrameError("too_long", f"files are limited to {limit} bytes")
+    query_id = request.query.get("client_id")
+    if conv.state not in FILE_STATES and (
+        query_id is None or await relay.store.seq_of_client_id(conv.id, query_id) is None
+    ):
+        raise WrongState("files can be sent to an agent only: ask for one first")
+    slots = request.app[upload_slots_key]
+    try:
+        with slots.hold(address=client_address(request, settings.web), session=conv.id):
+            async with asyncio.timeout(settings.attachments.upload_timeout_s):
+                up = await _read_upload(request)
+    except ConnectionResetError:
+        raise FrameError("invalid_frame", "the upload was cut off before its end") from None
+    except (TimeoutError, UploadTimeout) as exc:
+        detail = str(exc) or f"the upload took longer than {settings.attachments.upload_timeout_s:g} s"
+        response = problem("timeout", detail)
+        response.force_close()  # the rest of a slow body is not worth waiting for
+        return response
+    # The upload is read and checked before the client_id repeat check, so a malformed retry is refused
+    # like any malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
     if len(up.client_id) > 128:
         raise FrameError("invalid_frame", "client_id: at most 128 characters")
     if len(up.text) > settings.limits.max_text_chars:
