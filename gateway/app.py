@@ -197,7 +197,11 @@ async def recover_bot_turns(relay: Relay, *, settle_s: float, window_s: float) -
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     store = app[store_key]
-    hub = Hub(store)
+    hub = Hub(
+        store,
+        queue_size=settings.limits.socket_queue_size,
+        send_timeout_s=settings.limits.socket_send_timeout_s,
+    )
     bot = app[bot_key]
     contact_center = app[contact_center_key]
     fanout: Fanout = hub

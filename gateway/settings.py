@@ -222,6 +222,11 @@ class LimitsSettings(_Group):
     """Customer writes (session starts and messages) per second from one address, bursts up to address_burst."""
     address_burst: int = Field(default=100, ge=1)
     max_sockets_per_address: int = Field(default=50, ge=1)
+    socket_queue_size: int = Field(default=256, ge=1)
+    """Batches of frames waiting for one customer socket; a socket that falls further behind is closed
+    with 1013 (try again later) and resumes from its last seq."""
+    socket_send_timeout_s: float = Field(default=10.0, gt=0)
+    """A socket that takes longer than this to accept one frame (it stopped reading) is closed."""
     typing_interval_s: float = Field(default=2.0, ge=0)
     """The customer's typing reaches the agent at most this often per chat (where the contact center shows it)."""
 
