@@ -245,11 +245,16 @@ class OutboxDelivery:
 
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
         entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
-        return [
-            HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
-            for e in entries
-            if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
-        ]
+
+        def history() -> list[HistoryLine]:
+            return [
+                HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
+                for e in entries
+                if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
+            ]
+
+        # Redacting a long history is CPU work: off the event loop, so sockets and /healthz keep answering.
+        return await asyncio.to_thread(history)
 
     async def _retry(self, call: Callable[[], Awaitable[T]], *, max_attempts: int | None = None) -> T:
         attempt = 0
