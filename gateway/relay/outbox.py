@@ -34,6 +34,7 @@ from gateway.relay.model import (
     CcConversationId,
     Conversation,
     ConversationId,
+    Customer,
     OutboxItem,
     OutboxKind,
 )
@@ -61,6 +62,16 @@ class DeliveryPolicy:
     retry_cap_s: float = 30.0
     no_agent_text: str = "Sorry, no agent is available right now."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+
+CUSTOMER_PREFIX = "customer."
+
+
+def for_agent(customer: Customer) -> Customer:
+    """The customer as the agent sees it: properties the client set are prefixed ``customer.``, so one
+    cannot pass for the bot's verified context (``{"Authenticated": "yes"}`` from a page's script)."""
+    extra = {f"{CUSTOMER_PREFIX}{key}": value for key, value in customer.extra.items()}
+    return replace(customer, extra=extra)
 
 
 class _GaveUp(Exception):
@@ -150,7 +161,7 @@ class OutboxDelivery:
                 handoff = esc.handoff if esc is not None else None
                 request = OpenRequest(
                     conversation_id=conv.id,
-                    customer=conv.customer.merged(handoff.customer) if handoff else conv.customer,
+                    customer=for_agent(conv.customer.merged(handoff.customer) if handoff else conv.customer),
                     queue_id=handoff.queue_id if handoff else None,
                     reason=handoff.reason if handoff else "customer_asked",
                     context=dict(handoff.context) if handoff else {},
