@@ -34,6 +34,7 @@ from gateway.contact_center.chat_gateway.reconciler import ChatGatewayOrphanChec
 from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
 from gateway.contact_center.reconciler import run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
+from gateway.health import healthz, readyz_handler
 from gateway.keys import (
     address_limiter_key,
     bot_key,
@@ -55,7 +56,7 @@ from gateway.keys import (
 )
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
-from gateway.relay.errors import BotUnavailable, StoreUnavailable
+from gateway.relay.errors import StoreUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
@@ -343,6 +344,7 @@ async def metrics_listener(app: web.Application) -> AsyncIterator[None]:
     assert settings.metrics.port is not None
     private = web.Application()
     private.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=None))
+    private.router.add_get("/readyz", readyz_handler(detail_token=None, app=app))
     runner = web.AppRunner(private, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.metrics.port).start()
@@ -358,44 +360,6 @@ async def close_sockets(app: web.Application) -> None:
     """Tell every customer socket we are going away, so widgets reconnect (to us or another instance)."""
     for ws in app[sockets_key].snapshot():
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """200 when the store and the configured contact center are usable, else 503 naming what is not."""
-    app = request.app
-    failed: dict[str, str] = {}
-    try:
-        await asyncio.wait_for(app[store_key].ping(), 3)
-    except Exception as exc:
-        failed["store"] = type(exc).__name__
-    bot = app[bot_key]
-    if isinstance(bot, RasaBot):
-        try:
-            await bot.ping()
-        except BotUnavailable as exc:
-            failed["bot"] = str(exc)
-    selected = app[settings_key].contact_center
-    if selected == "chat_api" and chat_api_key in app:
-        # Only the API new escalations use decides readiness (the other may be on its way out).
-        router = app[contact_center_key]
-        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
-        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
-            failed["chat_api"] = "set-up with the Chat API has not finished"
-        else:
-            try:
-                await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
-            except Exception as exc:
-                failed["chat_api"] = f"no token: {exc}"
-    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
-        failed["chat_gateway"] = "set-up with the Chat Gateway has not finished"
-    if failed:
-        detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
-        return problem("unavailable", detail, failed=sorted(failed))
-    return web.json_response({"status": "ready"})
 
 
 async def chat_api_webhook(request: web.Request) -> web.Response:
@@ -416,8 +380,19 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-def build_app(settings: Settings) -> web.Application:
+async def not_found(request: web.Request) -> web.Response:
+    return problem("not_found", "no such page")
+
+
+async def plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """``Server: chat-gateway``: no Python or aiohttp version for anyone to match against advisories."""
+    response.headers["Server"] = "chat-gateway"
+
+
+def build_app(settings: Settings, *, demo_page: bool = False) -> web.Application:
+    """The gateway. ``demo_page``: also serve the demo shop page at ``/`` (``chat-gateway demo`` only)."""
     app = web.Application(middlewares=[problem_middleware])
+    app.on_response_prepare.append(plain_server_header)
     app[settings_key] = settings
     app[metrics_key] = Metrics()
     app[sockets_key] = OpenSockets()
@@ -451,9 +426,13 @@ def build_app(settings: Settings) -> web.Application:
         app.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=token))
     else:
         app.router.add_get("/metrics", metrics_not_configured)
-    app.router.add_get("/readyz", readyz)
+    metrics_token = settings.metrics.token.get_secret_value() if settings.metrics.token else None
+    app.router.add_get("/readyz", readyz_handler(detail_token=metrics_token or None))
     app.router.add_get("/openapi.json", openapi_handler(build_document(settings)))
-    app.router.add_get("/", index)
+    if demo_page:
+        app.router.add_get("/", index)
+    else:
+        app.router.add_get("/static/index.html", not_found)  # the demo page, not part of a real site
     app.router.add_routes(widget_routes)
     app.router.add_static("/static/", STATIC)
     return app

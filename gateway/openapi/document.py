@@ -41,7 +41,7 @@ OPENAPI_VERSION = "3.1.1"
 
 NOT_DOCUMENTED: dict[str, str] = {
     "/chat/ws": "the customer WebSocket; its frames are the contract in design.md, not HTTP operations",
-    "/": "the demo page",
+    "/static/index.html": "always 404 here: the demo shop page is served (at /) by `chat-gateway demo` only",
     "/widget.js": "the widget's loader script",
     "/widget.css": "the widget's stylesheet",
     "/widget/{name}": "the widget's ES modules",
@@ -175,7 +175,10 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "security": [],
                 "responses": {
                     "200": json_answer("Ready", "ready"),
-                    "503": problem("`unavailable`: `failed` names what is not usable"),
+                    "503": problem(
+                        "`unavailable`: `failed` names what is not usable; the reasons only with the metrics "
+                        "token as a Bearer token, or on the metrics port"
+                    ),
                 },
             }
         },

@@ -94,7 +94,7 @@ async def shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc
         chat_api=chat_api_settings(cc),
         relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
     )
-    return await aiohttp_server(build_app(settings), port=port)
+    return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
 class Screenshots:
