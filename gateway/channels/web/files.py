@@ -41,9 +41,8 @@ from gateway.relay.relay import FILE_STATES, new_file_key
 routes = web.RouteTableDef()
 
 # Served inline (shown in the browser); everything else downloads. None of these can run script.
-INLINE_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
-)
+# PDFs download: Chromium's PDF viewer runs outside the sandbox CSP, on the widget's origin.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
 _MULTIPART_OVERHEAD = 64 * 1024
 _MAX_PARTS = 16
 
@@ -260,8 +259,5 @@ async def serve_file(request: web.Request) -> web.Response:
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if meta.content_type != "application/pdf":  # Chromium's PDF viewer does not run in a sandbox
-        headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-        )
+    headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
     return web.Response(body=file.data, headers=headers)
