@@ -222,6 +222,8 @@ class LimitsSettings(_Group):
     """Customer writes (session starts and messages) per second from one address, bursts up to address_burst."""
     address_burst: int = Field(default=100, ge=1)
     max_sockets_per_address: int = Field(default=50, ge=1)
+    max_sockets: int = Field(default=10_000, ge=1)
+    """Open customer sockets on one instance; more are refused with 503 (a balancer tries another)."""
     socket_queue_size: int = Field(default=256, ge=1)
     """Batches of frames waiting for one customer socket; a socket that falls further behind is closed
     with 1013 (try again later) and resumes from its last seq."""

@@ -133,6 +133,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Stop waiting for an agent and go back to the bot (while escalating or queued)",
                 {"200": json_answer("StateAnswer", "the conversation's state afterwards")},
                 "wrong_state",
+                "rate_limited",
             )
         },
         "/chat/sessions/{id}/leave": {
@@ -140,6 +141,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "End the chat (the agent, if any, is freed)",
                 {"200": json_answer("StateAnswer", "the conversation's state afterwards")},
                 "wrong_state",
+                "rate_limited",
             )
         },
         "/chat/sessions/{id}/attachments": {"post": upload_operation(settings)},

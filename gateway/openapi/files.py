@@ -111,6 +111,7 @@ def typing_operation() -> dict[str, Any]:
     return session_operation(
         "The customer is typing: shown to the agent where the contact center can (else dropped)",
         {"204": {"description": "noted"}},
+        "rate_limited",
     )
 
 
@@ -123,6 +124,7 @@ def read_operation() -> dict[str, Any]:
             "bad_json",
             "too_long",
             "invalid_frame",
+            "rate_limited",
         ),
         "requestBody": json_body("ReadBody"),
     }

@@ -32,6 +32,11 @@ class SocketCounter:
         self._limit = limit
         self._open: Counter[str] = Counter()
 
+    @property
+    def total(self) -> int:
+        """Open customer sockets on this instance, from every address."""
+        return self._open.total()
+
     def try_open(self, address: str) -> bool:
         if self._open[address] >= self._limit:
             return False

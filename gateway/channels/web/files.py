@@ -30,7 +30,7 @@ from pydantic import BaseModel, ConfigDict, Field
 from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import FrameError, attachment_json
 from gateway.channels.web.problems import problem
-from gateway.channels.web.rest import authorised, check_address, read_json, validated
+from gateway.channels.web.rest import authorised, check_address, check_control, read_json, validated
 from gateway.channels.web.uploads import UploadTimeout, within
 from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
@@ -219,6 +219,7 @@ async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: 
 async def customer_typing(request: web.Request) -> web.Response:
     """The REST form of the ``typing`` frame: forwarded where the contact center shows it, else dropped."""
     conv = await authorised(request)
+    check_control(request, conv)
     await request.app[relay_key].customer_typing(conv.id)
     return web.Response(status=204)
 
@@ -232,6 +233,7 @@ class ReadBody(BaseModel):
 async def customer_read(request: web.Request) -> web.Response:
     """The REST form of the ``read`` frame: the customer has seen the transcript up to ``upto_seq``."""
     conv = await authorised(request)
+    check_control(request, conv)
     body = validated(ReadBody, await read_json(request))
     await request.app[relay_key].customer_read(conv.id, body.upto_seq)
     return web.Response(status=204)
@@ -259,5 +261,7 @@ async def serve_file(request: web.Request) -> web.Response:
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    headers["Content-Security-Policy"] = "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     return web.Response(body=file.data, headers=headers)

@@ -111,6 +111,13 @@ async def preflight(request: web.Request) -> web.Response:
     )
 
 
+def check_control(request: web.Request, conv: Conversation) -> None:
+    """``cancel``, ``leave``, ``typing`` and ``read`` each call the relay (and may reach 8x8): they get
+    their own bucket per conversation, at the message rate, so they cannot be sent without limit."""
+    if not request.app[message_limiter_key].allow((conv.id, "control")):
+        raise RateLimited("too many requests, slow down")
+
+
 def check_address(request: web.Request) -> None:
     settings = request.app[settings_key]
     address = client_address(request, settings.web)
@@ -174,6 +181,7 @@ async def list_messages(request: web.Request) -> web.Response:
 @routes.post("/chat/sessions/{id}/cancel")
 async def cancel(request: web.Request) -> web.Response:
     conv = await authorised(request)
+    check_control(request, conv)
     relay = request.app[relay_key]
     await relay.cancel(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})
@@ -182,6 +190,7 @@ async def cancel(request: web.Request) -> web.Response:
 @routes.post("/chat/sessions/{id}/leave")
 async def leave(request: web.Request) -> web.Response:
     conv = await authorised(request)
+    check_control(request, conv)
     relay = request.app[relay_key]
     await relay.leave(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})

@@ -100,6 +100,10 @@ class CustomerSocket:
         if sub is None:
             raise FrameError("not_started", "send a start frame first")
         relay = self._app[relay_key]
+        if not isinstance(frame, MessageFrame) and not self._app[message_limiter_key].allow(
+            (sub.conversation_id, "control")
+        ):
+            raise RateLimited("too many frames, slow down")
         match frame:
             case MessageFrame(text=text, client_id=client_id):
                 if not self._app[message_limiter_key].allow(sub.conversation_id):
@@ -161,6 +165,8 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
         return problem("forbidden_origin", "this site may not open chat sessions")
     address = client_address(request, settings.web)
     counter = request.app[socket_counter_key]
+    if counter.total >= settings.limits.max_sockets:
+        return problem("unavailable", "this instance holds as many chats as it may; retry in a moment")
     if not counter.try_open(address):
         return problem("rate_limited", "too many open chats from your address")
     try:
