@@ -64,6 +64,7 @@ from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
 from gateway.relay.timers import TimerPolicy, run_timers
+from gateway.retention import retention_context
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.store.redis_fanout import RedisFanout
@@ -412,6 +413,7 @@ def build_app(settings: Settings, *, demo_page: bool = False) -> web.Application
     app.cleanup_ctx.append(bot_context)
     app.cleanup_ctx.append(contact_center_context)
     app.cleanup_ctx.append(relay_context)
+    app.cleanup_ctx.append(retention_context)
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/chat/ws", chat_socket)
     app.router.add_routes(rest_routes)

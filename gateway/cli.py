@@ -263,6 +263,12 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     return asyncio.run(show())
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from gateway.purge_command import run_purge
+
+    return run_purge(args)
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from gateway.emulator.cli import run
 
@@ -349,6 +355,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transcript.add_argument("conversation_id", help="the gateway's conversation id (8x8's customerId)")
     transcript.set_defaults(func=cmd_transcript)
+
+    purge = sub.add_parser(
+        "purge",
+        help="delete conversations and everything of theirs (erasure on request, or retention)",
+        description=(
+            "Delete the named conversations (the gateway's conversation ids, 8x8's customerId/userId) with "
+            "their transcripts, files, session tokens and pending work; or, with --expired, every closed "
+            "conversation past GATEWAY_RETENTION__CLOSED_DAYS. Works on SQLite and Redis stores. "
+            "The contact center keeps its own copy: erase it there too."
+        ),
+    )
+    purge.add_argument("conversation_ids", nargs="*", metavar="ID", help="conversation ids to delete")
+    purge.add_argument("--expired", action="store_true", help="delete what retention would delete now")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

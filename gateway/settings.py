@@ -291,6 +291,23 @@ class WebSettings(_Group):
         return [origin.rstrip("/") for origin in value]
 
 
+class RetentionSettings(_Group):
+    """How long customer data is kept (``chat-gateway purge`` deletes one customer's on request)."""
+
+    closed_days: float = Field(default=30, ge=0)
+    """Closed conversations, with their transcripts, files and session tokens, are deleted this many
+    days after their last activity (0: never)."""
+    token_hours_after_close: float = Field(default=24, ge=0)
+    """A closed chat's session token is refused this many hours after its last activity, so a leaked
+    token does not reopen it forever (0: always refused once closed)."""
+    file_link_days: float = Field(default=30, gt=0)
+    """A file's link stops working this many days after the file was stored."""
+    max_file_bytes_per_conversation: int = Field(default=50 * 1024 * 1024, ge=0)
+    """The customer's files in one conversation may add up to this many bytes; more are refused."""
+    purge_interval_s: float = Field(default=3600, gt=0)
+    """How often each instance deletes what is past ``closed_days``."""
+
+
 class MetricsSettings(_Group):
     token: SecretStr | None = None
     """``/metrics`` answers only to ``Authorization: Bearer <token>``."""
@@ -331,6 +348,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     hours: HoursSettings = HoursSettings()
     metrics: MetricsSettings = MetricsSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @field_validator("chat_gateway")
     @classmethod

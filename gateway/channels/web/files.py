@@ -34,8 +34,8 @@ from gateway.channels.web.rest import authorised, check_address, check_control, 
 from gateway.channels.web.uploads import UploadTimeout, within
 from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
-from gateway.relay.model import AttachedFile, Conversation
-from gateway.relay.ports import StoredFile
+from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId
+from gateway.relay.ports import Store, StoredFile
 from gateway.relay.relay import FILE_STATES, new_file_key
 
 routes = web.RouteTableDef()
@@ -172,6 +172,10 @@ async def upload_file(request: web.Request) -> web.Response:
     limit = settings.attachments.max_bytes
     if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
         raise FrameError("too_long", f"files are limited to {limit} bytes")
+    used = await _stored_bytes(relay.store, conv.id)
+    quota = settings.retention.max_file_bytes_per_conversation
+    if used + (request.content_length or 0) > quota + _MULTIPART_OVERHEAD:
+        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
     query_id = request.query.get("client_id")
     if conv.state not in FILE_STATES and (
         query_id is None or await relay.store.seq_of_client_id(conv.id, query_id) is None
@@ -201,11 +205,22 @@ async def upload_file(request: web.Request) -> web.Response:
         return await _acked(request, conv, up.client_id, seq)
     if conv.state not in FILE_STATES:
         raise WrongState("files can be sent to an agent only: ask for one first")
+    if used + len(up.data) > quota:
+        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
     content_type = checked_type(_media_type(up.content_type), up.data, settings.attachments.allowed_types)
     file = AttachedFile(key=new_file_key(), name=up.name, content_type=content_type, size=len(up.data))
     await relay.store.put_attachment(StoredFile(conv.id, file, up.data, relay.clock()))  # stored before ack
     seq, _ = await relay.customer_says(conv.id, up.text.strip(), up.client_id, attachments=(file,))
     return await _acked(request, conv, up.client_id, seq)
+
+
+async def _stored_bytes(store: Store, conversation_id: ConversationId) -> int:
+    """What the customer's files in this conversation add up to (the storage quota counts these)."""
+    total, after = 0, 0
+    while entries := await store.entries(conversation_id, after=after, limit=1000):
+        total += sum(a.size or 0 for e in entries if e.author is Author.CUSTOMER for a in e.attachments)
+        after = entries[-1].seq
+    return total
 
 
 async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: int) -> web.Response:
@@ -250,6 +265,9 @@ async def serve_file(request: web.Request) -> web.Response:
         return problem("unavailable", "the file cannot be fetched from the contact center right now")
     if file is None or file.data is None:
         raise FileNotFound("no such file")
+    ttl_s = request.app[settings_key].retention.file_link_days * 86400
+    if request.app[relay_key].clock() - file.created_at >= ttl_s:
+        raise FileNotFound("this link has expired")
     meta = file.attachment
     disposition = "inline" if meta.content_type in INLINE_TYPES else "attachment"
     content_type = meta.content_type + ("; charset=utf-8" if meta.content_type.startswith("text/") else "")

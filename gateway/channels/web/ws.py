@@ -29,6 +29,7 @@ from gateway.channels.web.frames import (
 )
 from gateway.channels.web.origin import origin_allowed
 from gateway.channels.web.problems import problem
+from gateway.channels.web.rest import check_token_alive
 from gateway.channels.web.subscriber import Subscriber
 from gateway.keys import (
     address_limiter_key,
@@ -131,6 +132,7 @@ class CustomerSocket:
         customer = frame.customer.to_customer() if frame.customer is not None else None
         if frame.session is not None:
             conv = await relay.resume_session(frame.session)
+            check_token_alive(conv, now=relay.clock(), settings=self._app[settings_key].retention)
             token = frame.session
             if customer is not None and conv.customer.merged(customer) != conv.customer:
                 await relay.apply(conv.id, CustomerUpdated(customer, relay.clock()))
