@@ -42,7 +42,7 @@ async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory
         chat_gateway=chat_gateway_settings(cc),
         relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
     )
-    return await aiohttp_server(build_app(settings), port=port)
+    return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
 async def test_files_both_ways_typing_and_read_receipts_in_the_widget(
