@@ -85,3 +85,34 @@ async def test_uploads_in_flight_are_capped_per_instance(
     other = await _start_upload(gateway.port, first, "two")
     assert await _status(other, within_s=2) == 429
     assert await _status(holding, within_s=4) == 408
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_extra_multipart_parts_are_bounded_in_number_and_size(
+    start_gateway: GatewayFactory, connect: object, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Issue 19, finding 11: parts other than ``file``, ``client_id`` and ``text`` were drained without
+    a limit. Now at most 16 parts are read, each as small as a text field."""
+    gateway, c, _ = await _agent_chat(start_gateway, connect, cc)
+    url = gateway.make_url(f"/chat/sessions/{c.conversation_id}/attachments")
+    headers = {"Authorization": f"Bearer {c.session}"}
+
+    many = aiohttp.FormData()
+    for i in range(20):
+        many.add_field(f"junk{i}", "x")
+    many.add_field("file", PNG, filename="a.png", content_type="image/png")
+    async with http.post(url, data=many, headers=headers) as resp:
+        assert resp.status == 422, await resp.text()
+        assert "parts" in (await resp.json())["detail"]
+
+    big = aiohttp.FormData()
+    big.add_field("junk", "x" * (4 * 4000 + 1))
+    big.add_field("file", PNG, filename="a.png", content_type="image/png")
+    async with http.post(url, data=big, headers=headers) as resp:
+        assert resp.status == 413, await resp.text()
+
+    fine = aiohttp.FormData()
+    fine.add_field("junk", "x")
+    fine.add_field("file", PNG, filename="a.png", content_type="image/png")
+    async with http.post(url, data=fine, headers=headers) as resp:
+        assert resp.status == 202, await resp.text()
