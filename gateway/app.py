@@ -23,6 +23,7 @@ from gateway.channels.web.ratelimit import RateLimiter
 from gateway.channels.web.rest import problem_middleware
 from gateway.channels.web.rest import routes as rest_routes
 from gateway.channels.web.transcript import routes as transcript_routes
+from gateway.channels.web.uploads import UploadSlots
 from gateway.channels.web.widget_files import routes as widget_routes
 from gateway.channels.web.ws import chat_socket
 from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
@@ -40,6 +41,7 @@ from gateway.contact_center.keys import (
 )
 from gateway.contact_center.reconciler import run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
+from gateway.health import healthz, readyz_handler
 from gateway.keys import (
     address_limiter_key,
     bot_key,
@@ -53,10 +55,11 @@ from gateway.keys import (
     socket_counter_key,
     sockets_key,
     store_key,
+    upload_slots_key,
 )
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
-from gateway.relay.errors import BotUnavailable, StoreUnavailable
+from gateway.relay.errors import StoreUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
@@ -64,6 +67,7 @@ from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
 from gateway.relay.timers import TimerPolicy, run_timers
+from gateway.retention import retention_context
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
 from gateway.store.redis_fanout import RedisFanout
@@ -200,7 +204,11 @@ async def recover_bot_turns(relay: Relay, *, settle_s: float, window_s: float) -
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     settings = app[settings_key]
     store = app[store_key]
-    hub = Hub(store)
+    hub = Hub(
+        store,
+        queue_size=settings.limits.socket_queue_size,
+        send_timeout_s=settings.limits.socket_send_timeout_s,
+    )
     bot = app[bot_key]
     contact_center = app[contact_center_key]
     fanout: Fanout = hub
@@ -345,6 +353,7 @@ async def metrics_listener(app: web.Application) -> AsyncIterator[None]:
     assert settings.metrics.port is not None
     private = web.Application()
     private.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=None))
+    private.router.add_get("/readyz", readyz_handler(detail_token=None, app=app))
     runner = web.AppRunner(private, access_log=None)
     await runner.setup()
     await web.TCPSite(runner, settings.host, settings.metrics.port).start()
@@ -360,44 +369,6 @@ async def close_sockets(app: web.Application) -> None:
     """Tell every customer socket we are going away, so widgets reconnect (to us or another instance)."""
     for ws in app[sockets_key].snapshot():
         await ws.close(code=WSCloseCode.GOING_AWAY, message=b"server shutdown")
-
-
-async def healthz(request: web.Request) -> web.Response:
-    return web.json_response({"status": "ok"})
-
-
-async def readyz(request: web.Request) -> web.Response:
-    """200 when the store and the configured contact center are usable, else 503 naming what is not."""
-    app = request.app
-    failed: dict[str, str] = {}
-    try:
-        await asyncio.wait_for(app[store_key].ping(), 3)
-    except Exception as exc:
-        failed["store"] = type(exc).__name__
-    bot = app[bot_key]
-    if isinstance(bot, RasaBot):
-        try:
-            await bot.ping()
-        except BotUnavailable as exc:
-            failed["bot"] = str(exc)
-    selected = app[settings_key].api
-    if selected == "chat_api" and chat_api_key in app:
-        # Only the API new escalations use decides readiness (the other may be on its way out).
-        router = app[contact_center_key]
-        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
-        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
-            failed["chat_api"] = "set-up with the Chat API has not finished"
-        else:
-            try:
-                await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
-            except Exception as exc:
-                failed["chat_api"] = f"no token: {exc}"
-    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
-        failed["chat_gateway"] = "set-up with the Chat Gateway has not finished"
-    if failed:
-        detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
-        return problem("unavailable", detail, failed=sorted(failed))
-    return web.json_response({"status": "ready"})
 
 
 async def chat_api_webhook(request: web.Request) -> web.Response:
@@ -418,8 +389,19 @@ async def index(request: web.Request) -> web.FileResponse:
     return web.FileResponse(STATIC / "index.html")
 
 
-def build_app(settings: Settings) -> web.Application:
+async def not_found(request: web.Request) -> web.Response:
+    return problem("not_found", "no such page")
+
+
+async def plain_server_header(request: web.Request, response: web.StreamResponse) -> None:
+    """``Server: chat-gateway``: no Python or aiohttp version for anyone to match against advisories."""
+    response.headers["Server"] = "chat-gateway"
+
+
+def build_app(settings: Settings, *, demo_page: bool = False) -> web.Application:
+    """The gateway. ``demo_page``: also serve the demo shop page at ``/`` (``chat-gateway demo`` only)."""
     app = web.Application(middlewares=[problem_middleware])
+    app.on_response_prepare.append(plain_server_header)
     app[settings_key] = settings
     app[metrics_key] = Metrics()
     app[sockets_key] = OpenSockets()
@@ -427,6 +409,11 @@ def build_app(settings: Settings) -> web.Application:
         rate=settings.limits.address_rate, burst=settings.limits.address_burst
     )
     app[socket_counter_key] = SocketCounter(settings.limits.max_sockets_per_address)
+    app[upload_slots_key] = UploadSlots(
+        total=settings.attachments.uploads_in_flight,
+        per_address=settings.attachments.uploads_per_address,
+        per_session=settings.attachments.uploads_per_session,
+    )
     app[message_limiter_key] = RateLimiter(
         rate=settings.limits.messages_per_second, burst=settings.limits.burst
     )
@@ -434,6 +421,7 @@ def build_app(settings: Settings) -> web.Application:
     app.cleanup_ctx.append(bot_context)
     app.cleanup_ctx.append(contact_center_context)
     app.cleanup_ctx.append(relay_context)
+    app.cleanup_ctx.append(retention_context)
     app.on_shutdown.append(close_sockets)
     app.router.add_get("/chat/ws", chat_socket)
     app.router.add_routes(rest_routes)
@@ -449,9 +437,13 @@ def build_app(settings: Settings) -> web.Application:
         app.router.add_get("/metrics", metrics_handler(app[metrics_key], lambda: app[store_key], token=token))
     else:
         app.router.add_get("/metrics", metrics_not_configured)
-    app.router.add_get("/readyz", readyz)
+    metrics_token = settings.metrics.token.get_secret_value() if settings.metrics.token else None
+    app.router.add_get("/readyz", readyz_handler(detail_token=metrics_token or None))
     app.router.add_get("/openapi.json", openapi_handler(build_document(settings)))
-    app.router.add_get("/", index)
+    if demo_page:
+        app.router.add_get("/", index)
+    else:
+        app.router.add_get("/static/index.html", not_found)  # the demo page, not part of a real site
     app.router.add_routes(widget_routes)
     app.router.add_static("/static/", STATIC)
     return app

@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import re
 import sys
 import typing
 from collections.abc import Sequence
@@ -19,6 +20,10 @@ from pydantic import BaseModel, SecretStr, ValidationError
 from gateway.settings import Settings
 
 EXIT_CONFIG = 2
+PUBLIC_HELP = (
+    "allow a --host other than loopback: the agent console has no login and the request log shows "
+    "the credentials sent to it"
+)
 
 
 def setting_name(loc: Sequence[int | str]) -> str:
@@ -58,9 +63,26 @@ def load_settings(**overrides: Any) -> Settings:
         raise SystemExit(f"configuration error: {name}: {' or '.join(messages)}{more}") from None
 
 
+_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@:]*)(?::[^/@]*)?@", re.I)
+
+
+def masked_url(text: str) -> str:
+    """``redis://user:secret@host`` -> ``redis://user:**********@host``; a lone user part (often a
+    token, ``https://token@host``) is masked too."""
+
+    def mask(m: re.Match[str]) -> str:
+        has_password = m[0].count(":") > m["scheme"].count(":")
+        user = m["user"] if has_password else "**********"
+        return f"{m['scheme']}{user}:**********@" if has_password else f"{m['scheme']}{user}@"
+
+    return _URL_CREDENTIALS.sub(mask, text)
+
+
 def masked(value: Any) -> Any:
     if isinstance(value, SecretStr):
         return "**********" if value.get_secret_value() else ""
+    if isinstance(value, str):
+        return masked_url(value)
     if isinstance(value, dict):
         return {k: masked(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
@@ -71,7 +93,7 @@ def masked(value: Any) -> Any:
 def effective_settings(settings: Settings) -> dict[str, Any]:
     """The settings as JSON-ready data, every secret masked."""
     data = masked(settings.model_dump(mode="python"))
-    return json.loads(json.dumps(data, default=str))  # type: ignore[no-any-return]
+    return masked(json.loads(json.dumps(data, default=str)))  # type: ignore[no-any-return]
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
@@ -92,6 +114,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(**overrides)
     configure_logging(format=settings.log.format, level=settings.log.level)
+    warn_about_open_defaults(settings)
     try:
         web.run_app(
             build_app(settings),
@@ -107,6 +130,29 @@ def cmd_serve(args: argparse.Namespace) -> int:
     except StartupError as exc:
         raise SystemExit(f"configuration error: {exc}") from None
     return 0
+
+
+def warn_about_open_defaults(settings: Settings) -> None:
+    """Defaults kept for the demo that a production site must set; said once at start."""
+    import structlog
+
+    if "*" in settings.web.allowed_origins:
+        structlog.get_logger(__name__).warning(
+            "allowed_origins_any",
+            setting="GATEWAY_WEB__ALLOWED_ORIGINS",
+            hint="any website may open chat sessions with this gateway; list your own sites",
+        )
+
+
+def refuse_public_host(host: str, public: bool, command: str) -> None:
+    """``demo`` and ``emulator`` have an unauthenticated agent console and a request log with the
+    credentials it was sent: they listen on loopback unless ``--public`` says otherwise."""
+    if public or host in ("127.0.0.1", "::1", "localhost") or host.startswith("127."):
+        return
+    raise SystemExit(
+        f"{command}: --host {host} would expose the agent console and the request log (which records "
+        "the credentials it receives) to the network without a login; pass --public to do it anyway"
+    )
 
 
 def cmd_setup(args: argparse.Namespace) -> int:
@@ -178,6 +224,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     from gateway.demo import run_demo
     from gateway.logs import configure_logging
 
+    refuse_public_host(args.host, args.public, "demo")
     configure_logging(format="console", level="info")
     asyncio.run(
         run_demo(
@@ -225,9 +272,16 @@ def cmd_transcript(args: argparse.Namespace) -> int:
     return asyncio.run(show())
 
 
+def cmd_purge(args: argparse.Namespace) -> int:
+    from gateway.purge_command import run_purge
+
+    return run_purge(args)
+
+
 def cmd_emulator(args: argparse.Namespace) -> int:
     from gateway.emulator.cli import run
 
+    refuse_public_host(args.host, args.public, "emulator")
     return run(args)
 
 
@@ -273,6 +327,7 @@ def build_parser() -> argparse.ArgumentParser:
         default="chat_gateway",
         help="the 8x8 API the gateway uses: chat_gateway (default) or chat_api (v2, for tenants that still have it)",
     )
+    demo.add_argument("--public", action="store_true", help=PUBLIC_HELP)
     demo.set_defaults(func=cmd_demo)
 
     emulator = sub.add_parser(
@@ -287,6 +342,7 @@ def build_parser() -> argparse.ArgumentParser:
     from gateway.emulator.cli import add_arguments as add_emulator_arguments
 
     add_emulator_arguments(emulator)
+    emulator.add_argument("--public", action="store_true", help=PUBLIC_HELP)
     emulator.set_defaults(func=cmd_emulator)
 
     check = sub.add_parser(
@@ -319,6 +375,20 @@ def build_parser() -> argparse.ArgumentParser:
     )
     transcript.add_argument("conversation_id", help="the gateway's conversation id (8x8's customerId)")
     transcript.set_defaults(func=cmd_transcript)
+
+    purge = sub.add_parser(
+        "purge",
+        help="delete conversations and everything of theirs (erasure on request, or retention)",
+        description=(
+            "Delete the named conversations (the gateway's conversation ids, 8x8's customerId/userId) with "
+            "their transcripts, files, session tokens and pending work; or, with --expired, every closed "
+            "conversation past GATEWAY_RETENTION__CLOSED_DAYS. Works on SQLite and Redis stores. "
+            "The contact center keeps its own copy: erase it there too."
+        ),
+    )
+    purge.add_argument("conversation_ids", nargs="*", metavar="ID", help="conversation ids to delete")
+    purge.add_argument("--expired", action="store_true", help="delete what retention would delete now")
+    purge.set_defaults(func=cmd_purge)
     return parser
 
 

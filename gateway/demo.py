@@ -66,7 +66,7 @@ async def run_demo(*, host: str, port: int, emulator_port: int, mode: str, api: 
                 store={"url": f"sqlite:///{Path(tmp) / 'demo.db'}", "synchronous": "normal"},
                 log={"format": "console", "level": "info"},
             )
-            runner = web.AppRunner(build_app(settings), access_log=None, shutdown_timeout=2.0)
+            runner = web.AppRunner(build_app(settings, demo_page=True), access_log=None, shutdown_timeout=2.0)
             await runner.setup()
             try:
                 await web.TCPSite(runner, host, port).start()

@@ -10,6 +10,7 @@ from aiohttp import web
 from gateway.channels.web.addresses import SocketCounter
 from gateway.channels.web.hub import Hub, OpenSockets
 from gateway.channels.web.ratelimit import RateLimiter
+from gateway.channels.web.uploads import UploadSlots
 from gateway.metrics import Metrics
 from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import Bot, ContactCenter, Store
@@ -27,4 +28,5 @@ hub_key = web.AppKey("hub", Hub)
 message_limiter_key = web.AppKey("message_limiter", RateLimiter)
 address_limiter_key = web.AppKey("address_limiter", RateLimiter)
 socket_counter_key = web.AppKey("socket_counter", SocketCounter)
+upload_slots_key = web.AppKey("upload_slots", UploadSlots)
 sockets_key = web.AppKey("sockets", OpenSockets)

@@ -229,6 +229,13 @@ class LimitsSettings(_Group):
     """Customer writes (session starts and messages) per second from one address, bursts up to address_burst."""
     address_burst: int = Field(default=100, ge=1)
     max_sockets_per_address: int = Field(default=50, ge=1)
+    max_sockets: int = Field(default=10_000, ge=1)
+    """Open customer sockets on one instance; more are refused with 503 (a balancer tries another)."""
+    socket_queue_size: int = Field(default=256, ge=1)
+    """Batches of frames waiting for one customer socket; a socket that falls further behind is closed
+    with 1013 (try again later) and resumes from its last seq."""
+    socket_send_timeout_s: float = Field(default=10.0, gt=0)
+    """A socket that takes longer than this to accept one frame (it stopped reading) is closed."""
     typing_interval_s: float = Field(default=2.0, ge=0)
     """The customer's typing reaches the agent at most this often per chat (where the contact center shows it)."""
 
@@ -259,6 +266,14 @@ class AttachmentSettings(_Group):
     """Media types accepted (exact, lower case); the content must look like the type it claims."""
     fetch_timeout_s: float = Field(default=20.0, gt=0, le=300)
     """How long fetching an agent's file from the contact center may take."""
+    uploads_in_flight: int = Field(default=4, ge=1)
+    """Uploads read at once by one instance (each is held in memory up to max_bytes while it is read)."""
+    uploads_per_address: int = Field(default=2, ge=1)
+    uploads_per_session: int = Field(default=1, ge=1)
+    upload_timeout_s: float = Field(default=120.0, gt=0)
+    """An upload whose body takes longer than this is cut off with 408."""
+    upload_idle_timeout_s: float = Field(default=10.0, gt=0)
+    """An upload whose body stops arriving for this long is cut off with 408."""
 
     @field_validator("allowed_types")
     @classmethod
@@ -272,12 +287,32 @@ class AttachmentSettings(_Group):
 class WebSettings(_Group):
     allowed_origins: CommaList = Field(default_factory=lambda: ["*"])
     trust_forwarded_for: bool = False
-    """Take the client address from X-Forwarded-For (first hop) — only behind a proxy that sets it."""
+    """Take the client address from X-Forwarded-For — only behind proxies that set or append to it."""
+    trusted_proxies: int = Field(default=1, ge=1, le=10)
+    """How many proxies in front of the gateway append to X-Forwarded-For: the client's address is that
+    many entries from the right (the entries further left are written by the client and never trusted)."""
 
     @field_validator("allowed_origins")
     @classmethod
     def _no_trailing_slash(cls, value: list[str]) -> list[str]:
         return [origin.rstrip("/") for origin in value]
+
+
+class RetentionSettings(_Group):
+    """How long customer data is kept (``chat-gateway purge`` deletes one customer's on request)."""
+
+    closed_days: float = Field(default=30, ge=0)
+    """Closed conversations, with their transcripts, files and session tokens, are deleted this many
+    days after their last activity (0: never)."""
+    token_hours_after_close: float = Field(default=24, ge=0)
+    """A closed chat's session token is refused this many hours after its last activity, so a leaked
+    token does not reopen it forever (0: always refused once closed)."""
+    file_link_days: float = Field(default=30, gt=0)
+    """A file's link stops working this many days after the file was stored."""
+    max_file_bytes_per_conversation: int = Field(default=50 * 1024 * 1024, ge=0)
+    """The customer's files in one conversation may add up to this many bytes; more are refused."""
+    purge_interval_s: float = Field(default=3600, gt=0)
+    """How often each instance deletes what is past ``closed_days``."""
 
 
 class MetricsSettings(_Group):
@@ -323,6 +358,7 @@ class Settings(BaseSettings):
     log: LogSettings = LogSettings()
     hours: HoursSettings = HoursSettings()
     metrics: MetricsSettings = MetricsSettings()
+    retention: RetentionSettings = RetentionSettings()
 
     @field_validator("chat_gateway")
     @classmethod

@@ -42,7 +42,7 @@ OPENAPI_VERSION = "3.1.1"
 
 NOT_DOCUMENTED: dict[str, str] = {
     "/chat/ws": "the customer WebSocket; its frames are the contract in design.md, not HTTP operations",
-    "/": "the demo page",
+    "/static/index.html": "always 404 here: the demo shop page is served (at /) by `chat-gateway demo` only",
     "/widget.js": "the widget's loader script",
     "/widget.css": "the widget's stylesheet",
     "/widget/{name}": "the widget's ES modules",
@@ -134,6 +134,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "Stop waiting for an agent and go back to the bot (while escalating or queued)",
                 {"200": json_answer("StateAnswer", "the conversation's state afterwards")},
                 "wrong_state",
+                "rate_limited",
             )
         },
         "/chat/sessions/{id}/leave": {
@@ -141,6 +142,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "End the chat (the agent, if any, is freed)",
                 {"200": json_answer("StateAnswer", "the conversation's state afterwards")},
                 "wrong_state",
+                "rate_limited",
             )
         },
         "/chat/sessions/{id}/attachments": {"post": upload_operation(settings)},
@@ -177,7 +179,10 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 "security": [],
                 "responses": {
                     "200": json_answer("Ready", "ready"),
-                    "503": problem("`unavailable`: `failed` names what is not usable"),
+                    "503": problem(
+                        "`unavailable`: `failed` names what is not usable; the reasons only with the metrics "
+                        "token as a Bearer token, or on the metrics port"
+                    ),
                 },
             }
         },

@@ -40,6 +40,7 @@ def upload_operation(settings: Settings) -> dict[str, Any]:
         "unsupported_type",
         "wrong_state",
         "rate_limited",
+        "timeout",
     )
     operation["description"] = (
         "One file, either as the raw body (`Content-Type` is the file's type; `filename` and `client_id` "
@@ -110,6 +111,7 @@ def typing_operation() -> dict[str, Any]:
     return session_operation(
         "The customer is typing: shown to the agent where the contact center can (else dropped)",
         {"204": {"description": "noted"}},
+        "rate_limited",
     )
 
 
@@ -122,6 +124,7 @@ def read_operation() -> dict[str, Any]:
             "bad_json",
             "too_long",
             "invalid_frame",
+            "rate_limited",
         ),
         "requestBody": json_body("ReadBody"),
     }

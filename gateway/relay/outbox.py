@@ -34,6 +34,7 @@ from gateway.relay.model import (
     CcConversationId,
     Conversation,
     ConversationId,
+    Customer,
     OutboxItem,
     OutboxKind,
 )
@@ -61,6 +62,16 @@ class DeliveryPolicy:
     retry_cap_s: float = 30.0
     no_agent_text: str = "Sorry, no agent is available right now."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+
+CUSTOMER_PREFIX = "customer."
+
+
+def for_agent(customer: Customer) -> Customer:
+    """The customer as the agent sees it: properties the client set are prefixed ``customer.``, so one
+    cannot pass for the bot's verified context (``{"Authenticated": "yes"}`` from a page's script)."""
+    extra = {f"{CUSTOMER_PREFIX}{key}": value for key, value in customer.extra.items()}
+    return replace(customer, extra=extra)
 
 
 class _GaveUp(Exception):
@@ -151,7 +162,7 @@ class OutboxDelivery:
                 handoff = esc.handoff if esc is not None else None
                 request = OpenRequest(
                     conversation_id=conv.id,
-                    customer=conv.customer.merged(handoff.customer) if handoff else conv.customer,
+                    customer=for_agent(conv.customer.merged(handoff.customer) if handoff else conv.customer),
                     queue_id=handoff.queue_id if handoff else None,
                     reason=handoff.reason if handoff else "customer_asked",
                     context=dict(handoff.context) if handoff else {},
@@ -246,11 +257,16 @@ class OutboxDelivery:
 
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
         entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
-        return [
-            HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
-            for e in entries
-            if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
-        ]
+
+        def history() -> list[HistoryLine]:
+            return [
+                HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
+                for e in entries
+                if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
+            ]
+
+        # Redacting a long history is CPU work: off the event loop, so sockets and /healthz keep answering.
+        return await asyncio.to_thread(history)
 
     async def _retry(self, call: Callable[[], Awaitable[T]], *, max_attempts: int | None = None) -> T:
         attempt = 0

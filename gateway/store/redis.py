@@ -337,6 +337,15 @@ class RedisStore:
         )
         return bool(fresh)
 
+    # --- retention (new; see redis_purge.py) -----------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def purge(self, conversation_ids: Sequence[ConversationId]) -> int:
+        """Delete these conversations and everything of theirs; returns how many existed."""
+        from gateway.store.redis_purge import purge
+
+        return await purge(self, conversation_ids)
+
     @_unavailable_on_connection_errors
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         pending = "inbound_pending" + ("" if cc_conversation_id is None else f":{cc_conversation_id}")

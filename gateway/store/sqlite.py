@@ -455,6 +455,14 @@ class SqliteStore:
             for r in rows
         ]
 
+    # --- retention (new; see sqlite_purge.py) ----------------------------------------------------
+
+    async def purge(self, conversation_ids: Sequence[ConversationId]) -> int:
+        """Delete these conversations and everything of theirs; returns how many existed."""
+        from gateway.store.sqlite_purge import purge
+
+        return await self._write(partial(purge, list(conversation_ids)))
+
 
 EntryRow = tuple[str, int, str | None, str]
 InboundRow = tuple[str, str, float, str]

@@ -105,7 +105,7 @@ async def shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory, cc
         chat_api=chat_api_settings(cc),
         relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
     )
-    return await aiohttp_server(build_app(settings), port=port)
+    return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
 @pytest.fixture
@@ -118,7 +118,7 @@ async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory
         chat_gateway=chat_gateway_settings(cc),
         relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
     )
-    return await aiohttp_server(build_app(settings), port=port)
+    return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
 HostPage = Callable[[str], Awaitable[str]]

@@ -13,8 +13,11 @@ import re
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
+from gateway.app import build_app
 from gateway.channels.web.widget_files import MODULES
+from tests.conftest import SettingsFactory
 
 
 async def test_the_loader_is_javascript_with_cors(gateway: TestServer, http: aiohttp.ClientSession) -> None:
@@ -54,8 +57,9 @@ async def test_nothing_else_is_served_under_widget(
 
 
 async def test_the_demo_page_loads_the_widget_with_one_tag(
-    gateway: TestServer, http: aiohttp.ClientSession
+    aiohttp_server: AiohttpServer, make_settings: SettingsFactory, http: aiohttp.ClientSession
 ) -> None:
+    gateway = await aiohttp_server(build_app(make_settings(), demo_page=True))
     async with http.get(gateway.make_url("/")) as resp:
         page = await resp.text()
     assert re.findall(r"<script[^>]*>", page) == ['<script src="/widget.js" data-title="Help" async>']

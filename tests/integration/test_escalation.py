@@ -40,7 +40,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator, cc_a
         "handoffReason": "customer_asked",
         "intent": "human_handoff",
         "confidence": "1.0",
-        "plan": "gold",
+        "customer.plan": "gold",  # set by the client: never in the bot's namespace
     }
     history = [(m["authorType"], m["text"]) for m in conv["messages"]]
     assert history[0] == ("user", "hello")
@@ -189,3 +189,18 @@ async def test_agent_names_can_be_shown_in_full(
     await cc.agent_join(cid, "alice")
     joined = await c.until("state", state="agent")
     assert joined["agent"] == {"id": "alice", "name": "Alice Anders"}
+
+
+async def test_a_customer_set_property_cannot_pass_for_the_bots_context(
+    new_customer: NewCustomer, cc: Emulator, cc_api: str
+) -> None:
+    """Issue 19, finding 7: ``{"Authenticated": "yes", "intent": "vip"}`` from the page's script reaches
+    the agent as ``customer.*`` properties, beside (never instead of) what the bot established."""
+    c = await new_customer()
+    await c.start(customer={"name": "Eve", "Authenticated": "yes", "intent": "vip"})
+    cid = await escalate(c, cc)
+    props = cc.conversation(cid)["customer"]
+    assert "Authenticated" not in props
+    assert props["customer.Authenticated"] == "yes"
+    assert props["intent"] == "human_handoff"  # the bot's context, untouched
+    assert props["customer.intent"] == "vip"

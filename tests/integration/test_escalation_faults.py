@@ -238,6 +238,9 @@ async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_i
     await again.silent(0.3)
 
 
+METRICS = {"token": "ops-token"}
+
+
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
     start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
@@ -252,11 +255,13 @@ async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
     assert await resp.json() == {"status": "ready"}
     if cc_api == "chat_gateway":
         wrong = chat_gateway_settings(cc, api_key="wrong")
-        broken = await start_gateway(contact_center="chat_gateway", chat_gateway=wrong)
+        broken = await start_gateway(contact_center="chat_gateway", chat_gateway=wrong, metrics=METRICS)
     else:
-        broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"))
+        broken = await start_gateway(chat_api=chat_api_settings(cc, api_secret="wrong"), metrics=METRICS)
     resp = await http.get(broken.make_url("/readyz"))
     assert resp.status == 503
     body = await resp.json()
     assert body["failed"] == [cc_api]
-    assert "set-up" in body["detail"]
+    assert body["detail"] == f"not ready: {cc_api}"  # the public answer names the part, no upstream text
+    resp = await http.get(broken.make_url("/readyz"), headers={"Authorization": "Bearer ops-token"})
+    assert "set-up" in (await resp.json())["detail"]  # the operator (metrics token) gets the reason

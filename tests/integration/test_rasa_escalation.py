@@ -61,8 +61,10 @@ async def test_readiness_names_the_bot_when_rasa_is_down(
                 break
         await asyncio.sleep(0.05)
     assert resp.status == 200
-    down = await start_gateway(bot={"url": f"http://127.0.0.1:{unused_port()}", "timeout_s": 1})
-    async with http.get(down.make_url("/readyz")) as resp:
+    down = await start_gateway(
+        bot={"url": f"http://127.0.0.1:{unused_port()}", "timeout_s": 1}, metrics={"token": "ops"}
+    )
+    async with http.get(down.make_url("/readyz"), headers={"Authorization": "Bearer ops"}) as resp:
         assert resp.status == 503
         body = await resp.json()
     assert "bot" in body["failed"]

@@ -482,3 +482,24 @@ async def test_the_customers_read_receipt_reaches_the_agent_where_shown(
     await asyncio.sleep(0.3)
     assert receipts() == (1 if cc_api == "chat_gateway" else 0)
     await c.silent(0.1)
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_pdfs_download_rather_than_open_on_the_widgets_origin(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
+) -> None:
+    """Issue 19, finding 9: a PDF (which may carry script for the browser's viewer) is an attachment,
+    sandboxed like every file; images still show inline."""
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    pdf = b"%PDF-1.4\n% an invoice\n%%EOF\n"
+    await cc.agent_send_attachment(cc_id, "invoice.pdf", pdf, content_type="application/pdf", text="here")
+    (file,) = (await c.until("message", author="agent"))["attachments"]
+    async with http.get(gateway.make_url(file["url"])) as served:
+        assert served.status == 200
+        assert served.headers["Content-Disposition"].startswith("attachment;")
+        assert "sandbox" in served.headers["Content-Security-Policy"]
+        assert await served.read() == pdf
+    await cc.agent_send_attachment(cc_id, "dot.png", PNG, content_type="image/png", text="")
+    (image,) = (await c.until("message", author="agent"))["attachments"]
+    async with http.get(gateway.make_url(image["url"])) as served:
+        assert served.headers["Content-Disposition"].startswith("inline;")

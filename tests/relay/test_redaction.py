@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from gateway.relay.redaction import luhn_valid, redactor
+from gateway.relay.redaction import CUT_MARK, MAX_SCANNED_CHARS, luhn_valid, redactor
 
 
 def test_valid_card_numbers_are_removed_other_digits_stay() -> None:
@@ -25,3 +25,16 @@ def test_nothing_configured_changes_nothing() -> None:
 def test_luhn() -> None:
     assert luhn_valid("79927398713")
     assert not luhn_valid("79927398710")
+
+
+def test_the_linear_email_pattern_finds_what_the_old_one_found() -> None:
+    redact = redactor(["email"])
+    assert redact("x-ann@a.io, (bob@b.example.org).") == "[email removed], ([email removed])."
+    assert redact("to:-.+c@d.ef") == "to:[email removed]"
+    assert redact("no@domain and a@b.") == "no@domain and a@b."
+
+
+def test_text_beyond_the_scan_cap_never_reaches_the_agent_unscanned() -> None:
+    redact = redactor(["email"])
+    long = "a" * MAX_SCANNED_CHARS + " ann@example.com"
+    assert redact(long) == "a" * MAX_SCANNED_CHARS + CUT_MARK

@@ -14,6 +14,7 @@ fetched from the contact center on first use and kept.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import unicodedata
 import uuid
@@ -26,22 +27,24 @@ from aiohttp import BodyPartReader, web
 from aiohttp.http_exceptions import HttpProcessingError
 from pydantic import BaseModel, ConfigDict, Field
 
+from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import FrameError, attachment_json
 from gateway.channels.web.problems import problem
-from gateway.channels.web.rest import authorised, check_address, read_json, validated
-from gateway.keys import message_limiter_key, relay_key, settings_key
+from gateway.channels.web.rest import authorised, check_address, check_control, read_json, validated
+from gateway.channels.web.uploads import UploadTimeout, within
+from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
 from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
-from gateway.relay.model import AttachedFile, Conversation
-from gateway.relay.ports import StoredFile
+from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId
+from gateway.relay.ports import Store, StoredFile
 from gateway.relay.relay import FILE_STATES, new_file_key
 
 routes = web.RouteTableDef()
 
 # Served inline (shown in the browser); everything else downloads. None of these can run script.
-INLINE_TYPES = frozenset(
-    {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf", "text/plain"}
-)
+# PDFs download: Chromium's PDF viewer runs outside the sandbox CSP, on the widget's origin.
+INLINE_TYPES = frozenset({"image/png", "image/jpeg", "image/gif", "image/webp", "text/plain"})
 _MULTIPART_OVERHEAD = 64 * 1024
+_MAX_PARTS = 16
 
 
 class UnsupportedType(CustomerError):
@@ -73,11 +76,14 @@ def _media_type(raw: str | None) -> str:
     return (raw or "").split(";", 1)[0].strip().lower()
 
 
-async def _read_limited(part: BodyPartReader | web.Request, limit: int, what: str = "files") -> bytes:
+async def _read_limited(
+    part: BodyPartReader | web.Request, limit: int, idle_s: float, what: str = "files"
+) -> bytes:
     chunks: list[bytes] = []
     size = 0
     while True:
-        chunk = await (part.read_chunk() if isinstance(part, BodyPartReader) else part.content.read(65536))
+        read = part.read_chunk() if isinstance(part, BodyPartReader) else part.content.read(65536)
+        chunk = await within(read, idle_s=idle_s)
         if not chunk:
             return b"".join(chunks)
         size += len(chunk)
@@ -89,39 +95,41 @@ async def _read_limited(part: BodyPartReader | web.Request, limit: int, what: st
 async def _read_upload(request: web.Request) -> _Upload:
     settings = request.app[settings_key]
     limit = settings.attachments.max_bytes
-    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
-        raise FrameError("too_long", f"files are limited to {limit} bytes")
+    idle_s = settings.attachments.upload_idle_timeout_s
     if request.content_type != "multipart/form-data":
         client_id = request.query.get("client_id") or uuid.uuid4().hex
-        data = await _read_limited(request, limit)
+        data = await _read_limited(request, limit, idle_s)
         return _Upload(clean_name(request.query.get("filename")), request.content_type, data, client_id, "")
     try:
-        return await _read_multipart(request, limit, 4 * settings.limits.max_text_chars)
+        return await _read_multipart(request, limit, 4 * settings.limits.max_text_chars, idle_s)
     except (ValueError, HttpProcessingError):  # no boundary, a malformed part header ...
         raise FrameError("invalid_frame", "the multipart/form-data body is malformed") from None
 
 
-async def _read_multipart(request: web.Request, limit: int, field_limit: int) -> _Upload:
+async def _read_multipart(request: web.Request, limit: int, field_limit: int, idle_s: float) -> _Upload:
     reader = await request.multipart()
     fields: dict[str, str] = {}
     upload: tuple[str, str, bytes] | None = None
-    while (part := await reader.next()) is not None:
+    parts = 0
+    while (part := await within(reader.next(), idle_s=idle_s)) is not None:
+        parts += 1
+        if parts > _MAX_PARTS:
+            raise FrameError("invalid_frame", f"at most {_MAX_PARTS} parts are accepted")
         if not isinstance(part, BodyPartReader):
             raise FrameError("invalid_frame", "nested multipart bodies are not accepted")
         if part.name == "file" and upload is None:
             content_type = _media_type(part.headers.get("Content-Type")) or "application/octet-stream"
-            upload = (clean_name(part.filename), content_type, await _read_limited(part, limit))
+            upload = (clean_name(part.filename), content_type, await _read_limited(part, limit, idle_s))
         elif part.name in ("client_id", "text"):
-            raw = await _read_limited(part, field_limit, f"{part.name} fields")
+            raw = await _read_limited(part, field_limit, idle_s, f"{part.name} fields")
             value = raw.decode("utf-8", "replace")
             fields[part.name] = value
-        else:
-            await part.release()
+        else:  # read and dropped, within the same bounds as a field
+            await _read_limited(part, field_limit, idle_s, "other parts")
     if upload is None:
         raise FrameError("invalid_frame", "file: a part named 'file' is required")
-    return _Upload(
-        *upload, client_id=fields.get("client_id") or uuid.uuid4().hex, text=fields.get("text", "")
-    )
+    client_id = fields.get("client_id") or request.query.get("client_id") or uuid.uuid4().hex
+    return _Upload(*upload, client_id=client_id, text=fields.get("text", ""))
 
 
 def checked_type(declared: str, data: bytes, allowed: list[str]) -> str:
@@ -158,9 +166,35 @@ async def upload_file(request: web.Request) -> web.Response:
     check_address(request)
     if not request.app[message_limiter_key].allow(conv.id):
         return problem("rate_limited", "too many messages, slow down")
-    # The upload is read and checked before anything else, so a malformed retry is refused like any
-    # malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
-    up = await _read_upload(request)
+    # Cheap checks before a byte of the body is read: its declared size, and the state. A file for the
+    # bot would be refused after reading anyway; a retry of a stored upload (its client_id in the query,
+    # as the widget sends it) is still read, checked and acked below.
+    limit = settings.attachments.max_bytes
+    if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
+        raise FrameError("too_long", f"files are limited to {limit} bytes")
+    used = await _stored_bytes(relay.store, conv.id)
+    quota = settings.retention.max_file_bytes_per_conversation
+    if used + (request.content_length or 0) > quota + _MULTIPART_OVERHEAD:
+        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
+    query_id = request.query.get("client_id")
+    if conv.state not in FILE_STATES and (
+        query_id is None or await relay.store.seq_of_client_id(conv.id, query_id) is None
+    ):
+        raise WrongState("files can be sent to an agent only: ask for one first")
+    slots = request.app[upload_slots_key]
+    try:
+        with slots.hold(address=client_address(request, settings.web), session=conv.id):
+            async with asyncio.timeout(settings.attachments.upload_timeout_s):
+                up = await _read_upload(request)
+    except ConnectionResetError:
+        raise FrameError("invalid_frame", "the upload was cut off before its end") from None
+    except (TimeoutError, UploadTimeout) as exc:
+        detail = str(exc) or f"the upload took longer than {settings.attachments.upload_timeout_s:g} s"
+        response = problem("timeout", detail)
+        response.force_close()  # the rest of a slow body is not worth waiting for
+        return response
+    # The upload is read and checked before the client_id repeat check, so a malformed retry is refused
+    # like any malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
     if len(up.client_id) > 128:
         raise FrameError("invalid_frame", "client_id: at most 128 characters")
     if len(up.text) > settings.limits.max_text_chars:
@@ -171,11 +205,22 @@ async def upload_file(request: web.Request) -> web.Response:
         return await _acked(request, conv, up.client_id, seq)
     if conv.state not in FILE_STATES:
         raise WrongState("files can be sent to an agent only: ask for one first")
+    if used + len(up.data) > quota:
+        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
     content_type = checked_type(_media_type(up.content_type), up.data, settings.attachments.allowed_types)
     file = AttachedFile(key=new_file_key(), name=up.name, content_type=content_type, size=len(up.data))
     await relay.store.put_attachment(StoredFile(conv.id, file, up.data, relay.clock()))  # stored before ack
     seq, _ = await relay.customer_says(conv.id, up.text.strip(), up.client_id, attachments=(file,))
     return await _acked(request, conv, up.client_id, seq)
+
+
+async def _stored_bytes(store: Store, conversation_id: ConversationId) -> int:
+    """What the customer's files in this conversation add up to (the storage quota counts these)."""
+    total, after = 0, 0
+    while entries := await store.entries(conversation_id, after=after, limit=1000):
+        total += sum(a.size or 0 for e in entries if e.author is Author.CUSTOMER for a in e.attachments)
+        after = entries[-1].seq
+    return total
 
 
 async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: int) -> web.Response:
@@ -189,6 +234,7 @@ async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: 
 async def customer_typing(request: web.Request) -> web.Response:
     """The REST form of the ``typing`` frame: forwarded where the contact center shows it, else dropped."""
     conv = await authorised(request)
+    check_control(request, conv)
     await request.app[relay_key].customer_typing(conv.id)
     return web.Response(status=204)
 
@@ -202,6 +248,7 @@ class ReadBody(BaseModel):
 async def customer_read(request: web.Request) -> web.Response:
     """The REST form of the ``read`` frame: the customer has seen the transcript up to ``upto_seq``."""
     conv = await authorised(request)
+    check_control(request, conv)
     body = validated(ReadBody, await read_json(request))
     await request.app[relay_key].customer_read(conv.id, body.upto_seq)
     return web.Response(status=204)
@@ -218,6 +265,9 @@ async def serve_file(request: web.Request) -> web.Response:
         return problem("unavailable", "the file cannot be fetched from the contact center right now")
     if file is None or file.data is None:
         raise FileNotFound("no such file")
+    ttl_s = request.app[settings_key].retention.file_link_days * 86400
+    if request.app[relay_key].clock() - file.created_at >= ttl_s:
+        raise FileNotFound("this link has expired")
     meta = file.attachment
     disposition = "inline" if meta.content_type in INLINE_TYPES else "attachment"
     content_type = meta.content_type + ("; charset=utf-8" if meta.content_type.startswith("text/") else "")
@@ -229,8 +279,7 @@ async def serve_file(request: web.Request) -> web.Response:
         "Referrer-Policy": "no-referrer",
         "Cross-Origin-Resource-Policy": "cross-origin",
     }
-    if meta.content_type != "application/pdf":  # Chromium's PDF viewer does not run in a sandbox
-        headers["Content-Security-Policy"] = (
-            "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
-        )
+    headers["Content-Security-Policy"] = (
+        "default-src 'none'; img-src 'self'; style-src 'unsafe-inline'; sandbox"
+    )
     return web.Response(body=file.data, headers=headers)

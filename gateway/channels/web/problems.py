@@ -24,6 +24,7 @@ STATUS: dict[str, int] = {
     "unsupported_type": 415,
     "wrong_state": 409,
     "rate_limited": 429,
+    "timeout": 408,
     "unavailable": 503,
 }
 
@@ -38,6 +39,7 @@ TITLES: dict[str, str] = {
     "unsupported_type": "File type not accepted",
     "wrong_state": "Not allowed in the conversation's current state",
     "rate_limited": "Too many messages",
+    "timeout": "The request body arrived too slowly",
     "unavailable": "Temporarily unavailable",
 }
 

@@ -19,7 +19,8 @@ from gateway.channels.web.origin import origin_allowed
 from gateway.channels.web.problems import customer_problem, problem
 from gateway.keys import address_limiter_key, message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited, UnknownSession
-from gateway.relay.model import Conversation, Customer
+from gateway.relay.model import Conversation, Customer, State
+from gateway.settings import RetentionSettings
 
 routes = web.RouteTableDef()
 MAX_SEQ = 2**53
@@ -62,11 +63,20 @@ async def authorised(request: web.Request) -> Conversation:
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise _Unauthorized()
-    conv = await request.app[relay_key].resume_session(token.strip())
+    relay = request.app[relay_key]
+    conv = await relay.resume_session(token.strip())
     # Constant-time: the session found must be the one in the path.
     if not hmac.compare_digest(conv.id.encode(), request.match_info["id"].encode()):
         raise UnknownSession("unknown session")
+    check_token_alive(conv, now=relay.clock(), settings=request.app[settings_key].retention)
     return conv
+
+
+def check_token_alive(conv: Conversation, *, now: float, settings: RetentionSettings) -> None:
+    """A closed chat's token works for ``TOKEN_HOURS_AFTER_CLOSE`` after its last activity, no longer:
+    a leaked token cannot reopen (and read) the conversation forever."""
+    if conv.state is State.CLOSED and now - conv.active_at >= settings.token_hours_after_close * 3600:
+        raise UnknownSession("this chat has ended: start a new one")
 
 
 class _Unauthorized(CustomerError):
@@ -111,9 +121,16 @@ async def preflight(request: web.Request) -> web.Response:
     )
 
 
+def check_control(request: web.Request, conv: Conversation) -> None:
+    """``cancel``, ``leave``, ``typing`` and ``read`` each call the relay (and may reach 8x8): they get
+    their own bucket per conversation, at the message rate, so they cannot be sent without limit."""
+    if not request.app[message_limiter_key].allow((conv.id, "control")):
+        raise RateLimited("too many requests, slow down")
+
+
 def check_address(request: web.Request) -> None:
     settings = request.app[settings_key]
-    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    address = client_address(request, settings.web)
     if not request.app[address_limiter_key].allow(address):
         raise RateLimited("too many requests from your address, slow down")
 
@@ -174,6 +191,7 @@ async def list_messages(request: web.Request) -> web.Response:
 @routes.post("/chat/sessions/{id}/cancel")
 async def cancel(request: web.Request) -> web.Response:
     conv = await authorised(request)
+    check_control(request, conv)
     relay = request.app[relay_key]
     await relay.cancel(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})
@@ -182,6 +200,7 @@ async def cancel(request: web.Request) -> web.Response:
 @routes.post("/chat/sessions/{id}/leave")
 async def leave(request: web.Request) -> web.Response:
     conv = await authorised(request)
+    check_control(request, conv)
     relay = request.app[relay_key]
     await relay.leave(conv.id)
     return web.json_response({"state": (await relay.conversation(conv.id)).state.value})

@@ -7,6 +7,8 @@ then publishes, so the ``ack`` a client sees means its line is stored.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import structlog
 from aiohttp import WSMsgType, web
 
@@ -25,9 +27,10 @@ from gateway.channels.web.frames import (
     parse_client_frame,
     signal_frame,
 )
-from gateway.channels.web.hub import Subscriber
 from gateway.channels.web.origin import origin_allowed
 from gateway.channels.web.problems import problem
+from gateway.channels.web.rest import check_token_alive
+from gateway.channels.web.subscriber import Subscriber
 from gateway.keys import (
     address_limiter_key,
     hub_key,
@@ -36,7 +39,6 @@ from gateway.keys import (
     settings_key,
     socket_counter_key,
     sockets_key,
-    store_key,
 )
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited
 from gateway.relay.events import CustomerUpdated
@@ -48,8 +50,15 @@ logger = structlog.get_logger(__name__)
 class CustomerSocket:
     """The state of one open socket: which session it speaks for, if any."""
 
-    def __init__(self, ws: web.WebSocketResponse, app: web.Application, address: str) -> None:
+    def __init__(
+        self,
+        ws: web.WebSocketResponse,
+        app: web.Application,
+        address: str,
+        abort: Callable[[], None] = lambda: None,
+    ) -> None:
         self._ws = ws
+        self._abort = abort
         self._app = app
         self._address = address
         self._limits = app[settings_key].limits
@@ -62,16 +71,23 @@ class CustomerSocket:
             )
             await self._dispatch(frame)
         except FrameError as exc:
-            await self._ws.send_str(error_frame(exc.code, str(exc)))
+            await self.send(error_frame(exc.code, str(exc)))
         except CustomerError as exc:
-            await self._ws.send_str(error_frame(exc.code, str(exc) or exc.code))
+            await self.send(error_frame(exc.code, str(exc) or exc.code))
         except GatewayError as exc:
             logger.warning("frame_failed", error=type(exc).__name__)
-            await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
+            await self.send(error_frame("unavailable", "please retry in a moment"))
         except Exception:
             # A bug must not cost the customer the socket: say so, keep it open, and log loudly.
             logger.exception("frame_crashed")
-            await self._ws.send_str(error_frame("unavailable", "please retry in a moment"))
+            await self.send(error_frame("unavailable", "please retry in a moment"))
+
+    async def send(self, frame: str) -> None:
+        """Once started, through the socket's writer, in order after what it has queued; before, directly."""
+        if self.subscriber is not None:
+            self.subscriber.notify(frame)
+        else:
+            await self._ws.send_str(frame)
 
     async def _dispatch(self, frame: ClientFrame) -> None:
         if isinstance(frame, StartFrame | MessageFrame) and not self._app[address_limiter_key].allow(
@@ -85,17 +101,23 @@ class CustomerSocket:
         if sub is None:
             raise FrameError("not_started", "send a start frame first")
         relay = self._app[relay_key]
+        if not isinstance(frame, MessageFrame) and not self._app[message_limiter_key].allow(
+            (sub.conversation_id, "control")
+        ):
+            raise RateLimited("too many frames, slow down")
         match frame:
             case MessageFrame(text=text, client_id=client_id):
                 if not self._app[message_limiter_key].allow(sub.conversation_id):
                     raise RateLimited("too many messages, slow down")
-                sub.sending.add(client_id)
+                sub.sending.add(client_id)  # the writer drops it once it has sent the ack
                 try:
                     seq, new = await relay.customer_says(sub.conversation_id, text, client_id, origin=sub.id)
-                finally:
+                except BaseException:
                     sub.sending.discard(client_id)
+                    raise
                 if not new:  # a retry of a stored line: ack again with the first seq
-                    await self._ws.send_str(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
+                    sub.sending.discard(client_id)
+                    sub.notify(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
             case CancelFrame():
                 await relay.cancel(sub.conversation_id)
             case LeaveFrame():
@@ -110,6 +132,7 @@ class CustomerSocket:
         customer = frame.customer.to_customer() if frame.customer is not None else None
         if frame.session is not None:
             conv = await relay.resume_session(frame.session)
+            check_token_alive(conv, now=relay.clock(), settings=self._app[settings_key].retention)
             token = frame.session
             if customer is not None and conv.customer.merged(customer) != conv.customer:
                 await relay.apply(conv.id, CustomerUpdated(customer, relay.clock()))
@@ -118,22 +141,19 @@ class CustomerSocket:
             token, conv = await relay.start_session(customer or Customer())
             last_seq = 0
         self.close()
-        sub = Subscriber(ws=self._ws, conversation_id=conv.id, sent_seq=last_seq)
-        hub = self._app[hub_key]
-        async with sub.lock:
-            hub.subscribe(sub)
-            self.subscriber = sub
-            session = {
-                "type": "session",
-                "session": token,
-                "conversation_id": conv.id,
-                "state": conv.state.value,
-            }
-            await sub.send(dumps(session))
-        await sub.replay(self._app[store_key])
+        # Subscribed, then the session frame and the replay queued with no await in between: whatever
+        # is published from now on reaches this socket after them, and nothing twice.
+        sub = self._app[hub_key].subscribe(self._ws, conv.id, sent_seq=last_seq, abort=self._abort)
+        self.subscriber = sub
+        sub.notify(
+            dumps(
+                {"type": "session", "session": token, "conversation_id": conv.id, "state": conv.state.value}
+            )
+        )
+        sub.replay()
         read = (await relay.conversation(conv.id)).agent_read_seq
         if read:  # receipts are not entries: a resumed client learns the latest one after the replay
-            await sub.notify(dumps(signal_frame(ReadUpTo(Author.AGENT, read))))
+            sub.notify(dumps(signal_frame(ReadUpTo(Author.AGENT, read))))
 
     def close(self) -> None:
         if self.subscriber is not None:
@@ -145,8 +165,10 @@ async def chat_socket(request: web.Request) -> web.StreamResponse:
     settings = request.app[settings_key]
     if not origin_allowed(request.headers.get("Origin"), settings.web.allowed_origins):
         return problem("forbidden_origin", "this site may not open chat sessions")
-    address = client_address(request, trust_forwarded_for=settings.web.trust_forwarded_for)
+    address = client_address(request, settings.web)
     counter = request.app[socket_counter_key]
+    if counter.total >= settings.limits.max_sockets:
+        return problem("unavailable", "this instance holds as many chats as it may; retry in a moment")
     if not counter.try_open(address):
         return problem("rate_limited", "too many open chats from your address")
     try:
@@ -160,13 +182,14 @@ async def _serve_socket(request: web.Request, address: str) -> web.WebSocketResp
     ws = web.WebSocketResponse(max_msg_size=settings.limits.ws_max_msg_size, heartbeat=30)
     await ws.prepare(request)
     request.app[sockets_key].add(ws)
-    socket = CustomerSocket(ws, request.app, address)
+    transport = request.transport
+    socket = CustomerSocket(ws, request.app, address, abort=transport.abort if transport else lambda: None)
     try:
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:
                 await socket.handle(msg.data)
             elif msg.type is WSMsgType.BINARY:
-                await ws.send_str(error_frame("bad_json", "frames are JSON text, not binary"))
+                await socket.send(error_frame("bad_json", "frames are JSON text, not binary"))
             elif msg.type is WSMsgType.ERROR:
                 break
     finally:

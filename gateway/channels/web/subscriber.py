@@ -1,0 +1,172 @@
+"""One customer socket's outgoing side: a bounded queue of frames and the one task that writes them.
+
+Whatever publishes (the relay, a webhook, the Redis fan-out listener, a resync) only puts work on the
+queue and never waits for the socket. The socket's writer sends the work in order, and is the only task
+that waits on the socket's buffer. A socket that cannot keep up, because its queue is full or one send
+takes longer than ``send_timeout_s`` (a client that stopped reading), is closed with 1013 (try again
+later): the client resumes from its ``last_seq`` and misses nothing, since every entry is stored.
+
+Each socket remembers the highest seq it has been sent. An entry at or below it is skipped; an entry
+beyond the next one first pulls the missing ones from the store. So a resume that races a live publish,
+or publishes that arrive out of order, still give the socket each entry exactly once and in order. The
+socket that sent a customer line gets an ``ack`` instead of an echo.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import structlog
+from aiohttp import WSCloseCode, web
+
+from gateway.channels.web.frames import dumps, entry_frame
+from gateway.relay.model import Author, ConversationId, Entry
+from gateway.relay.ports import Store
+
+logger = structlog.get_logger(__name__)
+
+Rendered = tuple[Entry, str]
+CLOSE_GRACE_S = 2.0
+
+
+@dataclass(frozen=True, slots=True)
+class _Entries:
+    rendered: Sequence[Rendered]
+    origin: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class _Frame:
+    data: str
+
+
+@dataclass(frozen=True, slots=True)
+class _Replay:
+    pass
+
+
+_Job = _Entries | _Frame | _Replay
+
+
+@dataclass(eq=False)
+class Subscriber:
+    ws: web.WebSocketResponse
+    conversation_id: ConversationId
+    sent_seq: int
+    store: Store
+    queue_size: int = 256
+    send_timeout_s: float = 10.0
+    abort: Callable[[], None] = lambda: None
+    """Drops the connection at once (the transport's ``abort``), for a socket that will not take a close."""
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    sending: set[str] = field(default_factory=set)
+    """client_ids of this socket's lines not yet acked: acked, not echoed, whichever way they arrive."""
+    _queue: asyncio.Queue[_Job] = field(init=False)
+    _writer: asyncio.Task[None] | None = field(default=None, init=False)
+    _closing: asyncio.Task[None] | None = field(default=None, init=False)
+
+    def __post_init__(self) -> None:
+        self._queue = asyncio.Queue(self.queue_size)
+
+    def start(self) -> None:
+        self._writer = asyncio.create_task(self._write(), name=f"socket-writer-{self.id[:8]}")
+
+    def stop(self) -> None:
+        """The socket is done with (its handler ended): the writer stops, what it had queued is dropped."""
+        if self._writer is not None:
+            self._writer.cancel()
+
+    @property
+    def overflowed(self) -> bool:
+        return self._closing is not None
+
+    def deliver(self, rendered: Sequence[Rendered], *, origin: str | None) -> None:
+        self._offer(_Entries(rendered, origin))
+
+    def notify(self, frame: str) -> None:
+        """A frame outside the transcript, sent in order with everything else queued for this socket."""
+        self._offer(_Frame(frame))
+
+    def replay(self) -> None:
+        """Send everything stored after ``sent_seq`` (a resume, a resync)."""
+        self._offer(_Replay())
+
+    def _offer(self, job: _Job) -> None:
+        if self._closing is not None:
+            return
+        try:
+            self._queue.put_nowait(job)  # never awaits: a full queue means the socket is too slow
+        except asyncio.QueueFull:
+            self._give_up("queue_full")
+
+    def _give_up(self, reason: str) -> None:
+        logger.info("slow_socket_closed", conversation_id=self.conversation_id, reason=reason)
+        self.stop()
+        self._closing = asyncio.create_task(self._close())
+
+    async def _close(self) -> None:
+        try:
+            async with asyncio.timeout(CLOSE_GRACE_S):
+                await self.ws.close(code=WSCloseCode.TRY_AGAIN_LATER, message=b"too slow, resume")
+        except (TimeoutError, ConnectionError, RuntimeError):
+            pass
+        finally:
+            self.abort()  # a client that stopped reading never takes the close frame
+
+    async def _write(self) -> None:
+        try:
+            while True:
+                job = await self._queue.get()
+                match job:
+                    case _Entries(rendered=rendered, origin=origin):
+                        await self._entries(rendered, origin)
+                    case _Frame(data=data):
+                        await self._send(data)
+                    case _Replay():
+                        await self._catch_up(upto=None)
+        except TimeoutError:
+            self._give_up("send_timeout")
+        except (ConnectionError, RuntimeError) as exc:
+            # The socket went away mid-send; its handler unsubscribes it. Entries are stored, so the
+            # client gets them on resume.
+            logger.info("socket_send_failed", conversation_id=self.conversation_id, error=type(exc).__name__)
+        except Exception:
+            logger.exception("socket_writer_crashed", conversation_id=self.conversation_id)
+            with contextlib.suppress(Exception):
+                self._give_up("crashed")
+
+    async def _send(self, data: str) -> None:
+        async with asyncio.timeout(self.send_timeout_s):
+            await self.ws.send_str(data)
+
+    def _frame(self, entry: Entry, frame: str, origin: str | None) -> str:
+        own = origin == self.id or entry.client_id in self.sending
+        if own and entry.author is Author.CUSTOMER and entry.client_id is not None:
+            self.sending.discard(entry.client_id)
+            return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
+        return frame
+
+    async def _entries(self, rendered: Sequence[Rendered], origin: str | None) -> None:
+        for entry, frame in rendered:
+            if entry.seq <= self.sent_seq:
+                continue
+            if entry.seq > self.sent_seq + 1:
+                await self._catch_up(upto=entry.seq - 1)
+            await self._send(self._frame(entry, frame, origin))
+            self.sent_seq = entry.seq
+
+    async def _catch_up(self, *, upto: int | None) -> None:
+        while True:
+            entries = await self.store.entries(
+                self.conversation_id, after=self.sent_seq, upto=upto, limit=500
+            )
+            for entry in entries:
+                # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
+                await self._send(self._frame(entry, dumps(entry_frame(entry)), None))
+                self.sent_seq = entry.seq
+            if len(entries) < 500:
+                return
