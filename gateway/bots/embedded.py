@@ -12,7 +12,7 @@ import structlog
 from rasa_sdk.executor import ActionExecutor
 
 from bot_actions import ActionHandBack, ActionHandoffToAgent, ActionOfferAgent
-from gateway.bots.rest_items import parse_rest_items, to_rest_messages
+from gateway.bots.rest_items import CHANNEL, parse_rest_items, to_rest_messages
 from gateway.bots.rules import Rule, RuleSet
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
@@ -43,7 +43,10 @@ class EmbeddedBot:
         if rule is None:
             return BotReply(messages=(BotMessage(text=self._rules.fallback),))
         return await self._answer(
-            rule, turn.conversation_id, turn.text, {"customer": customer_metadata(turn.customer)}
+            rule,
+            turn.conversation_id,
+            turn.text,
+            {"customer": customer_metadata(turn.customer), "channel": CHANNEL},
         )
 
     async def resume(

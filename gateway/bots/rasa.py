@@ -21,7 +21,7 @@ import aiohttp
 import structlog
 from yarl import URL
 
-from gateway.bots.rest_items import parse_rest_items
+from gateway.bots.rest_items import CHANNEL, parse_rest_items
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback
 from gateway.relay.ports import BotReply, BotTurn
@@ -33,7 +33,6 @@ RESUME_EVENTS: Final[list[dict[str, str]]] = [
     {"event": "resume"},
     {"event": "action", "name": "action_listen"},
 ]
-CHANNEL: Final = "web"
 
 
 def customer_details(customer: Customer) -> dict[str, str]:

@@ -7,7 +7,7 @@ Both the Rasa adapter and the embedded bot produce these items, so there is one 
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Final
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +18,9 @@ from gateway.relay.model import Button, Customer, Handoff
 from gateway.relay.ports import BotReply
 
 logger = structlog.get_logger(__name__)
+
+CHANNEL: Final = "web"
+"""``metadata["channel"]`` of every turn the gateway sends: bot_actions hands off only on this channel."""
 
 
 def _stringify(values: dict[str, Any]) -> dict[str, str]:

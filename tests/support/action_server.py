@@ -70,18 +70,33 @@ def wait_until_ready(
 
 
 @contextmanager
-def running_action_server(log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def running_action_server(
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    python: Path | None = None,
+    cwd: Path = REPO_ROOT,
+) -> Iterator[str]:
     """Start the action server on a free port; yield its base URL (``/webhook`` is the action endpoint).
 
-    ``BOT_ACTIONS_*`` variables of the developer's shell are dropped; ``env`` adds variables.
+    ``BOT_ACTIONS_*`` variables of the developer's shell are dropped; ``env`` adds variables. ``python`` is
+    another venv's interpreter (default: this one), which must have bot_actions installed.
     """
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.upper().startswith("BOT_ACTIONS_")}
     full_env |= {"SANIC_HOST": "127.0.0.1", **(env or {})}
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "bot_actions", "--port", str(port)],
-            cwd=REPO_ROOT,
+            [
+                str(python or sys.executable),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "bot_actions",
+                "--port",
+                str(port),
+            ],
+            cwd=cwd,
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
