@@ -92,7 +92,9 @@ async def open_store(settings: Settings) -> Store:
 
 def load_embedded_bot(settings: Settings) -> Bot:
     try:
-        return EmbeddedBot(RuleSet.load(settings.bot.rules_file))
+        return EmbeddedBot(
+            RuleSet.load(settings.bot.rules_file), handback_intent=settings.bot.handback_intent
+        )
     except (OSError, ValueError) as exc:
         raise StartupError(f"GATEWAY_BOT__RULES_FILE: cannot use {settings.bot.rules_file}: {exc}") from exc
 
