@@ -53,7 +53,7 @@ from gateway.keys import (
 )
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
-from gateway.relay.errors import BotUnavailable, StoreUnavailable
+from gateway.relay.errors import StoreUnavailable
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
@@ -107,7 +107,10 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
         app[bot_key] = load_embedded_bot(settings)
         yield
         return
-    rasa = await RasaBot.open(settings.bot)
+    rasa = await RasaBot.open(settings.bot, observe_resume=app[metrics_key].bot_resume)
+    if (refused := await rasa.check_token()) is not None:
+        await rasa.close()
+        raise StartupError(refused)
     app[bot_key] = rasa
     yield
     await rasa.close()
@@ -369,11 +372,8 @@ async def readyz(request: web.Request) -> web.Response:
     except Exception as exc:
         failed["store"] = type(exc).__name__
     bot = app[bot_key]
-    if isinstance(bot, RasaBot):
-        try:
-            await bot.ping()
-        except BotUnavailable as exc:
-            failed["bot"] = str(exc)
+    if isinstance(bot, RasaBot) and (why := await bot.unready_reason()) is not None:
+        failed["bot"] = why
     selected = app[settings_key].contact_center
     if selected == "chat_api" and chat_api_key in app:
         # Only the API new escalations use decides readiness (the other may be on its way out).

@@ -57,6 +57,9 @@ class BotSettings(_Group):
     """Token of Rasa's HTTP API (``rasa run --enable-api --auth-token``), used to resume after a handoff."""
     handback_intent: str = Field(default="agent_left", min_length=1, pattern=r"^[\w-]+$")
     """Intent triggered after an escalation so the bot speaks first again (carries outcome, agent, duration)."""
+    resume_retry_base_s: float = Field(default=1.0, gt=0)
+    resume_retry_cap_s: float = Field(default=60.0, gt=0)
+    """A failed resume of a Rasa conversation is retried after base, 2 x base, ... up to cap seconds."""
 
 
 class ChatApiSettings(_Group):

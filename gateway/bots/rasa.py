@@ -6,6 +6,10 @@
   ``[resume, action_listen]`` (a bare ``resume`` makes the next turn misfire), then, when someone is there to
   hear it, ``POST conversations/{id}/trigger_intent`` with the hand-back intent and the hand-back details as
   entities; its ``messages`` are what the bot says. A 404 there (intent not in the domain) means silence.
+  A failed resume is retried with backoff (``ResumeRetrier``), and once more before the conversation's next
+  customer line is forwarded; until then that line gets ``BotUnavailable``, never a silent paused bot.
+- Customer text starting with ``/`` is escaped (``IntentGuard``) unless it is a button payload the bot offered.
+- ``check_token``: at start, ``GET status`` tells a refused or missing API token (``StartupError`` material).
 
 Every call has a total timeout. A timeout, a connection error, a non-2xx status or an answer that is not
 what Rasa sends becomes ``BotUnavailable``. Error messages never carry a URL (the API token travels in the
@@ -21,7 +25,9 @@ import aiohttp
 import structlog
 from yarl import URL
 
+from gateway.bots.intent_guard import IntentGuard
 from gateway.bots.rest_items import CHANNEL, parse_rest_items
+from gateway.bots.resume_retry import Observe, ResumeRetrier
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback
 from gateway.relay.ports import BotReply, BotTurn
@@ -62,6 +68,9 @@ class RasaBot:
         token: str | None = None,
         handback_intent: str = "agent_left",
         owns_session: bool = False,
+        resume_retry_base_s: float = 1.0,
+        resume_retry_cap_s: float = 60.0,
+        observe_resume: Observe | None = None,
     ) -> None:
         self._session = session
         self._base = URL(url.rstrip("/") + "/")
@@ -69,9 +78,16 @@ class RasaBot:
         self._token = token
         self._handback_intent = handback_intent
         self._owns_session = owns_session
+        self._guard = IntentGuard()
+        self.resumes = ResumeRetrier(
+            self._resume_tracker,
+            base_s=resume_retry_base_s,
+            cap_s=resume_retry_cap_s,
+            observe=observe_resume,
+        )
 
     @classmethod
-    async def open(cls, settings: BotSettings) -> RasaBot:
+    async def open(cls, settings: BotSettings, *, observe_resume: Observe | None = None) -> RasaBot:
         """A bot with its own session, configured by ``GATEWAY_BOT__*`` (``url`` must not be ``embedded``)."""
         if settings.url == "embedded":
             raise ValueError("RasaBot needs Rasa's base URL, not 'embedded'")
@@ -82,11 +98,52 @@ class RasaBot:
             token=settings.token.get_secret_value() if settings.token is not None else None,
             handback_intent=settings.handback_intent,
             owns_session=True,
+            resume_retry_base_s=settings.resume_retry_base_s,
+            resume_retry_cap_s=settings.resume_retry_cap_s,
+            observe_resume=observe_resume,
         )
 
     async def close(self) -> None:
+        await self.resumes.close()
         if self._owns_session:
             await self._session.close()
+
+    async def check_token(self) -> str | None:
+        """At start: ``None`` when Rasa's HTTP API takes the token (or cannot be reached yet: ``/readyz`` will
+        say so), else why it cannot be used, naming the setting."""
+        params = {"token": self._token} if self._token is not None else None
+        try:
+            async with self._session.get(self._base / "status", params=params, timeout=self._timeout) as resp:
+                await resp.read()
+                status = resp.status
+        except (TimeoutError, aiohttp.ClientError) as exc:
+            logger.warning("rasa_unreachable_at_start", error=type(exc).__name__)
+            return None
+        if status in (401, 403):
+            if self._token is None:
+                return f"GATEWAY_BOT__TOKEN: not set, but Rasa's HTTP API needs one (HTTP {status})"
+            return f"GATEWAY_BOT__TOKEN: Rasa's HTTP API refused it (HTTP {status})"
+        if status == 404:
+            return (
+                "GATEWAY_BOT__URL: Rasa's HTTP API is off (HTTP 404 for /status); start Rasa with --enable-api "
+                "so the gateway can resume the bot after a handoff"
+            )
+        if status != 200:
+            logger.warning("rasa_status_at_start", status=status)
+        return None
+
+    async def unready_reason(self) -> str | None:
+        """What ``/readyz`` should say about Rasa: its REST channel down, or conversations left paused."""
+        try:
+            await self.ping()
+        except BotUnavailable as exc:
+            return str(exc)
+        if self.resumes.pending:
+            return (
+                f"{self.resumes.pending} conversation(s) still paused in Rasa, resume retried "
+                f"(last error: {self.resumes.last_error})"
+            )
+        return None
 
     async def ping(self) -> None:
         """Raise ``BotUnavailable`` unless Rasa's REST channel answers (``GET webhooks/rest/``)."""
@@ -102,9 +159,16 @@ class RasaBot:
             raise BotUnavailable(f"rasa REST channel answered HTTP {status}")
 
     async def respond(self, turn: BotTurn) -> BotReply:
+        if self.resumes.is_pending(turn.conversation_id):
+            # Its agent left but Rasa still has it paused: Rasa would answer nothing. Try once more now.
+            try:
+                await self._resume_tracker(turn.conversation_id)
+            except BotUnavailable as exc:
+                raise BotUnavailable(f"the conversation is still paused in Rasa ({exc})") from exc
+            self.resumes.succeeded(turn.conversation_id, retried=True)
         body = {
             "sender": turn.conversation_id,
-            "message": turn.text,
+            "message": self._guard.escape(turn.conversation_id, turn.text),
             "metadata": {
                 "customer": customer_details(turn.customer),
                 "channel": CHANNEL,
@@ -115,6 +179,7 @@ class RasaBot:
         if not 200 <= status < 300:
             raise BotUnavailable(f"rasa webhook answered HTTP {status}")
         reply = parse_rest_items(answer)
+        self._remember_buttons(turn.conversation_id, reply)
         logger.debug(
             "rasa_answered",
             conversation_id=turn.conversation_id,
@@ -127,11 +192,12 @@ class RasaBot:
         self, conversation_id: ConversationId, customer: Customer, handback: Handback
     ) -> BotReply:
         conversation = ("conversations", conversation_id)
-        status, _ = await self._post(
-            (*conversation, "tracker", "events"), RESUME_EVENTS, call="tracker_events", read_answer=False
-        )
-        if not 200 <= status < 300:
-            raise BotUnavailable(f"rasa tracker events answered HTTP {status}")
+        try:
+            await self._resume_tracker(conversation_id)
+        except BotUnavailable as exc:
+            self.resumes.failed(conversation_id, str(exc))
+            raise
+        self.resumes.succeeded(conversation_id)
         if not handback.speak:
             return BotReply()
         entities = {
@@ -156,7 +222,24 @@ class RasaBot:
         if not isinstance(answer, dict):
             raise BotUnavailable("rasa trigger_intent answer is not an object")
         # Rasa leaves "messages" out when the output channel is not a collecting one: nothing to relay.
-        return parse_rest_items(answer.get("messages", []))
+        reply = parse_rest_items(answer.get("messages", []))
+        self._remember_buttons(conversation_id, reply)
+        return reply
+
+    async def _resume_tracker(self, conversation_id: ConversationId) -> None:
+        """Unpause the conversation in Rasa; raise ``BotUnavailable`` when Rasa does not take it."""
+        status, _ = await self._post(
+            ("conversations", conversation_id, "tracker", "events"),
+            RESUME_EVENTS,
+            call="tracker_events",
+            read_answer=False,
+        )
+        if not 200 <= status < 300:
+            raise BotUnavailable(f"rasa tracker events answered HTTP {status}")
+
+    def _remember_buttons(self, conversation_id: ConversationId, reply: BotReply) -> None:
+        payloads = frozenset(b.payload for m in reply.messages for b in m.buttons)
+        self._guard.offered(conversation_id, payloads)
 
     async def _post(
         self,

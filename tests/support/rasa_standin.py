@@ -10,7 +10,9 @@ their responses become REST items through ``to_rest_messages`` (the same shaping
   Not protected by the token (as in Rasa).
 - ``POST /conversations/{id}/tracker/events``, ``POST /conversations/{id}/trigger_intent``,
   ``GET /conversations/{id}/tracker``: ``?token=`` checked (Rasa's 401 body), events validated (400),
-  unknown intent 404.
+  unknown intent 404. ``GET /status`` (token checked) answers like Rasa's.
+- Faults: ``fail_events`` is a list of statuses the next tracker-events calls answer with (a 5xx), and
+  ``token`` can be changed at any time (Rasa restarted with another ``--auth-token``).
 
 Every request is kept in ``requests`` so tests can assert what the gateway sent.
 """
@@ -235,6 +237,7 @@ class RasaStandIn:
         self.trackers: dict[str, Tracker] = {}
         self.requests: list[RecordedRequest] = []
         self.action_calls: list[dict[str, Any]] = []  # bodies sent to the action server
+        self.fail_events: list[int] = []
         self._session: aiohttp.ClientSession | None = None
 
     def app(self) -> web.Application:
@@ -245,6 +248,7 @@ class RasaStandIn:
         app.router.add_post("/conversations/{id}/tracker/events", self._append_events)
         app.router.add_post("/conversations/{id}/trigger_intent", self._trigger_intent)
         app.router.add_get("/conversations/{id}/tracker", self._get_tracker)
+        app.router.add_get("/status", self._status)
         app.cleanup_ctx.append(self._client)
         return app
 
@@ -294,10 +298,21 @@ class RasaStandIn:
             return rasa_json([])
         return rasa_json(await self._predict(tracker, intent))
 
+    async def _status(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if (denied := self._check_token(request)) is not None:
+            return denied
+        return rasa_json(
+            {"model_file": "standin.tar.gz", "model_id": "standin", "num_active_training_jobs": 0}
+        )
+
     async def _append_events(self, request: web.Request) -> web.Response:
         body = await self._record(request)
         if (denied := self._check_token(request)) is not None:
             return denied
+        if self.fail_events:
+            status = self.fail_events.pop(0)
+            return rasa_error(status, "ServerError", "stand-in fault")
         if body is NOT_JSON:
             return web.Response(status=400, text=BAD_JSON_BODY, content_type="application/json")
         events = body if isinstance(body, list) else [body]
