@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import structlog
 from aiohttp import WSCloseCode, web
 
+from gateway.bots.availability import AVAILABILITY_PATH, availability_handler, business_hours
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
@@ -54,7 +56,6 @@ from gateway.keys import (
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
 from gateway.relay.errors import StoreUnavailable
-from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
 from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
@@ -212,6 +213,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         await shared.start()
         fanout = shared
         leases = RedisLeases(store, lease_s=settings.store.lease_s, instance_id=shared.instance_id)
+    hours = business_hours(settings.hours)
     relay = Relay(
         store=store,
         bot=bot,
@@ -219,10 +221,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         leases=leases,
         telemetry=app[metrics_key],
         policy=ConversationPolicy(
-            hours=BusinessHours.parse(settings.hours.weekly, settings.hours.timezone)
-            if settings.hours.weekly
-            else None,
-            closed_text=settings.hours.closed_text,
+            hours=hours,
+            closed_text=settings.hours.closed_text or (hours.closed_text() if hours else ""),
             queue_notice_text=settings.relay.queue_notice_text,
             keep_waiting_payload=settings.relay.keep_waiting_payload,
             back_to_bot_payload=settings.relay.back_to_bot_payload,
@@ -363,6 +363,31 @@ async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
+async def contact_center_problem(app: web.Application) -> tuple[str, str] | None:
+    """Why new escalations cannot reach the selected contact center now, as (api, why); ``None`` if they can.
+
+    A contact center that is not configured at all is no problem here (``/readyz`` stays ready without one).
+    """
+    selected = app[settings_key].contact_center
+    if selected == "chat_api" and chat_api_key in app:
+        # Only the API new escalations use decides readiness (the other may be on its way out).
+        router = app[contact_center_key]
+        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
+        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
+            return "chat_api", "set-up with the Chat API has not finished"
+        try:
+            await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
+        except Exception as exc:
+            return "chat_api", f"no token: {exc}"
+    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
+        return "chat_gateway", "set-up with the Chat Gateway has not finished"
+    return None
+
+
+def contact_center_configured(app: web.Application) -> bool:
+    return chat_api_key in app or chat_gateway_key in app
+
+
 async def readyz(request: web.Request) -> web.Response:
     """200 when the store and the configured contact center are usable, else 503 naming what is not."""
     app = request.app
@@ -374,20 +399,8 @@ async def readyz(request: web.Request) -> web.Response:
     bot = app[bot_key]
     if isinstance(bot, RasaBot) and (why := await bot.unready_reason()) is not None:
         failed["bot"] = why
-    selected = app[settings_key].contact_center
-    if selected == "chat_api" and chat_api_key in app:
-        # Only the API new escalations use decides readiness (the other may be on its way out).
-        router = app[contact_center_key]
-        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
-        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
-            failed["chat_api"] = "set-up with the Chat API has not finished"
-        else:
-            try:
-                await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
-            except Exception as exc:
-                failed["chat_api"] = f"no token: {exc}"
-    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
-        failed["chat_gateway"] = "set-up with the Chat Gateway has not finished"
+    if (cc_problem := await contact_center_problem(app)) is not None:
+        failed[cc_problem[0]] = cc_problem[1]
     if failed:
         detail = "; ".join(f"{name}: {why}" for name, why in failed.items())
         return problem("unavailable", detail, failed=sorted(failed))
@@ -443,6 +456,12 @@ def build_app(settings: Settings) -> web.Application:
     else:
         app.router.add_get("/metrics", metrics_not_configured)
     app.router.add_get("/readyz", readyz)
+    app.router.add_get(
+        AVAILABILITY_PATH,
+        availability_handler(
+            settings, configured=contact_center_configured, problem_of=contact_center_problem, clock=time.time
+        ),
+    )
     app.router.add_get("/openapi.json", openapi_handler(build_document(settings)))
     app.router.add_get("/", index)
     app.router.add_routes(widget_routes)

@@ -190,9 +190,9 @@ class HoursSettings(_Group):
     weekly: str = ""
     """When agents are there, e.g. "mon-fri 08:00-18:00, sat 10:00-14:00"; empty means always."""
     timezone: str = "UTC"
-    closed_text: str = (
-        "Our agents are available Monday to Friday, 8:00 to 18:00. The assistant is here to help meanwhile."
-    )
+    closed_text: str = ""
+    """Said when a handoff comes outside the hours; empty: the weekly hours in words, e.g. "Our agents are
+    available Monday to Friday 08:00-18:00 (UTC). The assistant is here to help meanwhile." """
 
     @field_validator("weekly")
     @classmethod
