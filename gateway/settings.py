@@ -26,6 +26,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 DEFAULT_RULES = Path(__file__).parent / "bots" / "default_rules.toml"
 
 Region = Literal["us", "eu", "ca", "ap"]
+HandbackMode = Literal["trigger_intent", "message"]
 
 
 def _split_commas(value: object) -> object:
@@ -57,6 +58,9 @@ class BotSettings(_Group):
     """Token of Rasa's HTTP API (``rasa run --enable-api --auth-token``), used to resume after a handoff."""
     handback_intent: str = Field(default="agent_left", min_length=1, pattern=r"^[\w-]+$")
     """Intent triggered after an escalation so the bot speaks first again (carries outcome, agent, duration)."""
+    handback_mode: HandbackMode = "trigger_intent"
+    """How the bot hears of the hand-back: ``trigger_intent`` (Rasa Open Source rules) or ``message``, a REST
+    message ``/<handback_intent>{"outcome": ...}`` that a Rasa Pro (CALM) flow's ``nlu_trigger`` matches."""
     resume_retry_base_s: float = Field(default=1.0, gt=0)
     resume_retry_cap_s: float = Field(default=60.0, gt=0)
     """A failed resume of a Rasa conversation is retried after base, 2 x base, ... up to cap seconds."""

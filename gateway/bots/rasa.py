@@ -6,6 +6,8 @@
   ``[resume, action_listen]`` (a bare ``resume`` makes the next turn misfire), then, when someone is there to
   hear it, ``POST conversations/{id}/trigger_intent`` with the hand-back intent and the hand-back details as
   entities; its ``messages`` are what the bot says. A 404 there (intent not in the domain) means silence.
+  With ``handback_mode="message"`` (Rasa Pro CALM, where ``trigger_intent`` cannot start a flow) the
+  hand-back is instead a REST message ``/agent_left{"outcome": ...}`` with the details as metadata too.
   A failed resume is retried with backoff (``ResumeRetrier``), and once more before the conversation's next
   customer line is forwarded; until then that line gets ``BotUnavailable``, never a silent paused bot.
 - Customer text starting with ``/`` is escaped (``IntentGuard``) unless it is a button payload the bot offered.
@@ -31,7 +33,7 @@ from gateway.bots.resume_retry import Observe, ResumeRetrier
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback
 from gateway.relay.ports import BotReply, BotTurn
-from gateway.settings import BotSettings
+from gateway.settings import BotSettings, HandbackMode
 
 logger = structlog.get_logger(__name__)
 
@@ -67,6 +69,7 @@ class RasaBot:
         timeout_s: float,
         token: str | None = None,
         handback_intent: str = "agent_left",
+        handback_mode: HandbackMode = "trigger_intent",
         owns_session: bool = False,
         resume_retry_base_s: float = 1.0,
         resume_retry_cap_s: float = 60.0,
@@ -77,6 +80,7 @@ class RasaBot:
         self._timeout = aiohttp.ClientTimeout(total=timeout_s)
         self._token = token
         self._handback_intent = handback_intent
+        self._handback_mode = handback_mode
         self._owns_session = owns_session
         self._guard = IntentGuard()
         self.resumes = ResumeRetrier(
@@ -97,6 +101,7 @@ class RasaBot:
             timeout_s=settings.timeout_s,
             token=settings.token.get_secret_value() if settings.token is not None else None,
             handback_intent=settings.handback_intent,
+            handback_mode=settings.handback_mode,
             owns_session=True,
             resume_retry_base_s=settings.resume_retry_base_s,
             resume_retry_cap_s=settings.resume_retry_cap_s,
@@ -191,7 +196,6 @@ class RasaBot:
     async def resume(
         self, conversation_id: ConversationId, customer: Customer, handback: Handback
     ) -> BotReply:
-        conversation = ("conversations", conversation_id)
         try:
             await self._resume_tracker(conversation_id)
         except BotUnavailable as exc:
@@ -201,17 +205,30 @@ class RasaBot:
         if not handback.speak:
             return BotReply()
         entities = {
-            "outcome": handback.outcome.value,
-            "agent_name": handback.agent_name,
-            "duration_s": handback.duration_s,
-            "reason": handback.reason,
+            k: v
+            for k, v in (
+                ("outcome", handback.outcome.value),
+                ("agent_name", handback.agent_name),
+                ("duration_s", handback.duration_s),
+                ("reason", handback.reason),
+            )
+            if v is not None
         }
-        body = {
-            "name": self._handback_intent,
-            "entities": {k: v for k, v in entities.items() if v is not None},
-        }
+        if self._handback_mode == "message":
+            reply = await self._handback_message(conversation_id, customer, entities)
+        else:
+            reply = await self._handback_trigger(conversation_id, entities)
+        self._remember_buttons(conversation_id, reply)
+        return reply
+
+    async def _handback_trigger(self, conversation_id: ConversationId, entities: dict[str, Any]) -> BotReply:
+        """Rasa Open Source: ``trigger_intent`` runs the hand-back rule; its ``messages`` are the answer."""
+        body = {"name": self._handback_intent, "entities": entities}
         status, answer = await self._post(
-            (*conversation, "trigger_intent"), body, call="trigger_intent", query={"output_channel": "latest"}
+            ("conversations", conversation_id, "trigger_intent"),
+            body,
+            call="trigger_intent",
+            query={"output_channel": "latest"},
         )
         if status == 404:
             # The intent is not in the bot's domain: the bot is back, but has nothing to say.
@@ -222,9 +239,24 @@ class RasaBot:
         if not isinstance(answer, dict):
             raise BotUnavailable("rasa trigger_intent answer is not an object")
         # Rasa leaves "messages" out when the output channel is not a collecting one: nothing to relay.
-        reply = parse_rest_items(answer.get("messages", []))
-        self._remember_buttons(conversation_id, reply)
-        return reply
+        return parse_rest_items(answer.get("messages", []))
+
+    async def _handback_message(
+        self, conversation_id: ConversationId, customer: Customer, entities: dict[str, Any]
+    ) -> BotReply:
+        """Rasa Pro (CALM), where ``trigger_intent`` cannot start a flow: a message the bot matches,
+        ``/agent_left{"outcome": ...}`` on the REST channel (a flow's ``nlu_trigger`` or a rule), with the
+        same details as metadata."""
+        text = f"/{self._handback_intent}" + (json.dumps(entities, separators=(",", ":")) if entities else "")
+        body = {
+            "sender": conversation_id,
+            "message": text,
+            "metadata": {"customer": customer_details(customer), "channel": CHANNEL, "handback": entities},
+        }
+        status, answer = await self._post(("webhooks", "rest", "webhook"), body, call="webhook")
+        if not 200 <= status < 300:
+            raise BotUnavailable(f"rasa webhook answered HTTP {status}")
+        return parse_rest_items(answer)
 
     async def _resume_tracker(self, conversation_id: ConversationId) -> None:
         """Unpause the conversation in Rasa; raise ``BotUnavailable`` when Rasa does not take it."""
