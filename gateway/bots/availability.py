@@ -15,8 +15,9 @@ Answer ``200``::
 are set only when closed; ``hours`` is ``null`` when agents are there around the clock.
 
 Errors (``application/problem+json``): ``401 unauthorized`` for a missing or wrong token, or when
-``GATEWAY_BOT__TOKEN`` is not set; ``404 not_found`` for a queue that is not configured;
-``422 invalid_frame`` for a query parameter other than ``queue_id``.
+``GATEWAY_BOT__TOKEN`` is not set; ``422 invalid_frame`` for a query parameter other than ``queue_id``.
+A queue that is not configured is answered for the default queue (``queue_id`` says which), as a handoff
+naming it would go there.
 """
 
 from __future__ import annotations
@@ -84,9 +85,8 @@ def availability_handler(
         if extra := sorted(set(request.query) - {"queue_id"}):
             return problem("invalid_frame", f"unknown query parameter(s): {', '.join(extra)}")
         default_queue, queues = known_queues(settings)
-        queue_id = request.query.get("queue_id") or default_queue
-        if request.query.get("queue_id") and queue_id not in queues:
-            return problem("not_found", f"queue {queue_id!r} is not configured")
+        asked = request.query.get("queue_id")
+        queue_id = asked if asked in queues else default_queue
         now = clock()
         open_now = hours is None or hours.open_at(now)
         reason: Reason = "open"

@@ -192,7 +192,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
                         "in": "query",
                         "required": False,
                         "schema": {"type": "string"},
-                        "description": "a configured queue; the default queue when left out",
+                        "description": "a configured queue; the default queue when left out or unknown",
                     }
                 ],
                 "responses": {
@@ -202,7 +202,6 @@ def build_document(settings: Settings) -> dict[str, Any]:
                     "401": problem(
                         "`unauthorized`: no or a wrong bot token, or GATEWAY_BOT__TOKEN is not set"
                     ),
-                    "404": problem("`not_found`: the queue is not configured"),
                     "422": problem("`invalid_frame`: a query parameter other than `queue_id`"),
                 },
             }

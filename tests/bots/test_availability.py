@@ -93,6 +93,8 @@ async def test_open_with_a_ready_contact_center_is_available(
         },
     )
     assert (await ask(http, gateway, "?queue_id=102"))[2]["queue_id"] == "102"
+    # A queue that is not configured: a handoff naming it goes to the default queue, so that is the answer.
+    assert (await ask(http, gateway, "?queue_id=vip"))[2]["queue_id"] == "101"
 
 
 async def test_closed_says_when_agents_are_back(
@@ -143,7 +145,6 @@ async def test_contact_center_not_set_up_yet_is_not_available(
     [
         ("", {"Authorization": "Bearer wrong"}, 401, "unauthorized"),
         ("", {"X-Nothing": "1"}, 401, "unauthorized"),
-        ("?queue_id=999", AUTH, 404, "not_found"),
         ("?queue=101", AUTH, 422, "invalid_frame"),
     ],
 )
@@ -209,6 +210,10 @@ async def test_action_with_agents_there(
     config = BotActionsConfig(gateway_url=str(gateway.make_url("/")), gateway_token=TOKEN)
 
     assert await run_check(config) == [("agents_available", True), ("agents_next_open", None)]
+
+
+async def test_action_without_a_gateway_url_does_not_ask_and_lets_the_handoff_go_ahead() -> None:
+    assert await run_check(BotActionsConfig()) == [("agents_available", True), ("agents_next_open", None)]
 
 
 @pytest.mark.parametrize("token", ["wrong", ""])

@@ -79,7 +79,8 @@ async def test_handoff_carries_the_action_servers_payload(bot: RasaBot, standin:
     assert reply.handoff.queue_id is None
     assert reply.handoff.customer == ANN  # from the metadata RasaBot sent, through the real action
     assert reply.handoff.context["intent"] == "human_handoff"
-    (call,) = standin.rasa.action_calls
+    check, call = standin.rasa.action_calls  # the example bot asks the gateway first (no URL here: yes)
+    assert check["next_action"] == "action_check_agent_availability"
     assert call["next_action"] == "action_handoff_to_agent"
     assert call["tracker"]["latest_message"]["metadata"]["channel"] == "web"
     assert standin.rasa.trackers["conv-1"].paused

@@ -45,6 +45,8 @@ SLOTS: Final = (
     "customer_name",
     "customer_email",
     "customer_language",
+    "agents_available",
+    "agents_next_open",
 )
 RESPONSES: Final[dict[str, list[dict[str, Any]]]] = {
     "utter_greet": [{"text": "Hi! I'm the virtual assistant. How can I help?"}],
@@ -55,12 +57,27 @@ RESPONSES: Final[dict[str, list[dict[str, Any]]]] = {
             "buttons": [{"title": "Talk to an agent", "payload": "/human_handoff"}],
         }
     ],
+    "utter_handoff_connecting": [{"text": "Connecting you to a human agent..."}],
+    "utter_handoff_not_available": [
+        {"text": "Sorry, I can't connect you to a person here. Please use the chat on our website."}
+    ],
+    "utter_agents_unavailable": [
+        {
+            "text": "No agent can take your chat right now; they are back {agents_next_open}. "
+            "I'm here to help meanwhile."
+        }
+    ],
 }
-CUSTOM_ACTIONS: Final = ("action_handoff_to_agent", "action_hand_back", "action_offer_agent")
+CUSTOM_ACTIONS: Final = (
+    "action_check_agent_availability",
+    "action_handoff_to_agent",
+    "action_hand_back",
+    "action_offer_agent",
+)
 RULES: Final = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
-    "human_handoff": "action_handoff_to_agent",
+    "human_handoff": "action_check_agent_availability",
     "agent_left": "action_hand_back",
     "nlu_fallback": "action_offer_agent",
 }
@@ -84,8 +101,8 @@ DOMAIN: Final[dict[str, Any]] = {
     "entities": list(ENTITIES),
     "slots": {
         name: {
-            "type": "bool" if name == "handoff_requested" else "text",
-            "influence_conversation": False,
+            "type": "bool" if name in ("handoff_requested", "agents_available") else "text",
+            "influence_conversation": name == "agents_available",
             "mappings": [{"type": "custom"}],
         }
         for name in SLOTS
@@ -226,6 +243,24 @@ def parse(text: str) -> tuple[str, float, list[dict[str, Any]]]:
     if score < NLU_THRESHOLD:
         return "nlu_fallback", 1.0 - score, []
     return best, round(0.5 + score / 2, 4), []
+
+
+def render(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A domain response with ``{name}`` filled from ``values`` (Rasa's NLG: slots, then the action's kwargs)."""
+    text = template.get("text")
+    if isinstance(text, str):
+        text = re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]) if m[1] in values else m[0], text)
+    return {**template, "text": text}
+
+
+def rendered(response: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """An action's response as Rasa's ``_utter_responses`` shapes it: a ``response`` name becomes the domain's
+    text (filled from slots and the response's extra keys), the response's non-empty keys win."""
+    name = response.get("response")
+    if not name or name not in RESPONSES:
+        return response
+    extra = {k: v for k, v in response.items() if k not in ("response", "template") and v}
+    return {**render(RESPONSES[name][0], {**slots, **extra}), **extra}
 
 
 class RasaStandIn:
@@ -409,6 +444,11 @@ class RasaStandIn:
         """Run the rule's action (or the core fallback), then listen unless the action paused."""
         action = RULES.get(intent, CORE_FALLBACK)
         items = await self._run_action(tracker, action)
+        available = tracker.slots.get("agents_available")
+        if action == "action_check_agent_availability" and isinstance(available, bool):
+            # The two rules that branch on its slot (none applies when the action failed and set nothing).
+            then = "action_handoff_to_agent" if available else "utter_agents_unavailable"
+            items += await self._run_action(tracker, then)
         if not tracker.paused:
             tracker.add({"event": "action", "name": "action_listen"})
         return items
@@ -417,7 +457,7 @@ class RasaStandIn:
         sender = tracker.sender_id
         if action in RESPONSES:
             tracker.add({"event": "action", "name": action, "policy": "RulePolicy", "confidence": 1.0})
-            items = to_rest_messages(sender, [dict(RESPONSES[action][0])])
+            items = to_rest_messages(sender, [render(RESPONSES[action][0], tracker.slots)])
             for item in items:
                 tracker.add(
                     {"event": "bot", "text": item.get("text"), "data": {"buttons": item.get("buttons")}}
@@ -441,7 +481,8 @@ class RasaStandIn:
         if not isinstance(reply, dict):
             # "Bot will continue, but the actions events are lost": 200 [] (specs/rasa.md section 1)
             return []
-        items = to_rest_messages(sender, reply.get("responses") or [])
+        responses = [rendered(r, tracker.slots) for r in reply.get("responses") or []]
+        items = to_rest_messages(sender, responses)
         for item in items:  # Rasa logs the utterances before the events the action returned
             tracker.add({"event": "bot", "text": item.get("text"), "data": {"custom": item.get("custom")}})
         for event in reply.get("events") or []:

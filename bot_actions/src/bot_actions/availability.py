@@ -5,8 +5,9 @@ It calls ``GET {BOT_ACTIONS_GATEWAY_URL}/bot/availability?queue_id=Q`` with ``Au
 {BOT_ACTIONS_GATEWAY_TOKEN}`` (the gateway's ``GATEWAY_BOT__TOKEN``). The queue is the ``handoff_queue`` slot,
 else ``metadata["queue_id"]``, else the gateway's default queue. The answer sets two slots:
 
-- ``agents_available`` (bool): true only when the gateway said so. A gateway that cannot be asked (no URL
-  configured, timeout, refused token, a broken answer) counts as "no agent", with a warning in the log.
+- ``agents_available`` (bool): what the gateway said. Without ``BOT_ACTIONS_GATEWAY_URL`` the action does not
+  ask and sets true: the handoff goes ahead as before and the gateway's business hours still apply. A configured
+  gateway that cannot be asked (timeout, refused token, a broken answer) counts as "no agent", with a warning.
 - ``agents_next_open`` (text): when agents are back, e.g. ``"on Monday at 08:00 (Europe/London)"``;
   ``"later"`` when unknown; ``None`` when agents are available.
 """
@@ -89,6 +90,8 @@ class ActionCheckAgentAvailability(_Configured, Action):  # type: ignore[misc]
         self, dispatcher: CollectingDispatcher, tracker: Tracker, domain: dict[str, Any]
     ) -> list[dict[str, Any]]:
         config = self.config()
+        if not config.gateway_url:
+            return [SlotSet(config.available_slot, True), SlotSet(config.next_open_slot, None)]
         queue_id = as_text(tracker.get_slot(config.queue_slot)) or as_text(
             metadata_of(tracker).get("queue_id")
         )
