@@ -10,6 +10,9 @@ from collections.abc import AsyncIterator, Callable
 
 import aiohttp
 import pytest
+from aiohttp import web
+from pytest_aiohttp import AiohttpServer
+from structlog.testing import capture_logs
 
 from gateway.bots.intent_guard import ESCAPE
 from gateway.bots.rasa import RasaBot
@@ -160,7 +163,9 @@ async def test_next_customer_line_resumes_first_when_rasa_is_back(
 # --- the token at start ----------------------------------------------------------------------------------
 
 
-async def test_token_checked_at_start(session: aiohttp.ClientSession, standin: StandIn) -> None:
+async def test_token_checked_at_start(
+    session: aiohttp.ClientSession, standin: StandIn, aiohttp_server: AiohttpServer
+) -> None:
     def bot(token: str | None, url: str = standin.url) -> RasaBot:
         return RasaBot(session, url=url, timeout_s=2, token=token)
 
@@ -171,3 +176,8 @@ async def test_token_checked_at_start(session: aiohttp.ClientSession, standin: S
     )
     # Rasa not up yet: start anyway (/readyz says so), it may come later.
     assert await bot(TOKEN, f"http://127.0.0.1:{free_port()}").check_token() is None
+    # No HTTP API (rasa run without --enable-api): only a warning; a failed resume will show on /readyz.
+    no_api = await aiohttp_server(web.Application())
+    with capture_logs() as logs:
+        assert await bot(TOKEN, str(no_api.make_url("/"))).check_token() is None
+    assert [e["event"] for e in logs] == ["rasa_http_api_off"]
