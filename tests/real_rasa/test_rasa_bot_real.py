@@ -68,6 +68,12 @@ async def test_handoff_pause_resume_handback_and_greet_again(
     assert reply.handoff.reason == "customer_asked"
     assert reply.handoff.context["intent"] == "human_handoff"
     assert (await tracker(session, rasa_server, conv))["paused"] is True
+    # The text came from the domain's utter_handoff_connecting (the action named it; Rasa's NLG rendered it).
+    url = f"{rasa_server.url}/conversations/{conv}/tracker"
+    async with session.get(url, params={"token": rasa_server.token, "include_events": "ALL"}) as resp:
+        events = (await resp.json())["events"]
+    said = [e for e in events if e["event"] == "bot" and e.get("text") == CONNECTING]
+    assert [e["metadata"].get("utter_action") for e in said] == ["utter_handoff_connecting"]
     assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply()  # paused: Rasa answers []
 
     back = await bot.resume(conv, ANN, Handback(Outcome.COMPLETED, agent_name="Bob", duration_s=42.0))
