@@ -9,7 +9,9 @@
   With ``handback_mode="message"`` (Rasa Pro CALM, where ``trigger_intent`` cannot start a flow) the
   hand-back is instead a REST message ``/agent_left{"outcome": ...}`` with the details as metadata too.
   A failed resume is retried with backoff (``ResumeRetrier``), and once more before the conversation's next
-  customer line is forwarded; until then that line gets ``BotUnavailable``, never a silent paused bot.
+  customer line is forwarded; until then that line gets ``BotUnavailable``, never a silent paused bot. An
+  empty answer is checked against the tracker: a conversation Rasa still holds paused (a resume lost with a
+  restarted or another instance) is resumed and the line sent again.
 - Customer text starting with ``/`` is escaped (``IntentGuard``) unless it is a button payload the bot offered.
 - ``check_token``: at start, ``GET status`` tells a refused or missing API token (``StartupError`` material).
 
@@ -171,6 +173,16 @@ class RasaBot:
             except BotUnavailable as exc:
                 raise BotUnavailable(f"the conversation is still paused in Rasa ({exc})") from exc
             self.resumes.succeeded(turn.conversation_id, retried=True)
+        reply = await self._turn(turn)
+        if not reply.messages and reply.handoff is None and await self._paused_in_rasa(turn.conversation_id):
+            # Rasa holds the conversation paused while the gateway gives the bot the turn (e.g. its resume was
+            # lost with a restarted instance): resume it and ask again, rather than answer nothing.
+            logger.warning("rasa_found_paused", conversation_id=turn.conversation_id)
+            await self._resume_tracker(turn.conversation_id)
+            reply = await self._turn(turn)
+        return reply
+
+    async def _turn(self, turn: BotTurn) -> BotReply:
         body = {
             "sender": turn.conversation_id,
             "message": self._guard.escape(turn.conversation_id, turn.text),
@@ -192,6 +204,21 @@ class RasaBot:
             handoff=reply.handoff is not None,
         )
         return reply
+
+    async def _paused_in_rasa(self, conversation_id: ConversationId) -> bool:
+        """Whether Rasa's tracker says ``paused`` (``False`` when it cannot be asked: no worse than before)."""
+        url = self._base / "conversations" / conversation_id / "tracker"
+        params = {"include_events": "NONE", **({"token": self._token} if self._token is not None else {})}
+        try:
+            async with self._session.get(url, params=params, timeout=self._timeout) as resp:
+                if resp.status != 200:
+                    logger.warning("rasa_http_error", call="tracker", status=resp.status)
+                    return False
+                state = json.loads(await resp.read())
+        except (TimeoutError, aiohttp.ClientError, ValueError, UnicodeDecodeError) as exc:
+            logger.warning("rasa_tracker_unreadable", error=type(exc).__name__)
+            return False
+        return isinstance(state, dict) and state.get("paused") is True
 
     async def resume(
         self, conversation_id: ConversationId, customer: Customer, handback: Handback

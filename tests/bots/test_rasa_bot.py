@@ -86,10 +86,30 @@ async def test_handoff_carries_the_action_servers_payload(bot: RasaBot, standin:
     assert standin.rasa.trackers["conv-1"].paused
 
 
-async def test_paused_bot_says_nothing(bot: RasaBot) -> None:
+async def test_a_conversation_found_paused_is_resumed_and_the_line_sent_again(
+    bot: RasaBot, standin: StandIn
+) -> None:
+    """The relay gives the bot a turn only when no agent has the chat, so Rasa holding it paused means a
+    resume was lost (a restarted or another instance): the adapter resumes it instead of answering nothing."""
     await bot.respond(turn("I want to talk to a human"))
+    assert standin.rasa.trackers["conv-1"].paused
 
-    assert await bot.respond(turn("hello")) == BotReply()
+    reply = await bot.respond(turn("hello"))
+
+    assert reply == BotReply(messages=(BotMessage(text=GREETING),))
+    assert not standin.rasa.trackers["conv-1"].paused
+    (events,) = standin.rasa.requests_to("/conversations/conv-1/tracker/events")
+    assert events.body == RESUME_EVENTS
+    hellos = [r for r in standin.rasa.requests_to("/webhooks/rest/webhook") if r.body["message"] == "hello"]
+    assert len(hellos) == 2  # the first got Rasa's silent [] while paused
+
+
+async def test_an_empty_answer_of_an_unpaused_bot_stays_empty(bot: RasaBot, standin: StandIn) -> None:
+    await bot.respond(turn("hello"))
+    standin.rasa.action_endpoint = "http://127.0.0.1:9/webhook"  # the action server is gone: Rasa says []
+
+    assert await bot.respond(turn("I want to talk to a human")) == BotReply()
+    assert standin.rasa.requests_to("/conversations/conv-1/tracker/events") == []
 
 
 async def test_resume_posts_two_events_then_the_handback_intent(bot: RasaBot, standin: StandIn) -> None:

@@ -74,7 +74,9 @@ async def test_handoff_pause_resume_handback_and_greet_again(
         events = (await resp.json())["events"]
     said = [e for e in events if e["event"] == "bot" and e.get("text") == CONNECTING]
     assert [e["metadata"].get("utter_action") for e in said] == ["utter_handoff_connecting"]
-    assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply()  # paused: Rasa answers []
+    webhook = f"{rasa_server.url}/webhooks/rest/webhook"
+    async with session.post(webhook, json={"sender": conv, "message": "hello"}) as resp:
+        assert await resp.json() == []  # paused: Rasa answers []
 
     back = await bot.resume(conv, ANN, Handback(Outcome.COMPLETED, agent_name="Bob", duration_s=42.0))
 
@@ -85,6 +87,19 @@ async def test_handoff_pause_resume_handback_and_greet_again(
     assert isinstance(slots, dict)
     assert slots["handoff_requested"] is None  # action_hand_back cleared it
     assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply(messages=(BotMessage(text=GREETING),))
+
+
+async def test_a_conversation_found_paused_is_resumed_and_answered(
+    bot: RasaBot, session: aiohttp.ClientSession, rasa_server: RasaServer
+) -> None:
+    conv = new_conversation()
+    await bot.respond(BotTurn(conv, "I want to talk to a human", ANN))
+    assert (await tracker(session, rasa_server, conv))["paused"] is True
+
+    reply = await bot.respond(BotTurn(conv, "hello", ANN))  # as if the resume had been lost with a restart
+
+    assert reply == BotReply(messages=(BotMessage(text=GREETING),))
+    assert (await tracker(session, rasa_server, conv))["paused"] is False
 
 
 async def test_handback_entities_reach_the_action(bot: RasaBot) -> None:
