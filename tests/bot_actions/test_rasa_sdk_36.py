@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 from collections.abc import Iterator
 from pathlib import Path
@@ -19,9 +18,13 @@ import pytest
 
 from tests.bot_actions.builders import action_call
 from tests.bot_actions.test_action_server import post
-from tests.support.action_server import REPO_ROOT, get_json, running_action_server
+from tests.support.action_server import (
+    get_json,
+    locate_rasa_sdk_36,
+    pip_install_bot_actions,
+    running_action_server,
+)
 
-SCRIPT = REPO_ROOT / "scripts" / "rasa-sdk-venv"
 NO_PYTHON310 = 3
 
 
@@ -33,33 +36,21 @@ def _not_ready(why: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def python36(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
-    """The rasa-sdk 3.6 venv's python, after ``pip install ./bot_actions`` into it."""
-    found = subprocess.run([str(SCRIPT), "--locate"], capture_output=True, text=True, timeout=60, check=False)
-    paths = dict(line.split("=", 1) for line in found.stdout.splitlines() if "=" in line)
-    if found.returncode != 0:
-        why = (found.stderr.strip().splitlines() or [f"rc {found.returncode}"])[-1]
+def python36(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The rasa-sdk 3.6 venv's python, after a fresh ``pip install ./bot_actions`` into it."""
+    python, why = locate_rasa_sdk_36()
+    if python is None:
         _not_ready(f"{why} (run scripts/rasa-sdk-venv)")
-    python = Path(paths["python"])
-    # Build from a copy: pip builds in the source tree, and the checkout must stay clean.
-    work = tmp_path_factory.mktemp("pip")
-    shutil.copytree(REPO_ROOT / "bot_actions", work / "bot_actions", ignore=shutil.ignore_patterns("build"))
-    install = subprocess.run(
-        [str(python), "-m", "pip", "install", "--quiet", "./bot_actions"],
-        cwd=work,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert install.returncode == 0, install.stdout + install.stderr
-    yield python
+    assert python is not None
     subprocess.run(
         [str(python), "-m", "pip", "uninstall", "--quiet", "--yes", "chat-escalation-bot-actions"],
         capture_output=True,
         timeout=60,
         check=False,
     )
+    install = pip_install_bot_actions(python, tmp_path_factory.mktemp("pip"))
+    assert install.returncode == 0, install.stdout + install.stderr
+    return python
 
 
 def test_the_venv_is_a_rasa_36_one_without_pydantic_2(python36: Path) -> None:

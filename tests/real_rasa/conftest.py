@@ -38,6 +38,8 @@ from gateway.settings import Settings
 from tests.support.action_server import (
     REPO_ROOT,
     free_port,
+    locate_rasa_sdk_36,
+    pip_install_bot_actions,
     running_action_server,
     stop,
     wait_until_ready,
@@ -111,9 +113,22 @@ def gateway_port() -> int:
 
 @pytest.fixture(scope="session")
 def action_server(tmp_path_factory: pytest.TempPathFactory, gateway_port: int) -> Iterator[str]:
-    """Base URL of the real rasa-sdk action server with ``bot_actions``, asking the gateway at ``gateway_port``."""
+    """Base URL of the real action server with ``bot_actions``, asking the gateway at ``gateway_port``.
+
+    It runs what a Rasa 3.6 team runs: rasa-sdk 3.6 on Python 3.10 (``scripts/rasa-sdk-venv``) with
+    ``pip install ./bot_actions``. Without that venv (CI set: a failure) the project's rasa-sdk runs it.
+    """
+    work = tmp_path_factory.mktemp("action_server")
+    python, why = locate_rasa_sdk_36()
+    if python is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the rasa-sdk 3.6 venv is missing: {why}")
+        _loud.append(f"!!!!! tests/real_rasa: action server on the project's rasa-sdk, not 3.6 ({why}) !!!!!")
+    else:
+        install = pip_install_bot_actions(python, work, "--force-reinstall", "--no-deps")
+        assert install.returncode == 0, install.stdout + install.stderr
     env = {"BOT_ACTIONS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}", "BOT_ACTIONS_GATEWAY_TOKEN": TOKEN}
-    with running_action_server(tmp_path_factory.mktemp("action_server") / "server.log", env) as url:
+    with running_action_server(work / "server.log", env, python=python, cwd=work) as url:
         yield url
 
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -114,3 +115,31 @@ def running_action_server(
         yield base
     finally:
         stop(proc)
+
+
+RASA_SDK_36_SCRIPT = REPO_ROOT / "scripts" / "rasa-sdk-venv"
+
+
+def locate_rasa_sdk_36() -> tuple[Path | None, str]:
+    """The python of the rasa-sdk 3.6 venv (``scripts/rasa-sdk-venv``), or ``None`` and why not."""
+    found = subprocess.run(
+        [str(RASA_SDK_36_SCRIPT), "--locate"], capture_output=True, text=True, timeout=60, check=False
+    )
+    paths = dict(line.split("=", 1) for line in found.stdout.splitlines() if "=" in line)
+    if found.returncode != 0:
+        return None, (found.stderr.strip().splitlines() or [f"rc {found.returncode}"])[-1]
+    return Path(paths["python"]), ""
+
+
+def pip_install_bot_actions(python: Path, work: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``pip install ./bot_actions`` with that venv's pip, from a copy in ``work`` (pip builds in the source
+    tree, and the checkout must stay clean)."""
+    shutil.copytree(REPO_ROOT / "bot_actions", work / "bot_actions", ignore=shutil.ignore_patterns("build"))
+    return subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *extra, "./bot_actions"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
