@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import structlog
 from aiohttp import WSCloseCode, web
 
+from gateway.bots.availability import AVAILABILITY_PATH, availability_handler, business_hours
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rasa import RasaBot
 from gateway.bots.rules import RuleSet
@@ -41,7 +43,7 @@ from gateway.contact_center.keys import (
 )
 from gateway.contact_center.reconciler import run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
-from gateway.health import healthz, readyz_handler
+from gateway.health import contact_center_configured, contact_center_problem, healthz, readyz_handler
 from gateway.keys import (
     address_limiter_key,
     bot_key,
@@ -60,7 +62,6 @@ from gateway.keys import (
 from gateway.metrics import Metrics, metrics_handler
 from gateway.openapi import build_document, openapi_handler
 from gateway.relay.errors import StoreUnavailable
-from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
 from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
@@ -99,7 +100,9 @@ async def open_store(settings: Settings) -> Store:
 
 def load_embedded_bot(settings: Settings) -> Bot:
     try:
-        return EmbeddedBot(RuleSet.load(settings.bot.rules_file))
+        return EmbeddedBot(
+            RuleSet.load(settings.bot.rules_file), handback_intent=settings.bot.handback_intent
+        )
     except (OSError, ValueError) as exc:
         raise StartupError(f"GATEWAY_BOT__RULES_FILE: cannot use {settings.bot.rules_file}: {exc}") from exc
 
@@ -112,7 +115,10 @@ async def bot_context(app: web.Application) -> AsyncIterator[None]:
         app[bot_key] = load_embedded_bot(settings)
         yield
         return
-    rasa = await RasaBot.open(settings.bot)
+    rasa = await RasaBot.open(settings.bot, observe_resume=app[metrics_key].bot_resume)
+    if (refused := await rasa.check_token()) is not None:
+        await rasa.close()
+        raise StartupError(refused)
     app[bot_key] = rasa
     yield
     await rasa.close()
@@ -220,6 +226,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         await shared.start()
         fanout = shared
         leases = RedisLeases(store, lease_s=settings.store.lease_s, instance_id=shared.instance_id)
+    hours = business_hours(settings.hours)
     relay = Relay(
         store=store,
         bot=bot,
@@ -227,10 +234,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         leases=leases,
         telemetry=app[metrics_key],
         policy=ConversationPolicy(
-            hours=BusinessHours.parse(settings.hours.weekly, settings.hours.timezone)
-            if settings.hours.weekly
-            else None,
-            closed_text=settings.hours.closed_text,
+            hours=hours,
+            closed_text=settings.hours.closed_text or (hours.closed_text() if hours else ""),
             queue_notice_text=settings.relay.queue_notice_text,
             keep_waiting_payload=settings.relay.keep_waiting_payload,
             back_to_bot_payload=settings.relay.back_to_bot_payload,
@@ -439,6 +444,12 @@ def build_app(settings: Settings, *, demo_page: bool = False) -> web.Application
         app.router.add_get("/metrics", metrics_not_configured)
     metrics_token = settings.metrics.token.get_secret_value() if settings.metrics.token else None
     app.router.add_get("/readyz", readyz_handler(detail_token=metrics_token or None))
+    app.router.add_get(
+        AVAILABILITY_PATH,
+        availability_handler(
+            settings, configured=contact_center_configured, problem_of=contact_center_problem, clock=time.time
+        ),
+    )
     app.router.add_get("/openapi.json", openapi_handler(build_document(settings)))
     if demo_page:
         app.router.add_get("/", index)

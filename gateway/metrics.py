@@ -64,6 +64,17 @@ class Metrics:
             "Age of the oldest undelivered item (0 when empty)",
             registry=r,
         )
+        self.bot_resumes = Counter(
+            "gateway_bot_resumes",
+            "Resumes of the Rasa conversation after an escalation: ok, failed, retried_ok",
+            ["result"],
+            registry=r,
+        )
+        self.bot_resumes_pending = Gauge(
+            "gateway_bot_resumes_pending",
+            "Conversations still paused in Rasa, their resume being retried",
+            registry=r,
+        )
         self.chat_api = Histogram(
             "gateway_chat_api_call_seconds",
             "Chat API calls by operation and HTTP status (error for no answer)",
@@ -91,6 +102,10 @@ class Metrics:
 
     def webhook(self, event_type: str, result: str) -> None:
         self.webhooks.labels(event_type[:40], result).inc()
+
+    def bot_resume(self, result: str, pending: int) -> None:
+        self.bot_resumes.labels(result).inc()
+        self.bot_resumes_pending.set(pending)
 
     def chat_api_call(self, operation: str, status: int | None, seconds: float) -> None:
         self.chat_api.labels(operation, str(status) if status is not None else "error").observe(seconds)

@@ -28,6 +28,7 @@ DEFAULT_RULES = Path(__file__).parent / "bots" / "default_rules.toml"
 Region = Literal["us", "eu", "ca", "ap"]
 Api = Literal["chat_api", "chat_gateway"]
 """The two 8x8 APIs: Chat Gateway v1 (the default) and Chat API v2 (legacy, for tenants that still have it)."""
+HandbackMode = Literal["trigger_intent", "message"]
 
 
 def _split_commas(value: object) -> object:
@@ -59,6 +60,12 @@ class BotSettings(_Group):
     """Token of Rasa's HTTP API (``rasa run --enable-api --auth-token``), used to resume after a handoff."""
     handback_intent: str = Field(default="agent_left", min_length=1, pattern=r"^[\w-]+$")
     """Intent triggered after an escalation so the bot speaks first again (carries outcome, agent, duration)."""
+    handback_mode: HandbackMode = "trigger_intent"
+    """How the bot hears of the hand-back: ``trigger_intent`` (Rasa Open Source rules) or ``message``, a REST
+    message ``/<handback_intent>{"outcome": ...}`` that a Rasa Pro (CALM) flow's ``nlu_trigger`` matches."""
+    resume_retry_base_s: float = Field(default=1.0, gt=0)
+    resume_retry_cap_s: float = Field(default=60.0, gt=0)
+    """A failed resume of a Rasa conversation is retried after base, 2 x base, ... up to cap seconds."""
 
 
 class ChatApiSettings(_Group):
@@ -194,9 +201,9 @@ class HoursSettings(_Group):
     weekly: str = ""
     """When agents are there, e.g. "mon-fri 08:00-18:00, sat 10:00-14:00"; empty means always."""
     timezone: str = "UTC"
-    closed_text: str = (
-        "Our agents are available Monday to Friday, 8:00 to 18:00. The assistant is here to help meanwhile."
-    )
+    closed_text: str = ""
+    """Said when a handoff comes outside the hours; empty: the weekly hours in words, e.g. "Our agents are
+    available Monday to Friday 08:00-18:00 (UTC). The assistant is here to help meanwhile." """
 
     @field_validator("weekly")
     @classmethod

@@ -12,7 +12,7 @@ import structlog
 from rasa_sdk.executor import ActionExecutor
 
 from bot_actions import ActionHandBack, ActionHandoffToAgent, ActionOfferAgent
-from gateway.bots.rest_items import parse_rest_items, to_rest_messages
+from gateway.bots.rest_items import CHANNEL, parse_rest_items, to_rest_messages
 from gateway.bots.rules import Rule, RuleSet
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
@@ -22,6 +22,7 @@ from gateway.relay.ports import BotReply, BotTurn
 logger = structlog.get_logger(__name__)
 
 HANDBACK_INTENT = "agent_left"
+ACTIONS = (ActionHandoffToAgent, ActionHandBack, ActionOfferAgent)
 # rasa-sdk requires a non-empty domain; {} reaches the action as None (specs/rasa.md §4).
 _DOMAIN: dict[str, Any] = {"version": "3.1", "slots": {}, "responses": {}}
 
@@ -31,25 +32,50 @@ def customer_metadata(customer: Customer) -> dict[str, str]:
     return {k: v for k, v in meta.items() if v}
 
 
+class UnknownAction(ValueError):
+    """A rule names an action the embedded bot does not have; the message names the rule and the action."""
+
+
 class EmbeddedBot:
-    def __init__(self, rules: RuleSet) -> None:
+    """Keyword rules, and bot_actions run in-process.
+
+    Args:
+        rules: the rule set (``GATEWAY_BOT__RULES_FILE``).
+        handback_intent: the rule run when the conversation comes back from an agent
+            (``GATEWAY_BOT__HANDBACK_INTENT``); without such a rule the bot takes over silently.
+
+    Raises:
+        UnknownAction: a rule's ``action`` is not one of the bot's actions.
+    """
+
+    def __init__(self, rules: RuleSet, *, handback_intent: str = HANDBACK_INTENT) -> None:
         self._rules = rules
+        self._handback_intent = handback_intent
         self._executor = ActionExecutor()
-        for action in (ActionHandoffToAgent, ActionHandBack, ActionOfferAgent):
+        for action in ACTIONS:
             self._executor.register_action(action)
+        known = sorted(self._executor.actions)
+        for rule in rules.rules:
+            if rule.action is not None and rule.action not in known:
+                raise UnknownAction(
+                    f"rule {rule.intent!r} names unknown action {rule.action!r} (known: {', '.join(known)})"
+                )
 
     async def respond(self, turn: BotTurn) -> BotReply:
         rule = self._rules.match(turn.text)
         if rule is None:
             return BotReply(messages=(BotMessage(text=self._rules.fallback),))
         return await self._answer(
-            rule, turn.conversation_id, turn.text, {"customer": customer_metadata(turn.customer)}
+            rule,
+            turn.conversation_id,
+            turn.text,
+            {"customer": customer_metadata(turn.customer), "channel": CHANNEL},
         )
 
     async def resume(
         self, conversation_id: ConversationId, customer: Customer, handback: Handback
     ) -> BotReply:
-        rule = self._rules.by_intent(HANDBACK_INTENT)
+        rule = self._rules.by_intent(self._handback_intent)
         if rule is None:
             return BotReply()
         metadata = {
@@ -61,7 +87,7 @@ class EmbeddedBot:
                 "reason": handback.reason,
             },
         }
-        return await self._answer(rule, conversation_id, f"/{HANDBACK_INTENT}", metadata)
+        return await self._answer(rule, conversation_id, f"/{self._handback_intent}", metadata)
 
     async def _answer(
         self, rule: Rule, conversation_id: ConversationId, text: str, metadata: dict[str, Any]

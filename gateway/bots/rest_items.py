@@ -2,12 +2,15 @@
 
 Both the Rasa adapter and the embedded bot produce these items, so there is one reading of them:
 ``text`` (+ ``buttons``), ``image`` and ``attachment`` become bot messages; a ``custom`` item holding a
-``handoff`` object is the escalation signal (never shown); other ``custom`` items are ignored.
+``handoff`` object is the escalation signal (never shown). Any other ``custom`` object up to
+``MAX_CUSTOM_BYTES`` of JSON becomes a bot message of its own carrying it: the widget gets it as the
+message frame's ``custom`` (README, "Custom payloads"); anything else there is dropped with a warning.
 """
 
 from __future__ import annotations
 
-from typing import Any
+import json
+from typing import Any, Final
 
 import structlog
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
@@ -18,6 +21,10 @@ from gateway.relay.model import Button, Customer, Handoff
 from gateway.relay.ports import BotReply
 
 logger = structlog.get_logger(__name__)
+
+MAX_CUSTOM_BYTES: Final = 8192
+CHANNEL: Final = "web"
+"""``metadata["channel"]`` of every turn the gateway sends: bot_actions hands off only on this channel."""
 
 
 def _stringify(values: dict[str, Any]) -> dict[str, str]:
@@ -94,9 +101,20 @@ def parse_rest_items(items: object) -> BotReply:
             messages.append(BotMessage(image=item["image"]))
         if isinstance(item.get("attachment"), str):
             messages.append(BotMessage(text=item["attachment"]))
-        if custom is not None and not (isinstance(custom, dict) and "handoff" in custom):
-            logger.debug("bot_custom_item_ignored")
+        if custom is not None:
+            messages.extend(_custom_message(custom))
     return BotReply(messages=tuple(messages), handoff=handoff)
+
+
+def _custom_message(custom: object) -> list[BotMessage]:
+    if not isinstance(custom, dict):
+        logger.warning("bot_custom_item_dropped", why="not an object")
+        return []
+    encoded = json.dumps(custom, ensure_ascii=False, separators=(",", ":"), default=str)
+    if len(encoded.encode()) > MAX_CUSTOM_BYTES:
+        logger.warning("bot_custom_item_dropped", why="too large", size=len(encoded.encode()))
+        return []
+    return [BotMessage(custom=encoded)]
 
 
 def to_rest_messages(recipient_id: str, responses: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -87,6 +87,7 @@ class MessageEntry(TypedDict):
     client_id: NotRequired[str]
     buttons: NotRequired[list[ButtonOut]]
     image: NotRequired[str]
+    custom: NotRequired[dict[str, Any]]
     attachments: NotRequired[list[AttachmentOut]]
     queue: NotRequired[QueueOut]
     agent: NotRequired[AgentOut]

@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 from aiohttp.typedefs import Handler
 
+from gateway.bots.availability import AVAILABILITY_PATH, AvailabilityAnswer
 from gateway.channels.web.files import ReadBody
 from gateway.channels.web.rest import MAX_SEQ, MessageBody, StartBody
 from gateway.contact_center.chat_api.webhook import WebhookEvent
@@ -70,6 +71,7 @@ def build_document(settings: Settings) -> dict[str, Any]:
             ("Entries", "serialization", Entries),
             ("Health", "serialization", Health),
             ("Ready", "serialization", Ready),
+            ("AvailabilityAnswer", "serialization", AvailabilityAnswer),
         ]
     )
     assert all(s == {"$ref": REF.format(model=key)} for key, s in by_key.items()), by_key
@@ -186,6 +188,31 @@ def build_document(settings: Settings) -> dict[str, Any]:
                 },
             }
         },
+        AVAILABILITY_PATH: {
+            "get": {
+                "summary": "For the bot: may it promise a person now (business hours, contact center)?",
+                "tags": ["bot"],
+                "security": [{"bot": []}],
+                "parameters": [
+                    {
+                        "name": "queue_id",
+                        "in": "query",
+                        "required": False,
+                        "schema": {"type": "string"},
+                        "description": "a configured queue; the default queue when left out or unknown",
+                    }
+                ],
+                "responses": {
+                    "200": json_answer(
+                        "Availability", "whether agents can take a chat now, and when they open"
+                    ),
+                    "401": problem(
+                        "`unauthorized`: no or a wrong bot token, or GATEWAY_BOT__TOKEN is not set"
+                    ),
+                    "422": problem("`invalid_frame`: a query parameter other than `queue_id`"),
+                },
+            }
+        },
         "/metrics": {
             "get": {
                 "summary": "Prometheus metrics (or on GATEWAY_METRICS__PORT, without a token)",
@@ -237,6 +264,11 @@ def build_document(settings: Settings) -> dict[str, Any]:
                     "type": "http",
                     "scheme": "bearer",
                     "description": "GATEWAY_METRICS__TOKEN",
+                },
+                "bot": {
+                    "type": "http",
+                    "scheme": "bearer",
+                    "description": "GATEWAY_BOT__TOKEN (the token of Rasa's HTTP API)",
                 },
             },
         },

@@ -26,6 +26,7 @@ class BotMessage:
     text: str | None = None
     buttons: tuple[Button, ...] = ()
     image: str | None = None
+    custom: str | None = None  # a bot's custom payload other than the handoff, as compact JSON (an object)
 
 
 @dataclass(frozen=True, slots=True)

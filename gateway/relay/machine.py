@@ -227,7 +227,7 @@ def _customer_updated(d: _Draft, ev: CustomerUpdated) -> None:
 
 def _bot_said(d: _Draft, ev: BotSaid) -> None:
     for m in ev.messages:
-        d.message(Author.BOT, m.text, buttons=m.buttons, image=m.image)
+        d.message(Author.BOT, m.text, buttons=m.buttons, image=m.image, custom=m.custom)
 
 
 def _handoff(d: _Draft, ev: HandoffRequested) -> None:

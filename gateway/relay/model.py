@@ -131,6 +131,7 @@ class Entry:
     client_id: str | None = None
     buttons: tuple[Button, ...] = ()
     image: str | None = None
+    custom: str | None = None  # a bot's custom payload (compact JSON of an object); the widget's to show
     attachments: tuple[AttachedFile, ...] = ()
     agent: AgentRef | None = None
     state: State | None = None

@@ -39,8 +39,16 @@ def action_call(
     entities: list[dict[str, Any]] | None = None,
     metadata: dict[str, Any] | None = None,
     slots: dict[str, Any] | None = None,
+    channel: str | None = "web",
+    active_loop: str | None = None,
+    domain: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The webhook body for one action call; ``intent=None`` leaves the intent out of ``latest_message``."""
+    """The webhook body for one action call; ``intent=None`` leaves the intent out of ``latest_message``.
+
+    ``channel`` is the metadata's ``channel`` the gateway sends (``None``: left out, as on other channels).
+    """
+    if channel is not None:
+        metadata = {"channel": channel, **(metadata or {})}
     all_slots: dict[str, Any] = {
         "handoff_requested": None,
         "handoff_reason": None,
@@ -90,11 +98,11 @@ def action_call(
             "paused": False,
             "events": events,
             "latest_input_channel": "rest",
-            "active_loop": {},
+            "active_loop": {"name": active_loop} if active_loop else {},
             "latest_action": {"action_name": "action_listen"},
             "latest_action_name": "action_listen",
         },
-        "domain": DOMAIN,
+        "domain": DOMAIN if domain is None else domain,
         "version": RASA_VERSION,
     }
 

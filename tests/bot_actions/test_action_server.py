@@ -45,6 +45,7 @@ def test_lists_exactly_the_package_actions(server: str) -> None:
 
     assert status == 200
     assert sorted(a["name"] for a in body) == [
+        "action_check_agent_availability",
         "action_hand_back",
         "action_handoff_to_agent",
         "action_offer_agent",

@@ -40,6 +40,11 @@ def test_context_slots_comma_separated_or_json(
         ("BOT_ACTIONS_CONTEXT_SLOTS", "[1, 2]"),
         ("BOT_ACTIONS_QUEUE_SLOT", ""),
         ("BOT_ACTIONS_HANDOFF_INTENT", "/human_handoff"),
+        ("BOT_ACTIONS_HANDOFF_CHANNELS", " , "),
+        ("BOT_ACTIONS_GATEWAY_URL", "gateway.example.com"),
+        ("BOT_ACTIONS_AVAILABILITY_TIMEOUT_S", "soon"),
+        ("BOT_ACTIONS_AVAILABILITY_TIMEOUT_S", "-1"),
+        ("BOT_ACTIONS_AVAILABLE_SLOT", ""),
     ],
 )
 def test_bad_value_names_the_variable_only(monkeypatch: pytest.MonkeyPatch, name: str, raw: str) -> None:
@@ -77,3 +82,22 @@ def test_actions_build_without_arguments_even_with_a_bad_env(monkeypatch: pytest
     names = [cls().name() for cls in (ActionHandoffToAgent, ActionHandBack, ActionOfferAgent)]
 
     assert names == ["action_handoff_to_agent", "action_hand_back", "action_offer_agent"]
+
+
+def test_availability_and_channel_settings_from_env(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("BOT_ACTIONS_HANDOFF_CHANNELS", "web, facebook")
+    monkeypatch.setenv("BOT_ACTIONS_GATEWAY_URL", " https://gw.example.com/ ")
+    monkeypatch.setenv("BOT_ACTIONS_GATEWAY_TOKEN", "s3cret")
+    monkeypatch.setenv("BOT_ACTIONS_AVAILABILITY_TIMEOUT_S", "2.5")
+
+    config = load_config()
+
+    assert config.handoff_channels == ("web", "facebook")
+    assert (config.gateway_url, config.gateway_token, config.availability_timeout_s) == (
+        "https://gw.example.com/",
+        "s3cret",
+        2.5,
+    )
+    assert "s3cret" not in repr(config)
+    assert config.handoff_allowed_on("facebook")
+    assert not config.handoff_allowed_on(None)

@@ -143,7 +143,11 @@ async def test_context_leaves_out_what_the_latest_message_lacks(run_action: RunA
 
 
 async def test_bare_tracker_still_gives_a_complete_payload(run_action: RunAction) -> None:
-    call = {"next_action": HANDOFF, "domain": {"slots": {}}, "tracker": {"sender_id": "c1"}}
+    call = {
+        "next_action": HANDOFF,
+        "domain": {"slots": {}},
+        "tracker": {"sender_id": "c1", "latest_message": {"metadata": {"channel": "web"}}},
+    }
 
     result = await run_action(call)
 

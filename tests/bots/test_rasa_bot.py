@@ -69,7 +69,7 @@ async def test_buttons_from_a_domain_response(bot: RasaBot) -> None:
     assert reply.handoff is None
 
 
-@pytest.mark.parametrize("text", ["/human_handoff", "I want to talk to a human"])
+@pytest.mark.parametrize("text", ["I want to talk to a human", "agent please"])
 async def test_handoff_carries_the_action_servers_payload(bot: RasaBot, standin: StandIn, text: str) -> None:
     reply = await bot.respond(turn(text))
 
@@ -79,20 +79,41 @@ async def test_handoff_carries_the_action_servers_payload(bot: RasaBot, standin:
     assert reply.handoff.queue_id is None
     assert reply.handoff.customer == ANN  # from the metadata RasaBot sent, through the real action
     assert reply.handoff.context["intent"] == "human_handoff"
-    (call,) = standin.rasa.action_calls
+    check, call = standin.rasa.action_calls  # the example bot asks the gateway first (no URL here: yes)
+    assert check["next_action"] == "action_check_agent_availability"
     assert call["next_action"] == "action_handoff_to_agent"
     assert call["tracker"]["latest_message"]["metadata"]["channel"] == "web"
     assert standin.rasa.trackers["conv-1"].paused
 
 
-async def test_paused_bot_says_nothing(bot: RasaBot) -> None:
-    await bot.respond(turn("/human_handoff"))
+async def test_a_conversation_found_paused_is_resumed_and_the_line_sent_again(
+    bot: RasaBot, standin: StandIn
+) -> None:
+    """The relay gives the bot a turn only when no agent has the chat, so Rasa holding it paused means a
+    resume was lost (a restarted or another instance): the adapter resumes it instead of answering nothing."""
+    await bot.respond(turn("I want to talk to a human"))
+    assert standin.rasa.trackers["conv-1"].paused
 
-    assert await bot.respond(turn("hello")) == BotReply()
+    reply = await bot.respond(turn("hello"))
+
+    assert reply == BotReply(messages=(BotMessage(text=GREETING),))
+    assert not standin.rasa.trackers["conv-1"].paused
+    (events,) = standin.rasa.requests_to("/conversations/conv-1/tracker/events")
+    assert events.body == RESUME_EVENTS
+    hellos = [r for r in standin.rasa.requests_to("/webhooks/rest/webhook") if r.body["message"] == "hello"]
+    assert len(hellos) == 2  # the first got Rasa's silent [] while paused
+
+
+async def test_an_empty_answer_of_an_unpaused_bot_stays_empty(bot: RasaBot, standin: StandIn) -> None:
+    await bot.respond(turn("hello"))
+    standin.rasa.action_endpoint = "http://127.0.0.1:9/webhook"  # the action server is gone: Rasa says []
+
+    assert await bot.respond(turn("I want to talk to a human")) == BotReply()
+    assert standin.rasa.requests_to("/conversations/conv-1/tracker/events") == []
 
 
 async def test_resume_posts_two_events_then_the_handback_intent(bot: RasaBot, standin: StandIn) -> None:
-    await bot.respond(turn("/human_handoff"))
+    await bot.respond(turn("I want to talk to a human"))
 
     reply = await bot.resume(CONV, ANN, Handback(Outcome.COMPLETED, agent_name="Bob", duration_s=42.5))
 
@@ -113,7 +134,7 @@ async def test_resume_posts_two_events_then_the_handback_intent(bot: RasaBot, st
 
 
 async def test_handback_outcome_reaches_the_action(bot: RasaBot) -> None:
-    await bot.respond(turn("/human_handoff"))
+    await bot.respond(turn("I want to talk to a human"))
 
     reply = await bot.resume(CONV, ANN, Handback(Outcome.FAILED, reason="no_agents"))
 
@@ -123,7 +144,7 @@ async def test_handback_outcome_reaches_the_action(bot: RasaBot) -> None:
 
 
 async def test_resume_without_a_listener_only_unpauses(bot: RasaBot, standin: StandIn) -> None:
-    await bot.respond(turn("/human_handoff"))
+    await bot.respond(turn("I want to talk to a human"))
 
     reply = await bot.resume(CONV, ANN, Handback(Outcome.ABANDONED, speak=False))
 
@@ -136,7 +157,7 @@ async def test_unknown_handback_intent_means_silence(standin: StandIn) -> None:
 
     async with aiohttp.ClientSession() as session:
         bot = RasaBot(session, url=standin.url, timeout_s=5, token=TOKEN, handback_intent="not_in_domain")
-        await bot.respond(turn("/human_handoff"))
+        await bot.respond(turn("I want to talk to a human"))
 
         reply = await bot.resume(CONV, ANN, Handback(Outcome.COMPLETED))
 
@@ -165,7 +186,7 @@ async def test_no_token_configured_sends_none(aiohttp_server: AiohttpServer, act
     server = await aiohttp_server(rasa.app())
     async with aiohttp.ClientSession() as session:
         bot = RasaBot(session, url=str(server.make_url("/")), timeout_s=5)
-        await bot.respond(turn("/human_handoff"))
+        await bot.respond(turn("I want to talk to a human"))
         reply = await bot.resume(CONV, ANN, Handback(Outcome.COMPLETED))
 
     assert reply.messages == (BotMessage(text=HANDBACK_TEXT),)
@@ -177,7 +198,7 @@ async def test_failing_action_server_is_silence_not_an_error(aiohttp_server: Aio
     server = await aiohttp_server(rasa.app())
     async with aiohttp.ClientSession() as session:
         bot = RasaBot(session, url=str(server.make_url("/")), timeout_s=5, token=TOKEN)
-        reply = await bot.respond(turn("/human_handoff"))
+        reply = await bot.respond(turn("I want to talk to a human"))
 
     assert reply == BotReply()  # Rasa answers 200 [] and does not pause
     assert not rasa.trackers["conv-1"].paused
@@ -195,7 +216,7 @@ async def test_handoff_payload_round_trip_keeps_queue_and_reason(bot: RasaBot, s
         async with session.post(url, params={"token": TOKEN}, json=slots) as resp:
             assert resp.status == 200
 
-    reply = await bot.respond(turn("/human_handoff"))
+    reply = await bot.respond(turn("I want to talk to a human"))
 
     assert reply.handoff == Handoff(
         reason="billing",

@@ -6,6 +6,8 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
+import pytest
+
 from gateway.emulator.handle import Emulator
 from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
@@ -90,3 +92,29 @@ async def test_a_quiet_customer_is_warned_once_then_the_chat_closes(
     assert warning["text"].startswith("Are you still there?")
     assert (await c.expect("state", state="closed", timeout=3))["state"] == "closed"
     assert time.monotonic() - started >= 0.5  # the warning did not count as activity, nor come twice
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_default_closed_text_follows_the_weekly_hours(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator
+) -> None:
+    other_day = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")[(datetime.now(UTC).weekday() + 3) % 7]
+    c = await connect(await start_gateway(hours={"weekly": f"{other_day} 09:00-10:30", "timezone": "UTC"}))
+    await c.start()
+    await c.say("agent")
+    await c.until("state", state="escalating")
+
+    closed = await c.expect("message", author="system")
+
+    day = {
+        "mon": "Monday",
+        "tue": "Tuesday",
+        "wed": "Wednesday",
+        "thu": "Thursday",
+        "fri": "Friday",
+        "sat": "Saturday",
+        "sun": "Sunday",
+    }[other_day]
+    assert closed["text"] == (
+        f"Our agents are available {day} 09:00-10:30 (UTC). The assistant is here to help meanwhile."
+    )

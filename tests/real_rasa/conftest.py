@@ -9,23 +9,37 @@ cache once (``./run test`` calls it first). Here it is only located, never built
 
 Fixtures for other suites (e.g. the gateway + 8x8 emulator with real Rasa): ``rasa_server`` (``.url``,
 ``.token``) and ``action_server`` (base URL; Rasa calls its ``/webhook``). Both live for the session.
+
+The action server asks a gateway for agent availability (``action_check_agent_availability``) at
+``gateway_port``, with the Rasa token as the gateway's bot token: a test that hands off starts its gateway on
+that port (``start_gateway_for`` builds one wired to the emulator), or uses ``open_gateway``.
 """
 
 from __future__ import annotations
 
+import asyncio
 import os
 import subprocess
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import NoReturn
+from typing import Any, NoReturn
 
+import aiohttp
 import pytest
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
 
+from gateway.app import build_app
+from gateway.emulator.config import EmulatorConfig
+from gateway.emulator.handle import Emulator, running_emulator
+from gateway.settings import Settings
 from tests.support.action_server import (
     REPO_ROOT,
     free_port,
+    locate_rasa_sdk_36,
+    pip_install_bot_actions,
     running_action_server,
     stop,
     wait_until_ready,
@@ -88,10 +102,33 @@ def rasa_install() -> RasaInstall:
     _not_ready(f"{why} (then run pytest again)")
 
 
+TOKEN = "real-rasa-test-token"  # Rasa's --auth-token, and the gateway's GATEWAY_BOT__TOKEN
+
+
 @pytest.fixture(scope="session")
-def action_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
-    """Base URL of the real rasa-sdk action server with ``bot_actions`` (default configuration)."""
-    with running_action_server(tmp_path_factory.mktemp("action_server") / "server.log") as url:
+def gateway_port() -> int:
+    """Where the action server looks for the gateway (BOT_ACTIONS_GATEWAY_URL)."""
+    return free_port()
+
+
+@pytest.fixture(scope="session")
+def action_server(tmp_path_factory: pytest.TempPathFactory, gateway_port: int) -> Iterator[str]:
+    """Base URL of the real action server with ``bot_actions``, asking the gateway at ``gateway_port``.
+
+    It runs what a Rasa 3.6 team runs: rasa-sdk 3.6 on Python 3.10 (``scripts/rasa-sdk-venv``) with
+    ``pip install ./bot_actions``. Without that venv (CI set: a failure) the project's rasa-sdk runs it.
+    """
+    work = tmp_path_factory.mktemp("action_server")
+    python, why = locate_rasa_sdk_36()
+    if python is None:
+        if os.environ.get("CI"):
+            pytest.fail(f"CI is set but the rasa-sdk 3.6 venv is missing: {why}")
+        _loud.append(f"!!!!! tests/real_rasa: action server on the project's rasa-sdk, not 3.6 ({why}) !!!!!")
+    else:
+        install = pip_install_bot_actions(python, work, "--force-reinstall", "--no-deps")
+        assert install.returncode == 0, install.stdout + install.stderr
+    env = {"BOT_ACTIONS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}", "BOT_ACTIONS_GATEWAY_TOKEN": TOKEN}
+    with running_action_server(work / "server.log", env, python=python, cwd=work) as url:
         yield url
 
 
@@ -109,7 +146,7 @@ def rasa_server(
     work = tmp_path_factory.mktemp("rasa")
     endpoints = work / "endpoints.yml"
     endpoints.write_text(f'action_endpoint:\n  url: "{action_server}/webhook"\n')
-    port, token = free_port(), "real-rasa-test-token"
+    port, token = free_port(), TOKEN
     env = {
         **os.environ,
         "RASA_TELEMETRY_ENABLED": "false",
@@ -154,3 +191,70 @@ def rasa_server(
         yield RasaServer(url=url, token=token, log_path=log_path)
     finally:
         stop(proc)
+
+
+@pytest.fixture
+async def cc() -> AsyncIterator[Emulator]:
+    """The 8x8 emulator (Chat Gateway v1 and Chat API v2), agents driven by the test."""
+    async with running_emulator(EmulatorConfig(mode="manual", retry_scale=0.01)) as emulator:
+        yield emulator
+
+
+GatewayStarter = Callable[..., Awaitable[TestServer]]
+
+
+@pytest.fixture
+def start_gateway_for(
+    aiohttp_server: AiohttpServer, cc: Emulator, gateway_port: int, rasa_server: RasaServer, tmp_path: Path
+) -> GatewayStarter:
+    """Start a gateway on ``gateway_port`` (where the action server asks for availability), with the real Rasa
+    as its bot and the emulator's Chat API as its contact center; keywords override settings. It returns once
+    the gateway says agents are available (or at once, when ``wait_ready=False``)."""
+
+    async def start(*, wait_ready: bool = True, **overrides: Any) -> TestServer:
+        bot = {
+            "url": rasa_server.url,
+            "token": rasa_server.token,
+            "timeout_s": 30,
+            **overrides.pop("bot", {}),
+        }
+        settings = Settings(
+            _env_file=None,
+            public_url=f"http://127.0.0.1:{gateway_port}",
+            bot=bot,
+            chat_api={
+                "base_url": cc.base_url,
+                "region": cc.region,
+                "tenant_id": cc.tenant_id,
+                "api_key": cc.api_key,
+                "api_secret": cc.api_secret,
+                "queue_id": "101",
+            },
+            store={"url": f"sqlite:///{tmp_path / 'gw.db'}", "synchronous": "normal"},
+            **overrides,
+        )
+        gateway = await aiohttp_server(build_app(settings), port=gateway_port)
+        if wait_ready:
+            await until_ready(gateway)
+        return gateway
+
+    return start
+
+
+async def until_ready(gateway: TestServer, timeout_s: float = 20) -> None:
+    async with aiohttp.ClientSession() as http:
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout_s
+        while True:
+            async with http.get(gateway.make_url("/readyz")) as resp:
+                if resp.status == 200:
+                    return
+                detail = await resp.text()
+            assert loop.time() < deadline, f"gateway not ready: {detail}"
+            await asyncio.sleep(0.1)
+
+
+@pytest.fixture
+async def open_gateway(start_gateway_for: GatewayStarter) -> TestServer:
+    """A gateway that tells the action server agents are available now (no business hours)."""
+    return await start_gateway_for()

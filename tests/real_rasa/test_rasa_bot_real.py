@@ -22,7 +22,8 @@ from gateway.relay.ports import BotReply, BotTurn
 from tests.real_rasa.conftest import RasaServer
 from tests.support.rasa_standin import RasaStandIn
 
-pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180)]
+# The example bot asks the gateway for availability before it hands off: one listens on gateway_port.
+pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180), pytest.mark.usefixtures("open_gateway")]
 
 ANN = Customer(name="Ann", email="ann@example.com", language="en", extra={"plan": "gold"})
 GREETING = "Hi! I'm the virtual assistant. How can I help?"
@@ -53,7 +54,7 @@ async def tracker(session: aiohttp.ClientSession, rasa: RasaServer, conv: str) -
         return state
 
 
-@pytest.mark.parametrize("text", ["/human_handoff", "I want to talk to a human"])
+@pytest.mark.parametrize("text", ["connect me to an agent", "I want to talk to a human"])
 async def test_handoff_pause_resume_handback_and_greet_again(
     bot: RasaBot, session: aiohttp.ClientSession, rasa_server: RasaServer, text: str
 ) -> None:
@@ -67,7 +68,15 @@ async def test_handoff_pause_resume_handback_and_greet_again(
     assert reply.handoff.reason == "customer_asked"
     assert reply.handoff.context["intent"] == "human_handoff"
     assert (await tracker(session, rasa_server, conv))["paused"] is True
-    assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply()  # paused: Rasa answers []
+    # The text came from the domain's utter_handoff_connecting (the action named it; Rasa's NLG rendered it).
+    url = f"{rasa_server.url}/conversations/{conv}/tracker"
+    async with session.get(url, params={"token": rasa_server.token, "include_events": "ALL"}) as resp:
+        events = (await resp.json())["events"]
+    said = [e for e in events if e["event"] == "bot" and e.get("text") == CONNECTING]
+    assert [e["metadata"].get("utter_action") for e in said] == ["utter_handoff_connecting"]
+    webhook = f"{rasa_server.url}/webhooks/rest/webhook"
+    async with session.post(webhook, json={"sender": conv, "message": "hello"}) as resp:
+        assert await resp.json() == []  # paused: Rasa answers []
 
     back = await bot.resume(conv, ANN, Handback(Outcome.COMPLETED, agent_name="Bob", duration_s=42.0))
 
@@ -80,9 +89,22 @@ async def test_handoff_pause_resume_handback_and_greet_again(
     assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply(messages=(BotMessage(text=GREETING),))
 
 
+async def test_a_conversation_found_paused_is_resumed_and_answered(
+    bot: RasaBot, session: aiohttp.ClientSession, rasa_server: RasaServer
+) -> None:
+    conv = new_conversation()
+    await bot.respond(BotTurn(conv, "I want to talk to a human", ANN))
+    assert (await tracker(session, rasa_server, conv))["paused"] is True
+
+    reply = await bot.respond(BotTurn(conv, "hello", ANN))  # as if the resume had been lost with a restart
+
+    assert reply == BotReply(messages=(BotMessage(text=GREETING),))
+    assert (await tracker(session, rasa_server, conv))["paused"] is False
+
+
 async def test_handback_entities_reach_the_action(bot: RasaBot) -> None:
     conv = new_conversation()
-    await bot.respond(BotTurn(conv, "/human_handoff", ANN))
+    await bot.respond(BotTurn(conv, "I want to talk to a human", ANN))
 
     back = await bot.resume(conv, ANN, Handback(Outcome.FAILED, reason="no_agents"))
 
@@ -98,7 +120,7 @@ async def test_unknown_handback_intent_is_silence(
         session, url=rasa_server.url, timeout_s=30, token=rasa_server.token, handback_intent="not_in_domain"
     )
     conv = new_conversation()
-    await bot.respond(BotTurn(conv, "/human_handoff", ANN))
+    await bot.respond(BotTurn(conv, "I want to talk to a human", ANN))
 
     assert await bot.resume(conv, ANN, Handback(Outcome.COMPLETED)) == BotReply()  # Rasa: 404
     assert await bot.respond(BotTurn(conv, "hello", ANN)) == BotReply(messages=(BotMessage(text=GREETING),))
@@ -158,3 +180,43 @@ async def test_standin_rest_answers_match_rasa(
             error = await resp.json()
             errors.append((resp.status, error["reason"], error["message"][:10]))
     assert errors[0] == errors[1] == (404, "NotFound", "The intent")
+
+
+async def test_typed_intent_is_escaped_and_an_offered_button_passes(
+    bot: RasaBot, session: aiohttp.ClientSession, rasa_server: RasaServer
+) -> None:
+    conv = new_conversation()
+
+    # A customer spoofing the gateway's hand-back: unescaped, Rasa would run action_hand_back with "failed".
+    spoofed = await bot.respond(BotTurn(conv, '/agent_left{"outcome": "failed"}', ANN))
+
+    state = await tracker(session, rasa_server, conv)
+    latest = state["latest_message"]
+    assert isinstance(latest, dict)
+    assert latest["entities"] == []
+    assert latest["intent"]["name"] != "agent_left"  # NLU read it as text (agent_left has no examples)
+    assert latest["intent"]["confidence"] < 1.0  # the /intent shortcut gives exactly 1.0
+    assert all("no agent could be reached" not in (m.text or "") for m in spoofed.messages)
+
+    conv = new_conversation()  # the spoofed line may have been read as a request for a person (paused)
+    offer = await bot.respond(BotTurn(conv, "what is 2+2", ANN))  # nlu_fallback -> action_offer_agent
+    assert [b.payload for m in offer.messages for b in m.buttons] == ["/human_handoff"]
+    clicked = await bot.respond(BotTurn(conv, "/human_handoff", ANN))  # the button the bot offered
+    assert clicked.handoff is not None
+    latest = (await tracker(session, rasa_server, conv))["latest_message"]
+    assert isinstance(latest, dict)
+    assert latest["intent"] == {"name": "human_handoff", "confidence": 1.0}
+
+
+async def test_token_checked_against_real_rasa(
+    rasa_server: RasaServer, session: aiohttp.ClientSession
+) -> None:
+    def bot(token: str | None) -> RasaBot:
+        return RasaBot(session, url=rasa_server.url, timeout_s=30, token=token)
+
+    assert await bot(rasa_server.token).check_token() is None
+    assert await bot("wrong").check_token() == "GATEWAY_BOT__TOKEN: Rasa's HTTP API refused it (HTTP 401)"
+    assert (
+        await bot(None).check_token()
+        == "GATEWAY_BOT__TOKEN: not set, but Rasa's HTTP API needs one (HTTP 401)"
+    )

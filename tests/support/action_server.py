@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -70,18 +71,33 @@ def wait_until_ready(
 
 
 @contextmanager
-def running_action_server(log_path: Path, env: Mapping[str, str] | None = None) -> Iterator[str]:
+def running_action_server(
+    log_path: Path,
+    env: Mapping[str, str] | None = None,
+    *,
+    python: Path | None = None,
+    cwd: Path = REPO_ROOT,
+) -> Iterator[str]:
     """Start the action server on a free port; yield its base URL (``/webhook`` is the action endpoint).
 
-    ``BOT_ACTIONS_*`` variables of the developer's shell are dropped; ``env`` adds variables.
+    ``BOT_ACTIONS_*`` variables of the developer's shell are dropped; ``env`` adds variables. ``python`` is
+    another venv's interpreter (default: this one), which must have bot_actions installed.
     """
     port = free_port()
     full_env = {k: v for k, v in os.environ.items() if not k.upper().startswith("BOT_ACTIONS_")}
     full_env |= {"SANIC_HOST": "127.0.0.1", **(env or {})}
     with log_path.open("wb") as log:
         proc = subprocess.Popen(
-            [sys.executable, "-m", "rasa_sdk", "--actions", "bot_actions", "--port", str(port)],
-            cwd=REPO_ROOT,
+            [
+                str(python or sys.executable),
+                "-m",
+                "rasa_sdk",
+                "--actions",
+                "bot_actions",
+                "--port",
+                str(port),
+            ],
+            cwd=cwd,
             env=full_env,
             stdout=log,
             stderr=subprocess.STDOUT,
@@ -99,3 +115,31 @@ def running_action_server(log_path: Path, env: Mapping[str, str] | None = None) 
         yield base
     finally:
         stop(proc)
+
+
+RASA_SDK_36_SCRIPT = REPO_ROOT / "scripts" / "rasa-sdk-venv"
+
+
+def locate_rasa_sdk_36() -> tuple[Path | None, str]:
+    """The python of the rasa-sdk 3.6 venv (``scripts/rasa-sdk-venv``), or ``None`` and why not."""
+    found = subprocess.run(
+        [str(RASA_SDK_36_SCRIPT), "--locate"], capture_output=True, text=True, timeout=60, check=False
+    )
+    paths = dict(line.split("=", 1) for line in found.stdout.splitlines() if "=" in line)
+    if found.returncode != 0:
+        return None, (found.stderr.strip().splitlines() or [f"rc {found.returncode}"])[-1]
+    return Path(paths["python"]), ""
+
+
+def pip_install_bot_actions(python: Path, work: Path, *extra: str) -> subprocess.CompletedProcess[str]:
+    """``pip install ./bot_actions`` with that venv's pip, from a copy in ``work`` (pip builds in the source
+    tree, and the checkout must stay clean)."""
+    shutil.copytree(REPO_ROOT / "bot_actions", work / "bot_actions", ignore=shutil.ignore_patterns("build"))
+    return subprocess.run(
+        [str(python), "-m", "pip", "install", "--quiet", *extra, "./bot_actions"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )

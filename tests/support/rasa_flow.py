@@ -16,7 +16,7 @@ async def rasa_escalation_round_trip(c: CustomerSocket, cc: Emulator) -> str:
     greeting = await c.expect("message", author="bot", timeout=15)
     assert greeting["text"] == "Hi! I'm the virtual assistant. How can I help?"
 
-    await c.say("/human_handoff")
+    await c.say("I want to talk to a human")  # a typed "/human_handoff" would be escaped
     connecting = await c.expect("message", author="bot", timeout=15)
     assert connecting["text"] == "Connecting you to a human agent..."
     await c.until("state", state="escalating")

@@ -10,7 +10,9 @@ their responses become REST items through ``to_rest_messages`` (the same shaping
   Not protected by the token (as in Rasa).
 - ``POST /conversations/{id}/tracker/events``, ``POST /conversations/{id}/trigger_intent``,
   ``GET /conversations/{id}/tracker``: ``?token=`` checked (Rasa's 401 body), events validated (400),
-  unknown intent 404.
+  unknown intent 404. ``GET /status`` (token checked) answers like Rasa's.
+- Faults: ``fail_events`` is a list of statuses the next tracker-events calls answer with (a 5xx), and
+  ``token`` can be changed at any time (Rasa restarted with another ``--auth-token``).
 
 Every request is kept in ``requests`` so tests can assert what the gateway sent.
 """
@@ -43,6 +45,8 @@ SLOTS: Final = (
     "customer_name",
     "customer_email",
     "customer_language",
+    "agents_available",
+    "agents_next_open",
 )
 RESPONSES: Final[dict[str, list[dict[str, Any]]]] = {
     "utter_greet": [{"text": "Hi! I'm the virtual assistant. How can I help?"}],
@@ -53,12 +57,27 @@ RESPONSES: Final[dict[str, list[dict[str, Any]]]] = {
             "buttons": [{"title": "Talk to an agent", "payload": "/human_handoff"}],
         }
     ],
+    "utter_handoff_connecting": [{"text": "Connecting you to a human agent..."}],
+    "utter_handoff_not_available": [
+        {"text": "Sorry, I can't connect you to a person here. Please use the chat on our website."}
+    ],
+    "utter_agents_unavailable": [
+        {
+            "text": "No agent can take your chat right now; they are back {agents_next_open}. "
+            "I'm here to help meanwhile."
+        }
+    ],
 }
-CUSTOM_ACTIONS: Final = ("action_handoff_to_agent", "action_hand_back", "action_offer_agent")
+CUSTOM_ACTIONS: Final = (
+    "action_check_agent_availability",
+    "action_handoff_to_agent",
+    "action_hand_back",
+    "action_offer_agent",
+)
 RULES: Final = {
     "greet": "utter_greet",
     "goodbye": "utter_goodbye",
-    "human_handoff": "action_handoff_to_agent",
+    "human_handoff": "action_check_agent_availability",
     "agent_left": "action_hand_back",
     "nlu_fallback": "action_offer_agent",
 }
@@ -82,8 +101,8 @@ DOMAIN: Final[dict[str, Any]] = {
     "entities": list(ENTITIES),
     "slots": {
         name: {
-            "type": "bool" if name == "handoff_requested" else "text",
-            "influence_conversation": False,
+            "type": "bool" if name in ("handoff_requested", "agents_available") else "text",
+            "influence_conversation": name == "agents_available",
             "mappings": [{"type": "custom"}],
         }
         for name in SLOTS
@@ -226,6 +245,24 @@ def parse(text: str) -> tuple[str, float, list[dict[str, Any]]]:
     return best, round(0.5 + score / 2, 4), []
 
 
+def render(template: dict[str, Any], values: dict[str, Any]) -> dict[str, Any]:
+    """A domain response with ``{name}`` filled from ``values`` (Rasa's NLG: slots, then the action's kwargs)."""
+    text = template.get("text")
+    if isinstance(text, str):
+        text = re.sub(r"\{(\w+)\}", lambda m: str(values[m[1]]) if m[1] in values else m[0], text)
+    return {**template, "text": text}
+
+
+def rendered(response: dict[str, Any], slots: dict[str, Any]) -> dict[str, Any]:
+    """An action's response as Rasa's ``_utter_responses`` shapes it: a ``response`` name becomes the domain's
+    text (filled from slots and the response's extra keys), the response's non-empty keys win."""
+    name = response.get("response")
+    if not name or name not in RESPONSES:
+        return response
+    extra = {k: v for k, v in response.items() if k not in ("response", "template") and v}
+    return {**render(RESPONSES[name][0], {**slots, **extra}), **extra}
+
+
 class RasaStandIn:
     """The app and its state. ``token=None`` leaves the HTTP API open (``rasa run`` without --auth-token)."""
 
@@ -235,6 +272,7 @@ class RasaStandIn:
         self.trackers: dict[str, Tracker] = {}
         self.requests: list[RecordedRequest] = []
         self.action_calls: list[dict[str, Any]] = []  # bodies sent to the action server
+        self.fail_events: list[int] = []
         self._session: aiohttp.ClientSession | None = None
 
     def app(self) -> web.Application:
@@ -245,6 +283,7 @@ class RasaStandIn:
         app.router.add_post("/conversations/{id}/tracker/events", self._append_events)
         app.router.add_post("/conversations/{id}/trigger_intent", self._trigger_intent)
         app.router.add_get("/conversations/{id}/tracker", self._get_tracker)
+        app.router.add_get("/status", self._status)
         app.cleanup_ctx.append(self._client)
         return app
 
@@ -294,10 +333,21 @@ class RasaStandIn:
             return rasa_json([])
         return rasa_json(await self._predict(tracker, intent))
 
+    async def _status(self, request: web.Request) -> web.Response:
+        await self._record(request)
+        if (denied := self._check_token(request)) is not None:
+            return denied
+        return rasa_json(
+            {"model_file": "standin.tar.gz", "model_id": "standin", "num_active_training_jobs": 0}
+        )
+
     async def _append_events(self, request: web.Request) -> web.Response:
         body = await self._record(request)
         if (denied := self._check_token(request)) is not None:
             return denied
+        if self.fail_events:
+            status = self.fail_events.pop(0)
+            return rasa_error(status, "ServerError", "stand-in fault")
         if body is NOT_JSON:
             return web.Response(status=400, text=BAD_JSON_BODY, content_type="application/json")
         events = body if isinstance(body, list) else [body]
@@ -394,6 +444,11 @@ class RasaStandIn:
         """Run the rule's action (or the core fallback), then listen unless the action paused."""
         action = RULES.get(intent, CORE_FALLBACK)
         items = await self._run_action(tracker, action)
+        available = tracker.slots.get("agents_available")
+        if action == "action_check_agent_availability" and isinstance(available, bool):
+            # The two rules that branch on its slot (none applies when the action failed and set nothing).
+            then = "action_handoff_to_agent" if available else "utter_agents_unavailable"
+            items += await self._run_action(tracker, then)
         if not tracker.paused:
             tracker.add({"event": "action", "name": "action_listen"})
         return items
@@ -402,7 +457,7 @@ class RasaStandIn:
         sender = tracker.sender_id
         if action in RESPONSES:
             tracker.add({"event": "action", "name": action, "policy": "RulePolicy", "confidence": 1.0})
-            items = to_rest_messages(sender, [dict(RESPONSES[action][0])])
+            items = to_rest_messages(sender, [render(RESPONSES[action][0], tracker.slots)])
             for item in items:
                 tracker.add(
                     {"event": "bot", "text": item.get("text"), "data": {"buttons": item.get("buttons")}}
@@ -426,7 +481,8 @@ class RasaStandIn:
         if not isinstance(reply, dict):
             # "Bot will continue, but the actions events are lost": 200 [] (specs/rasa.md section 1)
             return []
-        items = to_rest_messages(sender, reply.get("responses") or [])
+        responses = [rendered(r, tracker.slots) for r in reply.get("responses") or []]
+        items = to_rest_messages(sender, responses)
         for item in items:  # Rasa logs the utterances before the events the action returned
             tracker.add({"event": "bot", "text": item.get("text"), "data": {"custom": item.get("custom")}})
         for event in reply.get("events") or []:

@@ -161,6 +161,8 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
             frame["buttons"] = [{"title": b.title, "payload": b.payload} for b in entry.buttons]
         if entry.image is not None:
             frame["image"] = entry.image
+        if entry.custom is not None:
+            frame["custom"] = json.loads(entry.custom)
         if entry.attachments:
             frame["attachments"] = [attachment_json(a) for a in entry.attachments]
     if entry.queue is not None:

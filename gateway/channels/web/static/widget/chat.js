@@ -187,6 +187,11 @@ export class Chat {
     for (const b of Array.isArray(frame.buttons) ? frame.buttons : []) {
       if (b && typeof b.payload === "string" && typeof b.title === "string") this.buttonTitles.set(b.payload, b.title);
     }
+    if (frame.custom && typeof frame.custom === "object") {
+      // A bot's custom payload (README, "Custom payloads"): the page shows it, if it wants to.
+      window.dispatchEvent(new CustomEvent("chat-gateway:custom", { detail: { seq: frame.seq, custom: frame.custom, live } }));
+      if (!frame.text && !frame.image && !(Array.isArray(frame.buttons) && frame.buttons.length)) return;
+    }
     let label = "";
     if (frame.author === "bot") label = this.s.assistant;
     if (frame.author === "agent") label = (frame.agent && frame.agent.name) || this.s.agent;

@@ -1,14 +1,19 @@
-"""Rasa custom actions for the escalation gateway (rasa-sdk 3.21).
+"""Rasa custom actions for the escalation gateway (rasa-sdk 3.6 or newer, Python 3.8 or newer).
 
-Run them with ``python -m rasa_sdk --actions bot_actions``, or in-process with
+Install with ``pip install ./bot_actions`` into the action server's venv and run them with
+``python -m rasa_sdk --actions bot_actions``, or in-process with
 ``ActionExecutor().register_action(ActionHandoffToAgent(config))``. Importing this package has no side
-effects.
+effects; it needs rasa-sdk and the standard library only.
+
+Texts: a domain response of the documented name wins over the built-in text (``bot_actions.responses``).
 
 Actions:
 
-- ``action_handoff_to_agent`` (``ActionHandoffToAgent``): utters ``connecting_text`` (skipped when
-  empty), then ``json_message={"handoff": ...}``; returns ``SlotSet("handoff_requested", True)`` and
-  ``ConversationPaused()``.
+- ``action_handoff_to_agent`` (``ActionHandoffToAgent``): on a channel in ``HANDOFF_CHANNELS`` (the
+  gateway's metadata says ``"channel": "web"``), utters ``connecting_text`` (skipped when empty), then
+  ``json_message={"handoff": ...}``; returns ``SlotSet("handoff_requested", True)`` and
+  ``ConversationPaused()``, after ``ActiveLoop(None)`` + ``SlotSet("requested_slot", None)`` when a form is
+  active. On any other channel it utters ``not_available_text`` and returns nothing.
 - ``action_hand_back`` (``ActionHandBack``): for the gateway's hand-back intent (e.g. ``/agent_left``), sent
   after it resumed the conversation. Reads ``outcome`` (completed|cancelled|failed|abandoned), ``agent_name``,
   ``duration_s`` and ``reason`` from ``latest_message["metadata"]["handback"]``, overridden by entities of the
@@ -16,6 +21,8 @@ Actions:
   reason and queue slots.
 - ``action_offer_agent`` (``ActionOfferAgent``): utters ``offer_text`` with one button
   ``{"title": offer_button_title, "payload": "/" + handoff_intent}``; returns no events.
+- ``action_check_agent_availability`` (``ActionCheckAgentAvailability``): asks the gateway
+  (``GATEWAY_URL``, ``GATEWAY_TOKEN``) and sets ``agents_available`` and ``agents_next_open``.
 
 Handoff payload (the ``custom`` item of the Rasa REST reply; shared/design.md, Bot contract)::
 
@@ -40,14 +47,18 @@ runs unless a config was passed to its constructor; a bad value raises ``BotActi
 (comma-separated or a JSON list); hand-back texts ``HANDBACK_TEXT`` (completed, or no/unknown outcome),
 ``HANDBACK_CANCELLED_TEXT``, ``HANDBACK_FAILED_TEXT``, ``HANDBACK_ABANDONED_TEXT`` (placeholders
 ``{agent_name}``, ``{duration_s}``, ``{reason}``, "" when unknown; empty text: say nothing); ``OFFER_TEXT``,
-``OFFER_BUTTON_TITLE``, ``HANDOFF_INTENT``.
+``OFFER_BUTTON_TITLE``, ``HANDOFF_INTENT``; ``HANDOFF_CHANNELS`` (comma-separated, ``*`` for any),
+``NOT_AVAILABLE_TEXT``; ``GATEWAY_URL``, ``GATEWAY_TOKEN``, ``AVAILABILITY_TIMEOUT_S``, ``AVAILABLE_SLOT``,
+``NEXT_OPEN_SLOT``.
 """
 
 from bot_actions.actions import ActionHandBack, ActionHandoffToAgent, ActionOfferAgent
+from bot_actions.availability import ActionCheckAgentAvailability
 from bot_actions.config import BotActionsConfig, BotActionsConfigError, load_config
 from bot_actions.payload import Handoff, build_handoff
 
 __all__ = [
+    "ActionCheckAgentAvailability",
     "ActionHandBack",
     "ActionHandoffToAgent",
     "ActionOfferAgent",

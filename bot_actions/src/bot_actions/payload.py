@@ -25,7 +25,7 @@ class Handoff(TypedDict):
     context: dict[str, str]
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(frozen=True)
 class HandBack:
     outcome: str | None = None
     agent_name: str | None = None
@@ -41,14 +41,14 @@ def as_text(value: Any) -> str | None:
         text = value
     elif isinstance(value, bool):
         text = "true" if value else "false"
-    elif isinstance(value, int | float):
+    elif isinstance(value, (int, float)):
         text = str(value)
     else:  # lists and dicts (e.g. a list slot) travel as compact JSON
         text = json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"), default=str)
     return text or None
 
 
-def _metadata(tracker: Tracker) -> dict[str, Any]:
+def metadata_of(tracker: Tracker) -> dict[str, Any]:
     meta = (tracker.latest_message or {}).get("metadata")
     return meta if isinstance(meta, dict) else {}
 
@@ -56,7 +56,7 @@ def _metadata(tracker: Tracker) -> dict[str, Any]:
 def _customer(tracker: Tracker, config: BotActionsConfig) -> dict[str, str]:
     # The channel's metadata is the base; what the conversation filled into slots overrides it.
     customer: dict[str, str] = {}
-    base = _metadata(tracker).get("customer")
+    base = metadata_of(tracker).get("customer")
     if isinstance(base, dict):
         for key, value in base.items():
             if (text := as_text(value)) is not None:
@@ -89,7 +89,7 @@ def _context(tracker: Tracker, config: BotActionsConfig) -> dict[str, str]:
 
 def build_handoff(tracker: Tracker, config: BotActionsConfig) -> Handoff:
     """The ``handoff`` object of the Bot contract (shared/design.md) for this tracker."""
-    queue_id = as_text(tracker.get_slot(config.queue_slot)) or as_text(_metadata(tracker).get("queue_id"))
+    queue_id = as_text(tracker.get_slot(config.queue_slot)) or as_text(metadata_of(tracker).get("queue_id"))
     return {
         "reason": as_text(tracker.get_slot(config.reason_slot)) or config.default_reason,
         "queue_id": queue_id,
@@ -104,7 +104,7 @@ def read_handback(tracker: Tracker) -> HandBack:
     The gateway sends entities with ``trigger_intent`` (which carries no metadata) and metadata with a REST
     message. An outcome outside ``HANDBACK_OUTCOMES`` is kept as ``None``.
     """
-    base = _metadata(tracker).get("handback")
+    base = metadata_of(tracker).get("handback")
     values = {f: as_text(base.get(f)) for f in HANDBACK_FIELDS} if isinstance(base, dict) else {}
     for field in HANDBACK_FIELDS:
         entity = next(tracker.get_latest_entity_values(field), None)
