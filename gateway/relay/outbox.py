@@ -35,6 +35,7 @@ from gateway.relay.model import (
     Conversation,
     ConversationId,
     Customer,
+    EntryKind,
     OutboxItem,
     OutboxKind,
 )
@@ -62,6 +63,11 @@ class DeliveryPolicy:
     retry_cap_s: float = 30.0
     no_agent_text: str = "Sorry, no agent is available right now."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+
+
+TAKEN_OVER_AFTER_S = 5.0
+"""With several instances, an item this process has not tried that is older than this may have been tried
+by an instance that died: it is looked for at 8x8 before it is sent."""
 
 
 CUSTOMER_PREFIX = "customer."
@@ -96,6 +102,8 @@ class OutboxDelivery:
         self._cc = contact_center
         self._policy = policy
         self._worker = Coalescer(self._drain)
+        self._born = relay.clock()
+        self._attempted: set[str] = set()
         relay.on_outbox = self.wake
 
     def wake(self, conversation_id: ConversationId) -> None:
@@ -210,7 +218,10 @@ class OutboxDelivery:
                 await self._post_files(cc_id, item)
             else:
                 text = self._with_links(item.text, item.attachments)
-                line = HistoryLine(author=item.author or Author.CUSTOMER, text=text)
+                author = item.author or Author.CUSTOMER
+                sent_before = await self._sent_before(item, author, text) if self._suspect(item) else None
+                line = HistoryLine(author=author, text=text, sent_before=sent_before)
+                self._attempted.add(item.key)
                 await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
         except ContactCenterRejected as exc:
             logger.warning("message_undeliverable", conversation_id=conv.id, seq=item.seq, reason=str(exc))
@@ -218,7 +229,38 @@ class OutboxDelivery:
             await self._relay.apply(conv.id, notice, outbox_done=(item.key,))
             return
         await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+        self._attempted.discard(item.key)
         self._relay.telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
+
+    def _suspect(self, item: OutboxItem) -> bool:
+        """Whether another process may have sent ``item`` already: one that died before it could record
+        the delivery (the item predates this process), or another instance whose work this one took over
+        (an item this process has not tried that waited longer than work normally waits)."""
+        if item.key in self._attempted:
+            return False  # this process's own attempts: the adapter remembers those that were uncertain
+        if item.created_at < self._born:
+            return True
+        taken_over = not isinstance(self._leases, SoleInstance)
+        return taken_over and self._relay.clock() - item.created_at > TAKEN_OVER_AFTER_S
+
+    async def _sent_before(self, item: OutboxItem, author: Author, text: str) -> int:
+        """How many lines by ``author`` with this text (as sent) came before ``item`` in the conversation.
+
+        Every line the gateway ever sent for the conversation is among them, so a count at 8x8 above this
+        one can only mean ``item`` went through. Counting more here than 8x8 received (files, lines of an
+        older 8x8 conversation) errs towards sending again, never towards losing the line.
+        """
+        entries = await self._relay.store.entries(
+            item.conversation_id, after=0, upto=item.seq - 1, limit=100_000
+        )
+        return sum(
+            1
+            for e in entries
+            if e.kind is EntryKind.MESSAGE
+            and e.author is author
+            and e.text is not None
+            and self._with_links(e.text, e.attachments) == text
+        )
 
     async def _post_files(self, cc_id: CcConversationId, item: OutboxItem) -> None:
         """The caption as a line, then each file as the customer's attachment (each with its own key)."""

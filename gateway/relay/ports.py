@@ -158,6 +158,10 @@ class Bot(Protocol):
 class HistoryLine:
     author: Author  # CUSTOMER or BOT
     text: str
+    sent_before: int | None = None
+    """Set when a process that died (or another instance) may already have sent this line: how many lines
+    by the same author with the same text came before it in the conversation. An adapter that finds more
+    than that many at 8x8 knows the line went through and does not send it again."""
 
 
 @dataclass(frozen=True, slots=True)

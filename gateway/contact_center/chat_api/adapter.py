@@ -28,7 +28,7 @@ from gateway.contact_center.chat_api.transcript import create_body
 from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
-from gateway.contact_center.core.uncertain import Uncertain
+from gateway.contact_center.core.uncertain import Uncertain, went_through
 from gateway.contact_center.unconfigured import NoExtras
 from gateway.relay.model import CcConversationId
 from gateway.relay.ports import HistoryLine, OpenRequest
@@ -115,7 +115,24 @@ class ChatApiContactCenter(NoExtras):
         self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
     ) -> None:
         kind = author_type(line.author)
-        for i, piece in enumerate(split_text(line.text)):
+        pieces = split_text(line.text)
+        if (
+            len(pieces) == 1
+            and line.sent_before is not None
+            and self.uncertain.started(idempotency_key) is None
+        ):
+            messages = await self.client.messages(cc_conversation_id)
+            at_8x8 = sum(
+                1 for m in messages if m.get("authorType") == kind and m.get("originalText") == pieces[0]
+            )
+            if went_through(
+                at_8x8=at_8x8,
+                sent_before=line.sent_before,
+                api="chat_api",
+                cc_conversation_id=cc_conversation_id,
+            ):
+                return
+        for i, piece in enumerate(pieces):
             # One key per piece, derived from the line's key, so a retry re-sends no piece twice.
             key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
             if not await self._already_sent(cc_conversation_id, key, kind, piece):

@@ -30,7 +30,7 @@ from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
-from gateway.contact_center.core.uncertain import Uncertain
+from gateway.contact_center.core.uncertain import Uncertain, went_through
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
@@ -131,7 +131,22 @@ class ChatGatewayContactCenter:
     ) -> None:
         conversation_id = bare(cc_conversation_id)
         kind = author_type(line.author)
-        for i, piece in enumerate(split_text(line.text)):
+        pieces = split_text(line.text)
+        if (
+            len(pieces) == 1
+            and line.sent_before is not None
+            and self.uncertain.started(idempotency_key) is None
+        ):
+            messages = await self.client.recent_messages(conversation_id)
+            at_8x8 = _matches(messages, kind=kind, text=pieces[0], attachment_id=None, since=0.0)
+            if went_through(
+                at_8x8=at_8x8,
+                sent_before=line.sent_before,
+                api="chat_gateway",
+                cc_conversation_id=conversation_id,
+            ):
+                return
+        for i, piece in enumerate(pieces):
             key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
             if await self._already_sent(conversation_id, key, kind, text=piece):
                 continue

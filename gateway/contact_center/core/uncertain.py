@@ -12,7 +12,10 @@ if not repeats the call:
   happened" (the outbox tries again later), so a chat never gets two conversations.
 - A send: each API counts its messages with this text (``Delivered`` knows which lines this process sent).
 
-The memory is per process: after a restart inside that window a line may arrive twice, never be lost.
+The memory is per process. A line that another process may have sent (one that died, or another instance
+whose work this one took over) comes with ``HistoryLine.sent_before``: how many lines by the same author with
+the same text came before it. ``went_through`` compares that with what 8x8 holds: more there can only mean
+the line arrived. A list that lags, or a count of ours that is too high, ends in a repeat, never a loss.
 """
 
 from __future__ import annotations
@@ -169,3 +172,12 @@ class Uncertain:
             if self._owners.get(cc_id) == chat_id:
                 return cc_id
         return None
+
+
+def went_through(*, at_8x8: int, sent_before: int, api: str, cc_conversation_id: str) -> bool:
+    """Whether a line another process may have sent reached 8x8: 8x8 holds more lines like it than the
+    gateway sent before it (``HistoryLine.sent_before``)."""
+    if at_8x8 > sent_before:
+        logger.info("cc_message_found_after_takeover", api=api, cc_conversation_id=cc_conversation_id)
+        return True
+    return False
