@@ -114,15 +114,18 @@ def cmd_serve(args: argparse.Namespace) -> int:
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
     settings = load_settings(**overrides)
     configure_logging(format=settings.log.format, level=settings.log.level)
-    warn_about_open_defaults(settings)
+
+    def listening(_msg: str) -> None:
+        # Said once the gateway is up: a setting that stops start-up stays the one line printed.
+        print(f"chat-gateway listening on http://{settings.host}:{settings.port}", flush=True)
+        warn_about_open_defaults(settings)
+
     try:
         web.run_app(
             build_app(settings),
             host=settings.host,
             port=settings.port,
-            print=lambda _msg: print(
-                f"chat-gateway listening on http://{settings.host}:{settings.port}", flush=True
-            ),
+            print=listening,
             access_log=logging.getLogger("aiohttp.access") if settings.log.access else None,
             access_log_format=ACCESS_LOG_FORMAT,
             shutdown_timeout=settings.shutdown_timeout_s,

@@ -39,7 +39,7 @@ async def shop_with_cards(aiohttp_server: AiohttpServer, make_settings: Settings
     settings = make_settings(
         public_url=f"http://127.0.0.1:{port}", bot={"url": str(rasa_server.make_url("/"))}
     )
-    return await aiohttp_server(build_app(settings), port=port)
+    return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
 async def customs(widget: CustomerWidget) -> list[dict[str, Any]]:

@@ -23,6 +23,8 @@ METRICS = {"Authorization": "Bearer ops"}
 
 pytestmark = pytest.mark.apis("chat_api")
 
+OPERATOR = {"Authorization": "Bearer ops"}  # /readyz gives its reasons to the metrics token only
+
 
 async def metric(http: aiohttp.ClientSession, base: str, line_start: str) -> float:
     async with http.get(f"{base}/metrics", headers=METRICS) as resp:
@@ -63,7 +65,7 @@ async def test_refused_resume_is_retried_and_visible_until_rasa_takes_it(
     await cc.agent_leave(cid)
     await c.until("state", state="bot")
 
-    async with http.get(f"{base}/readyz") as resp:
+    async with http.get(f"{base}/readyz", headers=OPERATOR) as resp:
         assert resp.status == 503
         body = await resp.json()
     assert body["failed"] == ["bot"]

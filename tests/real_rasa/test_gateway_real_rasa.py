@@ -26,6 +26,8 @@ pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180)]
 
 DAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
+OPERATOR = {"Authorization": "Bearer ops"}  # /readyz gives its reasons to the metrics token only
+
 
 @pytest.fixture
 async def http() -> AsyncIterator[aiohttp.ClientSession]:
@@ -114,7 +116,7 @@ async def test_failed_resume_is_retried_until_rasa_takes_it(
     await c.until("state", state="bot")
     await asyncio.sleep(0.5)
 
-    async with http.get(gateway.make_url("/readyz")) as resp:
+    async with http.get(gateway.make_url("/readyz"), headers=OPERATOR) as resp:
         body = await resp.json()
     assert resp.status == 503
     assert "still paused in Rasa" in body["detail"]
