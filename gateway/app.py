@@ -278,6 +278,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             observe=lambda event_type, result: app[metrics_key].webhook(f"cgw_{event_type}", result),
             ours=app[chat_gateway_key].adapter.posted,
             sighted=app[chat_gateway_key].adapter.uncertain.sightings.saw,
+            quick_replies=app[chat_gateway_key].adapter.quick_replies,
         )
     app[outbox_key] = outbox
     await relay.start()

@@ -265,13 +265,19 @@ class Lifecycle:
         return agent
 
     def agent_message(
-        self, conv: Conversation, text: str, *, attachment_ids: list[str] | None = None
+        self,
+        conv: Conversation,
+        text: str,
+        *,
+        attachment_ids: list[str] | None = None,
+        cards: list[dict[str, Any]] | None = None,
     ) -> Message:
         agent = self.active_agent(conv)
-        if attachment_ids and conv.api is not Api.CHAT_GATEWAY:
-            raise conflict("the Chat API has no attachments")
+        if (attachment_ids or cards) and conv.api is not Api.CHAT_GATEWAY:
+            raise conflict("the Chat API has no attachments or cards")
         message = Message(conv.interaction.id, text, "agent", agent.id, now_ms())
         message.attachment_ids = list(attachment_ids or [])
+        message.cards = list(cards or [])
         conv.messages.append(message)
         self.events(conv).agent_said(conv, agent, message)
         return message

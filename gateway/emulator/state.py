@@ -109,6 +109,7 @@ class Message:
     id: str = field(default_factory=random_id)
     attachment_ids: list[str] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
+    card_actions: dict[int, dict[str, str]] = field(default_factory=dict)  # card index -> {action, name}
 
     def to_json(self) -> dict[str, Any]:
         return {

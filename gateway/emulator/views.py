@@ -69,6 +69,8 @@ def _message_view(conv: Conversation, m: Message) -> dict[str, Any]:
         ]
     if m.cards:
         view["cards"] = m.cards
+    if m.card_actions:  # the customer's answers to the agent's cards (card id -> {action, name})
+        view["cardActions"] = {f"{m.id}-{i}": a for i, a in sorted(m.card_actions.items())}
     return view
 
 

@@ -10,6 +10,9 @@ from gateway.relay.model import (
     AttachedFile,
     Author,
     Button,
+    Card,
+    CardAction,
+    CardFact,
     CcConversationId,
     Conversation,
     ConversationId,
@@ -90,6 +93,40 @@ def _attachments_to_json(items: tuple[AttachedFile, ...]) -> list[Json] | None:
 
 def _attachments_from_json(d: Json) -> tuple[AttachedFile, ...]:
     return tuple(attachment_from_json(a) for a in d.get("attachments", ()))
+
+
+def _buttons_to_json(buttons: tuple[Button, ...]) -> list[Json] | None:
+    return [{"title": b.title, "payload": b.payload} for b in buttons] or None
+
+
+def _buttons_from_json(d: Json) -> tuple[Button, ...]:
+    return tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ()))
+
+
+def card_to_json(c: Card | None) -> Json | None:
+    if c is None:
+        return None
+    return _drop_none(
+        {
+            "kind": c.kind,
+            "title": c.title,
+            "body": list(c.body) or None,
+            "facts": [{"title": f.title, "value": f.value} for f in c.facts] or None,
+            "actions": [_drop_none({"title": a.title, "url": a.url}) for a in c.actions] or None,
+        }
+    )
+
+
+def card_from_json(d: Json | None) -> Card | None:
+    if d is None:
+        return None
+    return Card(
+        kind=d["kind"],
+        title=d.get("title"),
+        body=tuple(d.get("body", ())),
+        facts=tuple(CardFact(f["title"], f["value"]) for f in d.get("facts", ())),
+        actions=tuple(CardAction(a["title"], a.get("url")) for a in d.get("actions", ())),
+    )
 
 
 def handoff_to_json(h: Handoff) -> Json:
@@ -200,9 +237,10 @@ def entry_to_json(e: Entry) -> Json:
             "author": e.author,
             "text": e.text,
             "client_id": e.client_id,
-            "buttons": [{"title": b.title, "payload": b.payload} for b in e.buttons] or None,
+            "buttons": _buttons_to_json(e.buttons),
             "image": e.image,
             "attachments": _attachments_to_json(e.attachments),
+            "card": card_to_json(e.card),
             "agent": agent_to_json(e.agent),
             "state": e.state,
             "queue": queue_to_json(e.queue),
@@ -219,9 +257,10 @@ def entry_from_json(d: Json) -> Entry:
         author=Author(d["author"]) if d.get("author") else None,
         text=d.get("text"),
         client_id=d.get("client_id"),
-        buttons=tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ())),
+        buttons=_buttons_from_json(d),
         image=d.get("image"),
         attachments=_attachments_from_json(d),
+        card=card_from_json(d.get("card")),
         agent=agent_from_json(d.get("agent")),
         state=State(d["state"]) if d.get("state") else None,
         queue=queue_from_json(d.get("queue")),
@@ -267,7 +306,7 @@ def cc_event_to_json(ev: CcEvent) -> Json:
             return {"type": "queued", "queue": queue_to_json(q), "at": at}
         case AgentJoined(agent=a, at=at):
             return {"type": "agent_joined", "agent": agent_to_json(a), "at": at}
-        case AgentSaid(agent=a, text=text, at=at, attachments=files):
+        case AgentSaid(agent=a, text=text, at=at, attachments=files, buttons=buttons, card=card):
             return _drop_none(
                 {
                     "type": "agent_said",
@@ -275,6 +314,8 @@ def cc_event_to_json(ev: CcEvent) -> Json:
                     "text": text,
                     "at": at,
                     "attachments": _attachments_to_json(files),
+                    "buttons": _buttons_to_json(buttons),
+                    "card": card_to_json(card),
                 }
             )
         case AgentRead(read_at=read_at, at=at):
@@ -299,7 +340,14 @@ def cc_event_from_json(d: Json) -> CcEvent:
         case "agent_said":
             agent = agent_from_json(d["agent"])
             assert agent is not None
-            return AgentSaid(agent=agent, text=d["text"], at=at, attachments=_attachments_from_json(d))
+            return AgentSaid(
+                agent=agent,
+                text=d["text"],
+                at=at,
+                attachments=_attachments_from_json(d),
+                buttons=_buttons_from_json(d),
+                card=card_from_json(d.get("card")),
+            )
         case "agent_read":
             return AgentRead(read_at=d["read_at"], at=at)
         case "transferred":

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.relay.model import AgentRef, AttachedFile, Button, CcConversationId, Customer, Handoff, QueueRef
+from gateway.relay.model import (
+    AgentRef,
+    AttachedFile,
+    Button,
+    Card,
+    CcConversationId,
+    Customer,
+    Handoff,
+    QueueRef,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +140,8 @@ class AgentSaid:
     text: str
     at: float
     attachments: tuple[AttachedFile, ...] = ()
+    buttons: tuple[Button, ...] = ()  # quick replies: the customer's choice goes back as its payload
+    card: Card | None = None  # an Adaptive Card (``text`` then includes its readable fallback)
 
 
 @dataclass(frozen=True, slots=True)

@@ -323,7 +323,9 @@ def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
 
 
 def _agent_said(d: _Draft, ev: AgentSaid) -> None:
-    d.message(Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments)
+    d.message(
+        Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments, buttons=ev.buttons, card=ev.card
+    )
 
 
 def _agent_read(d: _Draft, ev: AgentRead) -> None:

@@ -70,6 +70,35 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class CardFact:
+    title: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """A card's button: a link (``url``) or an action the agent's side receives (no url)."""
+
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A rich card from the agent (an Adaptive Card), reduced to what can be shown as plain text.
+
+    The entry's ``text`` carries the same content as a readable fallback, so that a client that does not
+    know cards still shows it.
+    """
+
+    kind: str  # "adaptive"
+    title: str | None = None
+    body: tuple[str, ...] = ()
+    facts: tuple[CardFact, ...] = ()
+    actions: tuple[CardAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRef:
     id: str
     name: str
@@ -132,6 +161,7 @@ class Entry:
     buttons: tuple[Button, ...] = ()
     image: str | None = None
     attachments: tuple[AttachedFile, ...] = ()
+    card: Card | None = None
     agent: AgentRef | None = None
     state: State | None = None
     queue: QueueRef | None = None

@@ -24,6 +24,7 @@ from typing import Any
 
 import structlog
 
+from gateway.contact_center.chat_gateway.cards import QUICK_REPLIES, QuickReplies
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.transcript import create_body
 from gateway.contact_center.core.errors import Rejected
@@ -31,6 +32,7 @@ from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain
+from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
@@ -64,6 +66,8 @@ class ChatGatewayContactCenter:
         self._skew = clock_skew_s
         self._clock = clock
         self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
+        self.quick_replies = QuickReplies()  # filled by the webhook translator
+        self._choices: OrderedDict[str, str] = OrderedDict()  # outbox key -> the chosen option's title
 
     # --- set-up ----------------------------------------------------------------------------------
 
@@ -131,6 +135,11 @@ class ChatGatewayContactCenter:
     ) -> None:
         conversation_id = bare(cc_conversation_id)
         kind = author_type(line.author)
+        title = self._choice(cc_conversation_id, line, idempotency_key)
+        if title is not None:
+            # The customer's choice: their line says the option's title, and the card is answered.
+            await self._post_choice(conversation_id, title, line.text, idempotency_key=idempotency_key)
+            return
         for i, piece in enumerate(split_text(line.text)):
             key = idempotency_key if i == 0 else str(uuid.uuid5(uuid.UUID(idempotency_key), f"part-{i}"))
             if await self._already_sent(conversation_id, key, kind, text=piece):
@@ -138,6 +147,32 @@ class ChatGatewayContactCenter:
             body = {"authorType": kind, "text": piece}
             await self.uncertain.guarded(key, self.client.send_message(conversation_id, body))
             self.uncertain.delivered.add(conversation_id, kind, piece, self._clock())
+
+    def _choice(self, cc_id: CcConversationId, line: HistoryLine, key: str) -> str | None:
+        if line.author is not Author.CUSTOMER:
+            return None
+        if key not in self._choices and (title := self.quick_replies.chosen(cc_id, line.text)) is not None:
+            self._choices[key] = title
+            while len(self._choices) > 1000:
+                self._choices.popitem(last=False)
+        return self._choices.get(key)
+
+    async def _post_choice(
+        self, conversation_id: str, title: str, postback: str, *, idempotency_key: str
+    ) -> None:
+        if not await self._already_sent(conversation_id, idempotency_key, "user", text=title):
+            body = {"authorType": "user", "text": title}
+            await self.uncertain.guarded(idempotency_key, self.client.send_message(conversation_id, body))
+            self.uncertain.delivered.add(conversation_id, "user", title, self._clock())
+        self._choices.pop(idempotency_key, None)
+        try:  # the line reached the agent: the card's answer is told once, and a failure only logged
+            card_id = _quick_reply_card(await self.client.recent_messages(conversation_id), postback)
+            if card_id is None:
+                logger.warning("quick_reply_card_not_found", cc_conversation_id=conversation_id)
+                return
+            await self.client.card_action_submit(conversation_id, card_id, name=postback)
+        except ContactCenterError as exc:
+            logger.warning("quick_reply_action_failed", cc_conversation_id=conversation_id, error=str(exc))
 
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.user_left(bare(cc_conversation_id))
@@ -221,6 +256,23 @@ class ChatGatewayContactCenter:
             self.uncertain.forget(key)
             logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
         return found > 0
+
+
+def _quick_reply_card(messages: Sequence[dict[str, Any]], postback: str) -> str | None:
+    """The id of the newest agent quick-replies card that offers ``postback`` (messages newest first)."""
+    for message in messages:
+        if (message.get("author") or {}).get("type") != "agent":
+            continue
+        for card in message.get("cards") or []:
+            if not isinstance(card, dict) or card.get("contentType") != QUICK_REPLIES or not card.get("id"):
+                continue
+            options = (card.get("content") or {}).get("options") or []
+            if any(
+                isinstance(o, dict) and str((o.get("data") or {}).get("postback")) == postback
+                for o in options
+            ):
+                return str(card["id"])
+    return None
 
 
 def _created_at(message: dict[str, Any]) -> float | None:

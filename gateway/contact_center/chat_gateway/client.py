@@ -54,6 +54,17 @@ class ChatGatewayClient(SetupRequests):
             observe=observe,
         )
         self.request = self.http.request
+        # The card actions are published outside /chat-gateway/v1, with the tenant in the path (spec §3).
+        self._tenant = tenant or ""
+        self._outside = HttpCore(
+            session,
+            StaticAuth(headers),
+            prefix="api/v1/",
+            api="chat_gateway",
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            observe=observe,
+        )
 
     # --- conversations ---------------------------------------------------------------------------
 
@@ -105,6 +116,19 @@ class ChatGatewayClient(SetupRequests):
             params={"size": str(size), "sort": "createdAt:desc"},
         )
         return _embedded(answer, "messages")
+
+    async def card_action_submit(self, conversation_id: str, card_id: str, *, name: str) -> None:
+        """``PUT /api/v1/tenant/{t}/conversations/{c}/cards/{card}/action-submit {"name"}`` (204): the
+        customer answered the card. ``name`` is the chosen option's postback (the schema names only ``name``)."""
+        if not self._tenant:
+            raise Rejected("card actions need the tenant (GATEWAY_CHAT_GATEWAY__TENANT)", status=400)
+        await self._outside.request(
+            "PUT",
+            f"tenant/{_q(self._tenant)}/conversations/{_q(conversation_id)}/cards/{_q(card_id)}/action-submit",
+            operation="card_action_submit",
+            json_body={"name": name},
+            repeatable=True,
+        )
 
     async def user_left(self, conversation_id: str) -> None:
         """``PATCH …/participants/user {"removed":true}``: frees the agent, drops the queued interaction."""

@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.contact_center.chat_gateway.cards import FALLBACK, CardLog, QuickReplies, render
 from gateway.contact_center.core.events import Envelope, event_time
 from gateway.contact_center.core.ids import qualify
 from gateway.contact_center.core.receiver import (
@@ -71,6 +72,7 @@ class EventData(BaseModel):
     sender: Member | None = None
     text: str | None = None
     attachments: list[FileRef] = Field(default_factory=list, max_length=50)
+    cards: list[Any] = Field(default_factory=list, max_length=50)
     name: str | None = Field(default=None, max_length=128)
     value: Any = None
 
@@ -138,11 +140,14 @@ class ChatGatewayTranslator:
         *,
         window_s: float,
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
+        quick_replies: QuickReplies | None = None,
     ) -> None:
         self._relay = relay
         self._names = names
         self._window_s = window_s
         self._ours = ours
+        self.quick_replies = quick_replies or QuickReplies()
+        self._card_log = CardLog()
 
     async def _last_agent(self, cc_id: CcConversationId) -> AgentRef | None:
         conv = await self._relay.store.conversation_by_cc_id(cc_id)
@@ -199,14 +204,27 @@ class ChatGatewayTranslator:
                     return missing
                 if self._is_own_line(ev):
                     return None  # never shown twice
-                if d.text is None and not d.attachments:
-                    return missing
-                files = tuple(_file(ref) for ref in d.attachments)
-                return AgentSaid(await self._agent(cc_id, d.sender.id), d.text or "", at, attachments=files)
+                return await self._agent_message(ev, cc_id, d.sender.id, at)
             case "ACTIVITY" if d.name == "read-receipts":
                 read_at = _agent_read_at(d.value)
                 return AgentRead(read_at, at) if read_at is not None else None
         return None
+
+    async def _agent_message(
+        self, ev: GatewayEvent, cc_id: CcConversationId, agent_id: str, at: float
+    ) -> AgentSaid:
+        """Never refused for its content: cards become buttons, a card frame or a fallback line."""
+        d = ev.data
+        files = tuple(_file(ref) for ref in d.attachments)
+        shown = render(d.text or "", d.cards, cc_id=cc_id, log=self._card_log)
+        text = shown.text
+        if not text and not files and not shown.buttons:
+            self._card_log.unrenderable(cc_id, "empty message")
+            text = FALLBACK
+        if shown.buttons:
+            self.quick_replies.offered(cc_id, shown.buttons)
+        agent = await self._agent(cc_id, agent_id)
+        return AgentSaid(agent, text, at, attachments=files, buttons=shown.buttons, card=shown.card)
 
     async def translate(self, body: Any, received_at: float) -> tuple[str, Translation]:
         try:
@@ -245,8 +263,11 @@ class ChatGatewayWebhook(WebhookReceiver):
         observe: Callable[[str, str], None] | None = None,
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
         sighted: Callable[[str], None] | None = None,
+        quick_replies: QuickReplies | None = None,
     ) -> None:
-        self.translator = ChatGatewayTranslator(relay, names, window_s=max_clock_skew_s, ours=ours)
+        self.translator = ChatGatewayTranslator(
+            relay, names, window_s=max_clock_skew_s, ours=ours, quick_replies=quick_replies
+        )
         super().__init__(
             relay,
             keys,
