@@ -72,6 +72,7 @@ from gateway.relay.ports import (
     Telemetry,
 )
 from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
+from gateway.relay.thinking import while_thinking
 
 logger = structlog.get_logger(__name__)
 
@@ -86,6 +87,7 @@ class BotPolicy:
     unavailable_text: str = "Sorry, the assistant is unavailable right now."
     offer_agent_title: str = "Talk to a person"
     empty_replies_before_offer: int = 2
+    thinking_after_s: float = 0.3  # a slower answer shows the assistant typing meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -552,7 +554,11 @@ class Relay:
             return
         started = time.perf_counter()
         try:
-            reply = await self._bot.respond(BotTurn(conversation_id, text, conv.customer))
+            reply = await while_thinking(
+                self._bot.respond(BotTurn(conversation_id, text, conv.customer)),
+                lambda active: self._fanout.signal(conversation_id, Typing(Author.BOT, active)),
+                after_s=self._policy.thinking_after_s,
+            )
             result = "handoff" if reply.handoff else "answered" if reply.messages else "empty"
         except BotUnavailable as exc:
             logger.warning("bot_unavailable", conversation_id=conversation_id, error=str(exc))
