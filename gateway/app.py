@@ -153,6 +153,13 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
                 chat_gateway_wiring.keep_setting_up(cgw, cgw_cfg, public_base_url=settings.base_url)
             )
         )
+    if settings.relay.overflow_queue_id and settings.api == "chat_api":
+        logger.warning(
+            "overflow_not_supported",
+            setting="GATEWAY_RELAY__OVERFLOW_QUEUE_ID",
+            api="chat_api",
+            detail="Chat API v2 cannot move a waiting conversation to another queue: chats stay in their queue",
+        )
     app[contact_center_key] = ContactCenterRouter(
         settings.api,
         chat_api=chat_api_adapter,
@@ -183,6 +190,9 @@ def timer_policy(settings: Settings) -> TimerPolicy:
         ),
         max_queue_wait_s=r.max_queue_wait_s,
         queue_timeout_text=r.queue_timeout_text,
+        overflow_queue_id=r.overflow_queue_id,
+        overflow_after_s=r.overflow_after_s,
+        overflow_text=r.overflow_text,
     )
 
 

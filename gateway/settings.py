@@ -176,6 +176,11 @@ class RelaySettings(_Group):
     queue_timeout_text: str = (
         "Sorry, no agent could take your chat. Leave your e-mail address and we will get back to you."
     )
+    overflow_queue_id: str = ""
+    """After ``overflow_after_s`` in its queue, move the chat to this queue (Chat Gateway only); empty: never."""
+    overflow_after_s: float = Field(default=300, gt=0)
+    """How long a chat waits in its first queue before it is moved to the overflow queue."""
+    overflow_text: str = "All our agents there are still busy, so more colleagues can now take your chat."
     no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
 

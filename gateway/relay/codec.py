@@ -164,6 +164,7 @@ def escalation_to_json(e: Escalation | None) -> Json | None:
             "failure": e.failure,
             "queued_at": e.queued_at,
             "offered_at": e.offered_at,
+            "overflowed_at": e.overflowed_at,
         }
     )
 
@@ -182,6 +183,7 @@ def escalation_from_json(d: Json | None) -> Escalation | None:
         failure=d.get("failure"),
         queued_at=d.get("queued_at"),
         offered_at=d.get("offered_at"),
+        overflowed_at=d.get("overflowed_at"),
     )
 
 

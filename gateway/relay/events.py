@@ -69,6 +69,15 @@ class QueueTimedOut:
 
 
 @dataclass(frozen=True, slots=True)
+class QueueOverflowed:
+    """Waited long: the contact center moved the chat to the overflow queue; its wait starts again."""
+
+    queue: QueueRef
+    notice: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class InactivityWarning:
     text: str
     at: float
@@ -181,6 +190,7 @@ Event = (
     | CustomerUpdated
     | QueueWaitOffer
     | QueueTimedOut
+    | QueueOverflowed
     | InactivityWarning
     | CcEvent
 )

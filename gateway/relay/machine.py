@@ -34,6 +34,7 @@ from gateway.relay.events import (
     HandoffRequested,
     InactivityWarning,
     Queued,
+    QueueOverflowed,
     QueueTimedOut,
     QueueWaitOffer,
     SystemNotice,
@@ -301,6 +302,14 @@ def _queue_offer(d: _Draft, ev: QueueWaitOffer) -> None:
     d.message(Author.SYSTEM, ev.text, buttons=ev.buttons)
 
 
+def _queue_overflowed(d: _Draft, ev: QueueOverflowed) -> None:
+    esc = d.conv.escalation
+    if esc is not None:
+        esc = replace(esc, queued_at=ev.at, offered_at=None, overflowed_at=ev.at)
+    d.conv = replace(d.conv, queue=ev.queue, escalation=esc)
+    d.message(Author.SYSTEM, ev.notice, queue=ev.queue)
+
+
 def _queue_timed_out(d: _Draft, ev: QueueTimedOut) -> None:
     d.message(Author.SYSTEM, ev.notice)
     seq = d.state(State.BOT, outcome=Outcome.FAILED).seq
@@ -406,6 +415,7 @@ TRANSITIONS: dict[tuple[State, type[Event]], _Handler] = {
     (A, AgentLeft): _agent_left,
     (Q, QueueWaitOffer): _queue_offer,
     (Q, QueueTimedOut): _queue_timed_out,
+    (Q, QueueOverflowed): _queue_overflowed,
     (B, InactivityWarning): _inactivity_warning,
     (A, InactivityWarning): _inactivity_warning,
     (Q, AgentLeft): _agent_left_while_queued,

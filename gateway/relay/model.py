@@ -192,6 +192,7 @@ class Escalation:
     failure: str | None = None
     queued_at: float | None = None  # when it last started waiting in a queue
     offered_at: float | None = None  # when the customer was last offered to stop waiting
+    overflowed_at: float | None = None  # when it was moved to the overflow queue
 
 
 @dataclass(frozen=True, slots=True)

@@ -183,6 +183,12 @@ class ChatGatewayContactCenter:
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id)
 
+    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
+        """``PATCH /conversations/{id} {"assignment":{"type":"queue","id"}}`` (202: 8x8 confirms with
+        ``CONVERSATION_UPDATE`` and ``QUEUED``). Setting the same queue again changes nothing."""
+        await self.client.assign_queue(bare(cc_conversation_id), queue_id)
+        logger.info("cc_conversation_moved", cc_conversation_id=cc_conversation_id, queue_id=queue_id)
+
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
         await self.client.typing(bare(cc_conversation_id), author_type="user")
 

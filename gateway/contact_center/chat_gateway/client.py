@@ -117,6 +117,16 @@ class ChatGatewayClient(SetupRequests):
         )
         return _embedded(answer, "messages")
 
+    async def assign_queue(self, conversation_id: str, queue_id: str) -> None:
+        """``PATCH /conversations/{id}`` ``{"assignment":{"type":"queue","id"}}``: re-route while queued (202)."""
+        await self.request(
+            "PATCH",
+            f"conversations/{_q(conversation_id)}",
+            operation="patch_conversation",
+            json_body={"assignment": {"type": "queue", "id": queue_id}},
+            repeatable=True,
+        )
+
     async def card_action_submit(self, conversation_id: str, card_id: str, *, name: str) -> None:
         """``PUT /api/v1/tenant/{t}/conversations/{c}/cards/{card}/action-submit {"name"}`` (204): the
         customer answered the card. ``name`` is the chosen option's postback (the schema names only ``name``)."""
