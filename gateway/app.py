@@ -173,6 +173,7 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
     if chat_api_key in app:
         await app[chat_api_key].session.close()
     if chat_gateway_key in app:
+        await app[chat_gateway_key].adapter.close()
         await app[chat_gateway_key].session.close()
 
 
@@ -289,6 +290,12 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             ours=app[chat_gateway_key].adapter.posted,
             sighted=app[chat_gateway_key].adapter.uncertain.sightings.saw,
             quick_replies=app[chat_gateway_key].adapter.quick_replies,
+            agent_joined=app[chat_gateway_key].adapter.agent_joined,
+            bot_continues=(
+                (cgw_cfg.handback_max_total_minutes * 60.0, cgw_cfg.handback_user_timeout_minutes * 60.0)
+                if cgw_cfg.handback == "post_agent_assignment"
+                else None
+            ),
         )
     app[outbox_key] = outbox
     await relay.start()

@@ -22,6 +22,9 @@ class NoExtras:
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
         pass
 
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        pass
+
     async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
         raise Rejected("this 8x8 API cannot move a conversation to another queue", status=400)
 

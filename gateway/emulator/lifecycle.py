@@ -164,8 +164,10 @@ class Lifecycle:
         attachment_ids: list[str] | None = None,
         cards: list[dict[str, Any]] | None = None,
     ) -> Message:
-        reopen = conv.state is ConvState.CLOSED
+        # After the agent, with a post-agent assignment, the bot's webhook has the conversation: no queue.
+        reopen = conv.state is ConvState.CLOSED and not conv.post_agent_open(now_ms())
         if reopen:
+            conv.post_agent_since_ms = None
             conv.interactions.append(new_interaction(self.config.tenant_id))
         pid = self._bot_pid(conv) if author_type == "bot" else self._user_pid(conv)
         user = conv.participant(self._user_pid(conv))
@@ -198,6 +200,7 @@ class Lifecycle:
             self._agent_leaves(conv)
         if user is not None:
             user.removed = True
+        conv.post_agent_since_ms = None  # the user's leaving ends the bot's time after the agent too
         events = self.events(conv)
         events.user_left(conv)
         if conv.state is not ConvState.CLOSED:
@@ -300,6 +303,8 @@ class Lifecycle:
         self._agent_leaves(conv)
         conv.state = ConvState.CLOSED
         conv.interaction.end_ms = now_ms()
+        if conv.post_agent_assignment is not None:
+            conv.post_agent_since_ms = conv.interaction.end_ms
         self.events(conv).idle(conv)
         self.store.changed()
 

@@ -43,6 +43,7 @@ def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool 
         if conv.api is Api.CHAT_GATEWAY:
             view["user"] = conv.user
             view["postAgentAssignment"] = conv.post_agent_assignment
+            view["withBotAfterAgent"] = conv.post_agent_open(now_ms())
     return view
 
 

@@ -9,6 +9,7 @@ from gateway.relay.model import (
     AgentRef,
     AttachedFile,
     Author,
+    BotWindow,
     Button,
     Card,
     CardAction,
@@ -205,6 +206,11 @@ def conversation_to_json(c: Conversation) -> Json:
             "transferring": c.transferring or None,
             "escalation": escalation_to_json(c.escalation),
             "agent_read_seq": c.agent_read_seq or None,
+            "cc_bot": (
+                {"ends_at": c.cc_bot.ends_at, "quiet_s": c.cc_bot.quiet_s, "last_at": c.cc_bot.last_at}
+                if c.cc_bot is not None
+                else None
+            ),
         }
     )
 
@@ -227,6 +233,7 @@ def conversation_from_json(d: Json) -> Conversation:
         transferring=bool(d.get("transferring")),
         escalation=escalation_from_json(d.get("escalation")),
         agent_read_seq=d.get("agent_read_seq", 0),
+        cc_bot=BotWindow(**d["cc_bot"]) if d.get("cc_bot") else None,
     )
 
 
@@ -324,8 +331,11 @@ def cc_event_to_json(ev: CcEvent) -> Json:
             return {"type": "agent_read", "read_at": read_at, "at": at}
         case Transferred(at=at):
             return {"type": "transferred", "at": at}
-        case AgentLeft(agent=a, at=at):
-            return {"type": "agent_left", "agent": agent_to_json(a), "at": at}
+        case AgentLeft(agent=a, at=at, bot_continues=bot):
+            out: Json = {"type": "agent_left", "agent": agent_to_json(a), "at": at}
+            if bot is not None:
+                out["bot_continues"] = list(bot)
+            return out
 
 
 def cc_event_from_json(d: Json) -> CcEvent:
@@ -355,5 +365,10 @@ def cc_event_from_json(d: Json) -> CcEvent:
         case "transferred":
             return Transferred(at=at)
         case "agent_left":
-            return AgentLeft(agent=agent_from_json(d.get("agent")), at=at)
+            bot = d.get("bot_continues")
+            return AgentLeft(
+                agent=agent_from_json(d.get("agent")),
+                at=at,
+                bot_continues=(float(bot[0]), float(bot[1])) if bot else None,
+            )
     raise ValueError(f"unknown contact-center event type {d['type']!r}")

@@ -174,6 +174,9 @@ class Transferred:
 class AgentLeft:
     agent: AgentRef | None
     at: float
+    # 8x8 post-agent assignment: the bot goes on in the contact center's conversation for at most
+    # (max_total_s, user_timeout_s); None: the gateway's own hand-back
+    bot_continues: tuple[float, float] | None = None
 
 
 CcEvent = Queued | AgentJoined | AgentSaid | Transferred | AgentLeft | AgentRead

@@ -196,6 +196,19 @@ class Escalation:
 
 
 @dataclass(frozen=True, slots=True)
+class BotWindow:
+    """After the agent, the contact center's conversation goes on with our bot (8x8 post-agent assignment):
+    both sides' lines are posted there until ``ends_at``, or until nobody spoke for ``quiet_s``."""
+
+    ends_at: float
+    quiet_s: float
+    last_at: float
+
+    def open_at(self, at: float) -> bool:
+        return at < self.ends_at and at - self.last_at < self.quiet_s
+
+
+@dataclass(frozen=True, slots=True)
 class Conversation:
     id: ConversationId
     state: State
@@ -214,6 +227,7 @@ class Conversation:
     agent_read_seq: int = (
         0  # the agent has read the customer's entries up to here (contact centers that say so)
     )
+    cc_bot: BotWindow | None = None  # the bot goes on inside the contact center's conversation
 
 
 @dataclass(frozen=True, slots=True)

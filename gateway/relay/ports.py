@@ -211,6 +211,11 @@ class ContactCenter(Protocol):
         """
         ...
 
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        """Best effort: the bot is computing an answer inside the contact center's conversation (post-agent
+        assignment). A no-op where unsupported; may raise ``ContactCenterError``."""
+        ...
+
     async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
         """Move a waiting conversation to ``queue_id`` (idempotent). Raises ``ContactCenterRejected`` where
         unsupported (see ``supports(Feature.QUEUE_MOVE)``), ``ContactCenterUnavailable`` to try again later."""

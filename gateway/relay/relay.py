@@ -556,7 +556,7 @@ class Relay:
         try:
             reply = await while_thinking(
                 self._bot.respond(BotTurn(conversation_id, text, conv.customer)),
-                lambda active: self._fanout.signal(conversation_id, Typing(Author.BOT, active)),
+                lambda active: self._thinking(conv, active),
                 after_s=self._policy.thinking_after_s,
             )
             result = "handoff" if reply.handoff else "answered" if reply.messages else "empty"
@@ -577,6 +577,22 @@ class Relay:
         else:
             self._empty_replies.pop(conversation_id, None)
         await self._say(conversation_id, reply)
+
+    async def _thinking(self, conv: Conversation, active: bool) -> None:
+        """The customer sees the assistant typing; inside 8x8's conversation (post-agent) 8x8 is told too."""
+        await self._fanout.signal(conv.id, Typing(Author.BOT, active))
+        cc, cc_id = self.contact_center, conv.cc_conversation_id
+        window = conv.cc_bot
+        if (
+            active
+            and cc is not None
+            and cc_id is not None
+            and window is not None
+            and window.open_at(self.clock())
+        ):
+            # short: the answer waits for this call
+            async with asyncio.timeout(min(2.0, self.extras_policy.call_timeout_s)):
+                await cc.bot_thinking(cc_id)
 
     async def _bot_resume(self, conversation_id: ConversationId, handback: Handback) -> None:
         conv = await self.conversation(conversation_id)

@@ -14,6 +14,7 @@ counting: those found since the first attempt, less those this process knows it 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -48,6 +49,15 @@ class Routing:
     channel_id: str
     default_queue: str
     queues: frozenset[str]
+    webhook_id: str | None = None  # ours: where a post-agent assignment hands the conversation back
+
+
+@dataclass(frozen=True, slots=True)
+class PostAgent:
+    """``GATEWAY_CHAT_GATEWAY__HANDBACK=post_agent_assignment``: 8x8's timers, in minutes."""
+
+    max_total_minutes: int
+    user_timeout_minutes: int
 
 
 class ChatGatewayContactCenter:
@@ -59,8 +69,12 @@ class ChatGatewayContactCenter:
         setup_wait_s: float = 10.0,
         uncertain: Uncertain | None = None,
         clock: Callable[[], float] = time.time,
+        post_agent: PostAgent | None = None,
     ) -> None:
         self.client = client
+        self.post_agent = post_agent
+        self._assigned: OrderedDict[str, None] = OrderedDict()  # conversations given a post-agent assignment
+        self._tasks: set[asyncio.Task[None]] = set()
         self.uncertain = uncertain or Uncertain()
         self._routing: SetupResultGate[Routing] = SetupResultGate("Chat Gateway", wait_s=setup_wait_s)
         self._skew = clock_skew_s
@@ -85,6 +99,48 @@ class ChatGatewayContactCenter:
                 return queue_id
             logger.warning("unknown_queue", queue_id=queue_id, fallback=routing.default_queue)
         return None
+
+    # --- 8x8-native hand-back ---------------------------------------------------------------------
+
+    def agent_joined(self, cc_conversation_id: CcConversationId) -> None:
+        """Schedule the post-agent assignment to our webhook (once per conversation), in the background:
+        the webhook that reported the agent is answered at once."""
+        if self.post_agent is None or cc_conversation_id in self._assigned:
+            return
+        self._assigned[cc_conversation_id] = None
+        while len(self._assigned) > 10_000:
+            self._assigned.popitem(last=False)
+        task = asyncio.create_task(self._assign_post_agent(cc_conversation_id, self.post_agent))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _assign_post_agent(self, cc_conversation_id: CcConversationId, post_agent: PostAgent) -> None:
+        routing = await self._routing.get()
+        if not routing.webhook_id:
+            logger.warning("post_agent_assignment_without_webhook", setting="GATEWAY_CHAT_GATEWAY__HANDBACK")
+            return
+        try:
+            await self.client.post_agent_assignment(
+                bare(cc_conversation_id),
+                webhook_id=routing.webhook_id,
+                max_total_minutes=post_agent.max_total_minutes,
+                user_timeout_minutes=post_agent.user_timeout_minutes,
+            )
+        except ContactCenterError as exc:
+            self._assigned.pop(cc_conversation_id, None)  # the next agent joining tries again
+            logger.warning(
+                "post_agent_assignment_failed", cc_conversation_id=cc_conversation_id, error=str(exc)
+            )
+            return
+        logger.info("post_agent_assignment_made", cc_conversation_id=cc_conversation_id)
+
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        await self.client.thinking(bare(cc_conversation_id))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # --- the port --------------------------------------------------------------------------------
 

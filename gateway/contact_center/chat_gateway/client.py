@@ -117,6 +117,36 @@ class ChatGatewayClient(SetupRequests):
         )
         return _embedded(answer, "messages")
 
+    async def thinking(self, conversation_id: str, *, max_seconds: int = 60) -> None:
+        await self.request(
+            "POST",
+            f"conversations/{_q(conversation_id)}/thinking",
+            operation="thinking",
+            json_body={"authorType": "bot", "maxThinkingTimeSeconds": max_seconds},
+            repeatable=True,
+        )
+
+    async def post_agent_assignment(
+        self, conversation_id: str, *, webhook_id: str, max_total_minutes: int, user_timeout_minutes: int
+    ) -> None:
+        """``POST …/post-agent-assignment`` (201): after the agent, the conversation comes back to our webhook."""
+        body = {
+            "type": "webhook",
+            "id": webhook_id,
+            "configuration": {
+                "notifyChannelWebhookIfExists": "false",  # a string in 8x8's schema
+                "maxTotalMinutes": max_total_minutes,
+                "userTimeoutInMinutes": user_timeout_minutes,
+            },
+        }
+        await self.request(
+            "POST",
+            f"conversations/{_q(conversation_id)}/post-agent-assignment",
+            operation="post_agent_assignment",
+            json_body=body,
+            repeatable=True,
+        )
+
     async def assign_queue(self, conversation_id: str, queue_id: str) -> None:
         """``PATCH /conversations/{id}`` ``{"assignment":{"type":"queue","id"}}``: re-route while queued (202)."""
         await self.request(

@@ -141,7 +141,11 @@ class ChatGatewayTranslator:
         window_s: float,
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
         quick_replies: QuickReplies | None = None,
+        agent_joined: Callable[[CcConversationId], None] = lambda _cid: None,
+        bot_continues: tuple[float, float] | None = None,
     ) -> None:
+        self._agent_joined = agent_joined
+        self._bot_continues = bot_continues
         self._relay = relay
         self._names = names
         self._window_s = window_s
@@ -189,15 +193,13 @@ class ChatGatewayTranslator:
                 if d.memberType != "agent":
                     return None  # the user joined or left: we caused it, or it changes nothing
                 agent = await self._agent(cc_id, d.id)
-                return AgentJoined(agent, at) if d.change == "joined" else AgentLeft(agent, at)
+                return self._member(cc_id, agent, at, joined=d.change == "joined")
             case "AGENT_JOINED" | "AGENT_LEFT" | "TEXT":  # v2-style, as on 8x8's Chat Gateway workflow page
                 if not ev.agentId:
                     return missing
                 agent = await self._agent(cc_id, ev.agentId, ev.agentName)
-                if ev.eventType == "AGENT_JOINED":
-                    return AgentJoined(agent, at)
-                if ev.eventType == "AGENT_LEFT":
-                    return AgentLeft(agent, at)
+                if ev.eventType in ("AGENT_JOINED", "AGENT_LEFT"):
+                    return self._member(cc_id, agent, at, joined=ev.eventType == "AGENT_JOINED")
                 return AgentSaid(agent, ev.message, at) if ev.message is not None else missing
             case "MESSAGE":
                 if d.sender is None:
@@ -209,6 +211,14 @@ class ChatGatewayTranslator:
                 read_at = _agent_read_at(d.value)
                 return AgentRead(read_at, at) if read_at is not None else None
         return None
+
+    def _member(self, cc_id: CcConversationId, agent: AgentRef, at: float, *, joined: bool) -> CcEvent:
+        """An agent joined (the post-agent assignment is scheduled, where configured) or left (the bot then
+        goes on inside 8x8's conversation, where configured)."""
+        if joined:
+            self._agent_joined(cc_id)
+            return AgentJoined(agent, at)
+        return AgentLeft(agent, at, bot_continues=self._bot_continues)
 
     async def _agent_message(
         self, ev: GatewayEvent, cc_id: CcConversationId, agent_id: str, at: float
@@ -264,9 +274,17 @@ class ChatGatewayWebhook(WebhookReceiver):
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
         sighted: Callable[[str], None] | None = None,
         quick_replies: QuickReplies | None = None,
+        agent_joined: Callable[[CcConversationId], None] = lambda _cid: None,
+        bot_continues: tuple[float, float] | None = None,
     ) -> None:
         self.translator = ChatGatewayTranslator(
-            relay, names, window_s=max_clock_skew_s, ours=ours, quick_replies=quick_replies
+            relay,
+            names,
+            window_s=max_clock_skew_s,
+            ours=ours,
+            quick_replies=quick_replies,
+            agent_joined=agent_joined,
+            bot_continues=bot_continues,
         )
         super().__init__(
             relay,

@@ -244,6 +244,7 @@ function renderIndicators(conv) {
   if (typing.includes("user")) parts.push(`${customerName(conv)} is typing…`);
   if (typing.includes("bot")) parts.push("The bot is typing…");
   if (conv.thinking) parts.push("The bot is thinking…");
+  if (conv.withBotAfterAgent) parts.push("With the customer's bot after the agent (post-agent assignment)");
   const readAt = (conv.readAt || {}).user;
   if (readAt) parts.push(`Read by the customer up to ${time(readAt)}`);
   const line = $("indicators");
