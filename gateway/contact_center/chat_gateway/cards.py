@@ -146,12 +146,14 @@ class CardLog:
         logger.warning("agent_card_not_rendered", cc_conversation_id=cc_id, content_type=key[1])
 
 
-def render(text: str, cards: list[dict[str, Any]], *, cc_id: str, log: CardLog) -> Rendered:
+def render(text: str, cards: Any, *, cc_id: str, log: CardLog) -> Rendered:
     """Text, quick-reply buttons and one card from a message's ``cards``; what is left a fallback line."""
     parts = [text] if text else []
     buttons: list[Button] = []
     card: Card | None = None
-    for raw in cards[:_MAX_ITEMS]:
+    if cards is not None and not isinstance(cards, list):
+        cards = [cards]  # not the documented array: shown as what it is, a card we cannot render
+    for raw in (cards or [])[:_MAX_ITEMS]:
         content_type = raw.get("contentType") if isinstance(raw, dict) else None
         content = raw.get("content") if isinstance(raw, dict) else None
         if content_type == QUICK_REPLIES and (found := quick_replies(content)):

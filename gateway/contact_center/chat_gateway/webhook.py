@@ -72,7 +72,7 @@ class EventData(BaseModel):
     sender: Member | None = None
     text: str | None = None
     attachments: list[FileRef] = Field(default_factory=list, max_length=50)
-    cards: list[Any] = Field(default_factory=list, max_length=50)
+    cards: Any = None  # read leniently (``cards.render``): no agent message is refused for its cards
     name: str | None = Field(default=None, max_length=128)
     value: Any = None
 

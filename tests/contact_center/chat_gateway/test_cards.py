@@ -94,3 +94,11 @@ def test_a_choice_is_recognised_once_and_only_among_the_last_options_offered() -
     assert offered.chosen("cgw:2", "3") is None
     assert offered.chosen("cgw:1", "3") == "three"
     assert offered.chosen("cgw:1", "3") is None  # answered
+
+
+def test_cards_that_are_not_the_documented_array_still_give_a_line() -> None:
+    log = CardLog()
+    assert render("", {"contentType": "x"}, cc_id="cgw:1", log=log).text == FALLBACK
+    assert render("hi", None, cc_id="cgw:1", log=log).text == "hi"
+    many = [{"contentType": "application/8x8.quick.replies", "content": {"options": [{"title": "t"}]}}] * 80
+    assert len(render("", many, cc_id="cgw:1", log=log).buttons) == 50
