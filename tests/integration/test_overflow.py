@@ -77,3 +77,19 @@ async def test_on_the_chat_api_the_setting_is_named_at_start_up_and_the_chat_sta
     ended = await c.until("state", state="bot", timeout=4)
     assert ended["outcome"] == "failed"
     assert cc.conversation(cid)["queue"]["id"] == "101"
+
+
+@pytest.mark.apis("chat_gateway")
+async def test_a_refused_move_is_tried_again_at_the_next_sweep_and_told_once(
+    start_gateway: GatewayFactory, connect: Connect, cc: Emulator
+) -> None:
+    cc.fail_next("cgw_patch_conversation", 1, status=400)
+    c = await connect(await start_gateway(relay={**RELAY, "max_queue_wait_s": 30, "queue_notice_text": ""}))
+    await c.start()
+    cid = await escalate(c, cc)
+    moved = await c.expect("message", author="system", timeout=3)
+    assert moved["text"].startswith("All our agents there are still busy")
+    await c.until("state", state="queued", queue={"id": "103", "name": "Sales"})
+    patches = [r for r in cc.requests if r.method == "PATCH" and r.path.endswith(f"/conversations/{cid}")]
+    assert [r.status for r in patches] == [400, 202]
+    await c.silent(1.0)  # told once, moved once
