@@ -163,6 +163,13 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
                 chat_gateway_wiring.keep_setting_up(cgw, cgw_cfg, public_base_url=settings.base_url)
             )
         )
+    if settings.relay.overflow_queue_id and settings.api == "chat_api":
+        logger.warning(
+            "overflow_not_supported",
+            setting="GATEWAY_RELAY__OVERFLOW_QUEUE_ID",
+            api="chat_api",
+            detail="Chat API v2 cannot move a waiting conversation to another queue: chats stay in their queue",
+        )
     app[contact_center_key] = ContactCenterRouter(
         settings.api,
         chat_api=chat_api_adapter,
@@ -176,6 +183,7 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
     if chat_api_key in app:
         await app[chat_api_key].session.close()
     if chat_gateway_key in app:
+        await app[chat_gateway_key].adapter.close()
         await app[chat_gateway_key].session.close()
 
 
@@ -193,6 +201,9 @@ def timer_policy(settings: Settings) -> TimerPolicy:
         ),
         max_queue_wait_s=r.max_queue_wait_s,
         queue_timeout_text=r.queue_timeout_text,
+        overflow_queue_id=r.overflow_queue_id,
+        overflow_after_s=r.overflow_after_s,
+        overflow_text=r.overflow_text,
     )
 
 
@@ -291,6 +302,13 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             observe=lambda event_type, result: app[metrics_key].webhook(f"cgw_{event_type}", result),
             ours=app[chat_gateway_key].adapter.posted,
             sighted=app[chat_gateway_key].adapter.uncertain.sightings.saw,
+            quick_replies=app[chat_gateway_key].adapter.quick_replies,
+            agent_joined=app[chat_gateway_key].adapter.agent_joined,
+            bot_continues=(
+                (cgw_cfg.handback_max_total_minutes * 60.0, cgw_cfg.handback_user_timeout_minutes * 60.0)
+                if cgw_cfg.handback == "post_agent_assignment"
+                else None
+            ),
         )
     app[outbox_key] = outbox
     await relay.start()

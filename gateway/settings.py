@@ -128,6 +128,13 @@ class ChatGatewaySettings(_Group):
     reconcile_interval_s: float = Field(default=300, ge=0)
     """How often to check Chat Gateway for chats we consider finished that still hold an agent (0: never)."""
     reconcile_window_s: float = Field(default=86400, gt=0)
+    handback: Literal["gateway", "post_agent_assignment"] = "gateway"
+    """After the agent: the gateway's own hand-back to its bot (default), or 8x8's post-agent assignment, in
+    which the bot goes on inside the same 8x8 conversation (its lines posted as ``bot``) until 8x8's timers."""
+    handback_max_total_minutes: int = Field(default=60, ge=20, le=600)
+    """Post-agent assignment ``maxTotalMinutes``: 8x8 ends the conversation this long after the agent."""
+    handback_user_timeout_minutes: int = Field(default=30, ge=10, le=300)
+    """Post-agent assignment ``userTimeoutInMinutes``: 8x8 ends it when the customer is silent this long."""
 
 
 class StoreSettings(_Group):
@@ -183,6 +190,11 @@ class RelaySettings(_Group):
     queue_timeout_text: str = (
         "Sorry, no agent could take your chat. Leave your e-mail address and we will get back to you."
     )
+    overflow_queue_id: str = ""
+    """After ``overflow_after_s`` in its queue, move the chat to this queue (Chat Gateway only); empty: never."""
+    overflow_after_s: float = Field(default=300, gt=0)
+    """How long a chat waits in its first queue before it is moved to the overflow queue."""
+    overflow_text: str = "All our agents there are still busy, so more colleagues can now take your chat."
     no_agent_text: str = "Sorry, no agent is available right now. The assistant is here to help meanwhile."
     undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
 

@@ -102,6 +102,12 @@ class ContactCenterRouter:
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
         await self.adapter_for(cc_conversation_id).customer_typing(cc_conversation_id)
 
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        await self.adapter_for(cc_conversation_id).bot_thinking(cc_conversation_id)
+
+    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
+        await self.adapter_for(cc_conversation_id).move_to_queue(cc_conversation_id, queue_id)
+
     async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
         await self.adapter_for(cc_conversation_id).customer_read(cc_conversation_id, read_at=read_at)
 

@@ -14,13 +14,19 @@ from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
 
 class NoExtras:
-    """No typing indicators, read receipts or attachments."""
+    """No typing indicators, read receipts, attachments or queue moves."""
 
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return False
 
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
         pass
+
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        pass
+
+    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
+        raise Rejected("this 8x8 API cannot move a conversation to another queue", status=400)
 
     async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
         pass

@@ -34,7 +34,7 @@ OPERATIONS = [
     "token",
     "get_jwk",
     *(name for _, _, _, name in API_ROUTES),
-    *(name for _, _, _, name in [*CHAT_GATEWAY_ROUTES, *chat_gateway_routes.FILE_ROUTES]),
+    *(name for _, _, _, name in [*CHAT_GATEWAY_ROUTES, *chat_gateway_routes.OUTSIDE_ROUTES]),
 ]
 UNRECORDED_PREFIXES = ("/_emulator", "/console")
 
@@ -100,7 +100,7 @@ def build_emulator_app(config: EmulatorConfig) -> web.Application:
     for method, path, handler, name in CHAT_GATEWAY_ROUTES:
         router.add_route(method, CHAT_GATEWAY_PREFIX + path, handler, name=name)
     for method, path, handler, name in [
-        *chat_gateway_routes.FILE_ROUTES,
+        *chat_gateway_routes.OUTSIDE_ROUTES,
         *control.ROUTES,
         *faults_api.ROUTES,
         *console.ROUTES,

@@ -1,6 +1,7 @@
 """Test support under ``/_emulator/`` (not part of 8x8's API): act as the agent, inspect conversations.
 
-``POST /_emulator/conversations/{id}/agent/join {"agentId"?}``, ``…/agent/messages {"text"}``,
+``POST /_emulator/conversations/{id}/agent/join {"agentId"?}``, ``…/agent/messages {"text", "cards"?}``
+(cards: Chat Gateway only, as in its send-message body; text may then be empty),
 ``…/agent/leave``, ``…/agent/transfer {"queueId"}``; Chat Gateway only: ``…/agent/typing {"active"?}``,
 ``…/agent/read {"readAt"?}``, ``…/agent/attachments?filename=&text=`` (raw body, its Content-Type);
 ``GET /_emulator/conversations[/{id}]``, ``GET /_emulator/conversations/{id}/attachments/{aid}`` (the file);
@@ -12,6 +13,7 @@ from __future__ import annotations
 from aiohttp import web
 
 from .chat_gateway.attachments import content_disposition
+from .chat_gateway.validation import check_cards
 from .errors import constraint_violation, json_response, not_found, read_json_object
 from .runtime import runtime_key
 from .validation import check_text
@@ -50,12 +52,15 @@ async def join(request: web.Request) -> web.StreamResponse:
 async def agent_message(request: web.Request) -> web.StreamResponse:
     rt = request.app[runtime_key]
     conv = rt.lifecycle.conversation(_conv_id(request))
-    text = (await read_json_object(request)).get("text")
+    body = await read_json_object(request)
     errors: list[str] = []
-    check_text("text", text, errors)
+    cards = check_cards(body.get("cards"), "", errors)
+    text = body.get("text", "" if cards else None)
+    if not (cards and text == ""):
+        check_text("text", text, errors)
     if errors:
         raise constraint_violation(*errors)
-    rt.lifecycle.agent_message(conv, str(text))
+    rt.lifecycle.agent_message(conv, str(text), cards=cards)
     return json_response(conversation_view(rt.config, conv))
 
 

@@ -127,8 +127,16 @@ class Emulator:
         """An agent (the first eligible one unless named) accepts; returns the agent id."""
         return self._rt.lifecycle.join(self._conv(conversation_id), agent_id).id
 
-    async def agent_send(self, conversation_id: str, text: str) -> None:
-        self._rt.lifecycle.agent_message(self._conv(conversation_id), text)
+    async def agent_send(
+        self, conversation_id: str, text: str, *, cards: list[dict[str, Any]] | None = None
+    ) -> None:
+        """The agent's line; Chat Gateway: with ``cards`` (``[{contentType, content}]``), text may be ""."""
+        self._rt.lifecycle.agent_message(self._conv(conversation_id), text, cards=cards)
+
+    def card_actions(self, conversation_id: str) -> dict[str, dict[str, str]]:
+        """Chat Gateway: the card actions the integration sent, card id -> ``{"action", "name"}``."""
+        conv = self._conv(conversation_id)
+        return {f"{m.id}-{i}": a for m in conv.messages for i, a in m.card_actions.items()}
 
     async def agent_send_attachment(
         self,

@@ -164,8 +164,10 @@ class Lifecycle:
         attachment_ids: list[str] | None = None,
         cards: list[dict[str, Any]] | None = None,
     ) -> Message:
-        reopen = conv.state is ConvState.CLOSED
+        # After the agent, with a post-agent assignment, the bot's webhook has the conversation: no queue.
+        reopen = conv.state is ConvState.CLOSED and not conv.post_agent_open(now_ms())
         if reopen:
+            conv.post_agent_since_ms = None
             conv.interactions.append(new_interaction(self.config.tenant_id))
         pid = self._bot_pid(conv) if author_type == "bot" else self._user_pid(conv)
         user = conv.participant(self._user_pid(conv))
@@ -198,6 +200,7 @@ class Lifecycle:
             self._agent_leaves(conv)
         if user is not None:
             user.removed = True
+        conv.post_agent_since_ms = None  # the user's leaving ends the bot's time after the agent too
         events = self.events(conv)
         events.user_left(conv)
         if conv.state is not ConvState.CLOSED:
@@ -265,13 +268,19 @@ class Lifecycle:
         return agent
 
     def agent_message(
-        self, conv: Conversation, text: str, *, attachment_ids: list[str] | None = None
+        self,
+        conv: Conversation,
+        text: str,
+        *,
+        attachment_ids: list[str] | None = None,
+        cards: list[dict[str, Any]] | None = None,
     ) -> Message:
         agent = self.active_agent(conv)
-        if attachment_ids and conv.api is not Api.CHAT_GATEWAY:
-            raise conflict("the Chat API has no attachments")
+        if (attachment_ids or cards) and conv.api is not Api.CHAT_GATEWAY:
+            raise conflict("the Chat API has no attachments or cards")
         message = Message(conv.interaction.id, text, "agent", agent.id, now_ms())
         message.attachment_ids = list(attachment_ids or [])
+        message.cards = list(cards or [])
         conv.messages.append(message)
         self.events(conv).agent_said(conv, agent, message)
         return message
@@ -294,6 +303,8 @@ class Lifecycle:
         self._agent_leaves(conv)
         conv.state = ConvState.CLOSED
         conv.interaction.end_ms = now_ms()
+        if conv.post_agent_assignment is not None:
+            conv.post_agent_since_ms = conv.interaction.end_ms
         self.events(conv).idle(conv)
         self.store.changed()
 

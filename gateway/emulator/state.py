@@ -109,6 +109,7 @@ class Message:
     id: str = field(default_factory=random_id)
     attachment_ids: list[str] = field(default_factory=list)
     cards: list[dict[str, Any]] = field(default_factory=list)
+    card_actions: dict[int, dict[str, str]] = field(default_factory=dict)  # card index -> {action, name}
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -171,6 +172,18 @@ class Conversation:
     read_at_ms: dict[str, int] = field(default_factory=dict)  # authorType -> its last readAt
     thinking_until_ms: int | None = None
     post_agent_assignment: dict[str, Any] | None = None
+    post_agent_since_ms: int | None = None  # the agent left: the bot goes on (post-agent assignment)
+
+    def post_agent_open(self, at_ms: int) -> bool:
+        """With the bot after the agent, within 8x8's timers (``maxTotalMinutes`` since the agent left,
+        ``userTimeoutInMinutes`` since the last line)."""
+        if self.post_agent_since_ms is None or self.post_agent_assignment is None:
+            return False
+        config = self.post_agent_assignment.get("configuration") or {}
+        total_ms = int(config.get("maxTotalMinutes") or 600) * 60_000
+        quiet_ms = int(config.get("userTimeoutInMinutes") or 300) * 60_000
+        last_ms = max([self.post_agent_since_ms, *(m.timestamp_ms for m in self.messages)])
+        return at_ms < self.post_agent_since_ms + total_ms and at_ms - last_ms < quiet_ms
 
     @property
     def language(self) -> str:

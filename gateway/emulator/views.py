@@ -43,6 +43,7 @@ def conversation_view(config: EmulatorConfig, conv: Conversation, *, full: bool 
         if conv.api is Api.CHAT_GATEWAY:
             view["user"] = conv.user
             view["postAgentAssignment"] = conv.post_agent_assignment
+            view["withBotAfterAgent"] = conv.post_agent_open(now_ms())
     return view
 
 
@@ -69,6 +70,8 @@ def _message_view(conv: Conversation, m: Message) -> dict[str, Any]:
         ]
     if m.cards:
         view["cards"] = m.cards
+    if m.card_actions:  # the customer's answers to the agent's cards (card id -> {action, name})
+        view["cardActions"] = {f"{m.id}-{i}": a for i, a in sorted(m.card_actions.items())}
     return view
 
 

@@ -75,6 +75,31 @@ class FileAccepted(TypedDict):
     ]
 
 
+class CardFactOut(TypedDict):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    title: str
+    value: str
+
+
+class CardActionOut(TypedDict):
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    title: str
+    url: NotRequired[
+        Annotated[str, Field(description="an http(s) link; absent for an action on the agent's side")]
+    ]
+
+
+class CardOut(TypedDict):
+    """An agent's Adaptive Card as plain strings; the entry's ``text`` holds the same as a readable fallback."""
+
+    __pydantic_config__ = _FORBID  # type: ignore[misc]
+    kind: Literal["adaptive"]
+    title: NotRequired[str]
+    body: list[str]
+    facts: list[CardFactOut]
+    actions: list[CardActionOut]
+
+
 class MessageEntry(TypedDict):
     """A transcript line, shaped like the WebSocket's ``message`` frame."""
 
@@ -89,6 +114,7 @@ class MessageEntry(TypedDict):
     image: NotRequired[str]
     custom: NotRequired[dict[str, Any]]
     attachments: NotRequired[list[AttachmentOut]]
+    card: NotRequired[CardOut]
     queue: NotRequired[QueueOut]
     agent: NotRequired[AgentOut]
 

@@ -9,7 +9,11 @@ from gateway.relay.model import (
     AgentRef,
     AttachedFile,
     Author,
+    BotWindow,
     Button,
+    Card,
+    CardAction,
+    CardFact,
     CcConversationId,
     Conversation,
     ConversationId,
@@ -92,6 +96,40 @@ def _attachments_from_json(d: Json) -> tuple[AttachedFile, ...]:
     return tuple(attachment_from_json(a) for a in d.get("attachments", ()))
 
 
+def _buttons_to_json(buttons: tuple[Button, ...]) -> list[Json] | None:
+    return [{"title": b.title, "payload": b.payload} for b in buttons] or None
+
+
+def _buttons_from_json(d: Json) -> tuple[Button, ...]:
+    return tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ()))
+
+
+def card_to_json(c: Card | None) -> Json | None:
+    if c is None:
+        return None
+    return _drop_none(
+        {
+            "kind": c.kind,
+            "title": c.title,
+            "body": list(c.body) or None,
+            "facts": [{"title": f.title, "value": f.value} for f in c.facts] or None,
+            "actions": [_drop_none({"title": a.title, "url": a.url}) for a in c.actions] or None,
+        }
+    )
+
+
+def card_from_json(d: Json | None) -> Card | None:
+    if d is None:
+        return None
+    return Card(
+        kind=d["kind"],
+        title=d.get("title"),
+        body=tuple(d.get("body", ())),
+        facts=tuple(CardFact(f["title"], f["value"]) for f in d.get("facts", ())),
+        actions=tuple(CardAction(a["title"], a.get("url")) for a in d.get("actions", ())),
+    )
+
+
 def handoff_to_json(h: Handoff) -> Json:
     return _drop_none(
         {
@@ -127,6 +165,7 @@ def escalation_to_json(e: Escalation | None) -> Json | None:
             "failure": e.failure,
             "queued_at": e.queued_at,
             "offered_at": e.offered_at,
+            "overflowed_at": e.overflowed_at,
         }
     )
 
@@ -145,6 +184,7 @@ def escalation_from_json(d: Json | None) -> Escalation | None:
         failure=d.get("failure"),
         queued_at=d.get("queued_at"),
         offered_at=d.get("offered_at"),
+        overflowed_at=d.get("overflowed_at"),
     )
 
 
@@ -166,6 +206,11 @@ def conversation_to_json(c: Conversation) -> Json:
             "transferring": c.transferring or None,
             "escalation": escalation_to_json(c.escalation),
             "agent_read_seq": c.agent_read_seq or None,
+            "cc_bot": (
+                {"ends_at": c.cc_bot.ends_at, "quiet_s": c.cc_bot.quiet_s, "last_at": c.cc_bot.last_at}
+                if c.cc_bot is not None
+                else None
+            ),
         }
     )
 
@@ -188,6 +233,7 @@ def conversation_from_json(d: Json) -> Conversation:
         transferring=bool(d.get("transferring")),
         escalation=escalation_from_json(d.get("escalation")),
         agent_read_seq=d.get("agent_read_seq", 0),
+        cc_bot=BotWindow(**d["cc_bot"]) if d.get("cc_bot") else None,
     )
 
 
@@ -200,10 +246,11 @@ def entry_to_json(e: Entry) -> Json:
             "author": e.author,
             "text": e.text,
             "client_id": e.client_id,
-            "buttons": [{"title": b.title, "payload": b.payload} for b in e.buttons] or None,
+            "buttons": _buttons_to_json(e.buttons),
             "image": e.image,
             "custom": e.custom,
             "attachments": _attachments_to_json(e.attachments),
+            "card": card_to_json(e.card),
             "agent": agent_to_json(e.agent),
             "state": e.state,
             "queue": queue_to_json(e.queue),
@@ -220,10 +267,11 @@ def entry_from_json(d: Json) -> Entry:
         author=Author(d["author"]) if d.get("author") else None,
         text=d.get("text"),
         client_id=d.get("client_id"),
-        buttons=tuple(Button(b["title"], b["payload"]) for b in d.get("buttons", ())),
+        buttons=_buttons_from_json(d),
         image=d.get("image"),
         custom=d.get("custom"),
         attachments=_attachments_from_json(d),
+        card=card_from_json(d.get("card")),
         agent=agent_from_json(d.get("agent")),
         state=State(d["state"]) if d.get("state") else None,
         queue=queue_from_json(d.get("queue")),
@@ -269,7 +317,7 @@ def cc_event_to_json(ev: CcEvent) -> Json:
             return {"type": "queued", "queue": queue_to_json(q), "at": at}
         case AgentJoined(agent=a, at=at):
             return {"type": "agent_joined", "agent": agent_to_json(a), "at": at}
-        case AgentSaid(agent=a, text=text, at=at, attachments=files):
+        case AgentSaid(agent=a, text=text, at=at, attachments=files, buttons=buttons, card=card):
             return _drop_none(
                 {
                     "type": "agent_said",
@@ -277,14 +325,19 @@ def cc_event_to_json(ev: CcEvent) -> Json:
                     "text": text,
                     "at": at,
                     "attachments": _attachments_to_json(files),
+                    "buttons": _buttons_to_json(buttons),
+                    "card": card_to_json(card),
                 }
             )
         case AgentRead(read_at=read_at, at=at):
             return {"type": "agent_read", "read_at": read_at, "at": at}
         case Transferred(at=at):
             return {"type": "transferred", "at": at}
-        case AgentLeft(agent=a, at=at):
-            return {"type": "agent_left", "agent": agent_to_json(a), "at": at}
+        case AgentLeft(agent=a, at=at, bot_continues=bot):
+            out: Json = {"type": "agent_left", "agent": agent_to_json(a), "at": at}
+            if bot is not None:
+                out["bot_continues"] = list(bot)
+            return out
 
 
 def cc_event_from_json(d: Json) -> CcEvent:
@@ -301,11 +354,23 @@ def cc_event_from_json(d: Json) -> CcEvent:
         case "agent_said":
             agent = agent_from_json(d["agent"])
             assert agent is not None
-            return AgentSaid(agent=agent, text=d["text"], at=at, attachments=_attachments_from_json(d))
+            return AgentSaid(
+                agent=agent,
+                text=d["text"],
+                at=at,
+                attachments=_attachments_from_json(d),
+                buttons=_buttons_from_json(d),
+                card=card_from_json(d.get("card")),
+            )
         case "agent_read":
             return AgentRead(read_at=d["read_at"], at=at)
         case "transferred":
             return Transferred(at=at)
         case "agent_left":
-            return AgentLeft(agent=agent_from_json(d.get("agent")), at=at)
+            bot = d.get("bot_continues")
+            return AgentLeft(
+                agent=agent_from_json(d.get("agent")),
+                at=at,
+                bot_continues=(float(bot[0]), float(bot[1])) if bot else None,
+            )
     raise ValueError(f"unknown contact-center event type {d['type']!r}")

@@ -9,7 +9,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from gateway.relay.model import AgentRef, AttachedFile, Button, CcConversationId, Customer, Handoff, QueueRef
+from gateway.relay.model import (
+    AgentRef,
+    AttachedFile,
+    Button,
+    Card,
+    CcConversationId,
+    Customer,
+    Handoff,
+    QueueRef,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +65,15 @@ class QueueWaitOffer:
 class QueueTimedOut:
     """Waited too long: leave the queue, tell the customer, and hand back to the bot."""
 
+    notice: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class QueueOverflowed:
+    """Waited long: the contact center moved the chat to the overflow queue; its wait starts again."""
+
+    queue: QueueRef
     notice: str
     at: float
 
@@ -132,6 +150,8 @@ class AgentSaid:
     text: str
     at: float
     attachments: tuple[AttachedFile, ...] = ()
+    buttons: tuple[Button, ...] = ()  # quick replies: the customer's choice goes back as its payload
+    card: Card | None = None  # an Adaptive Card (``text`` then includes its readable fallback)
 
 
 @dataclass(frozen=True, slots=True)
@@ -155,6 +175,9 @@ class Transferred:
 class AgentLeft:
     agent: AgentRef | None
     at: float
+    # 8x8 post-agent assignment: the bot goes on in the contact center's conversation for at most
+    # (max_total_s, user_timeout_s); None: the gateway's own hand-back
+    bot_continues: tuple[float, float] | None = None
 
 
 CcEvent = Queued | AgentJoined | AgentSaid | Transferred | AgentLeft | AgentRead
@@ -171,6 +194,7 @@ Event = (
     | CustomerUpdated
     | QueueWaitOffer
     | QueueTimedOut
+    | QueueOverflowed
     | InactivityWarning
     | CcEvent
 )

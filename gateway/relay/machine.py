@@ -34,6 +34,7 @@ from gateway.relay.events import (
     HandoffRequested,
     InactivityWarning,
     Queued,
+    QueueOverflowed,
     QueueTimedOut,
     QueueWaitOffer,
     SystemNotice,
@@ -41,6 +42,7 @@ from gateway.relay.events import (
 )
 from gateway.relay.model import (
     Author,
+    BotWindow,
     Conversation,
     Entry,
     EntryKind,
@@ -181,8 +183,22 @@ def _end_escalation(d: _Draft, outcome: Outcome, *, failure: str | None = None) 
 # --- customer ------------------------------------------------------------------------------------
 
 
+def _mirrored(d: _Draft, entry: Entry, author: Author) -> None:
+    """With the bot inside the contact center's conversation (post-agent): the line goes there too."""
+    w = d.conv.cc_bot
+    if w is None or entry.text is None:
+        return
+    if not w.open_at(d.at):
+        d.conv = replace(d.conv, cc_bot=None)  # the contact center has ended it by now
+        return
+    d.queue_item(OutboxKind.POST, entry.seq, text=entry.text, author=author)
+    d.conv = replace(d.conv, cc_bot=replace(w, last_at=d.at), cc_synced_seq=entry.seq)
+
+
 def _customer_to_bot(d: _Draft, ev: CustomerSaid) -> None:
-    d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
+    entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
+    if ev.forward:
+        _mirrored(d, entry, Author.CUSTOMER)
     d.effects.append(AskBot(ev.text))
 
 
@@ -206,7 +222,10 @@ def _cancel(d: _Draft, ev: CancelRequested) -> None:
 
 
 def _leave_while_with_bot(d: _Draft, ev: CustomerLeft) -> None:
-    d.state(State.CLOSED)
+    seq = d.state(State.CLOSED).seq
+    if d.conv.cc_bot is not None and d.conv.cc_bot.open_at(ev.at):
+        d.queue_item(OutboxKind.LEAVE, seq)  # the contact center's conversation ends with the customer
+    d.conv = replace(d.conv, cc_bot=None)
 
 
 def _leave_while_escalated(d: _Draft, ev: CustomerLeft) -> None:
@@ -227,7 +246,9 @@ def _customer_updated(d: _Draft, ev: CustomerUpdated) -> None:
 
 def _bot_said(d: _Draft, ev: BotSaid) -> None:
     for m in ev.messages:
-        d.message(Author.BOT, m.text, buttons=m.buttons, image=m.image, custom=m.custom)
+        _mirrored(
+            d, d.message(Author.BOT, m.text, buttons=m.buttons, image=m.image, custom=m.custom), Author.BOT
+        )
 
 
 def _handoff(d: _Draft, ev: HandoffRequested) -> None:
@@ -235,6 +256,7 @@ def _handoff(d: _Draft, ev: HandoffRequested) -> None:
     handoff_seq = d.conv.last_seq + len(d.entries)
     d.conv = replace(
         d.conv,
+        cc_bot=None,
         escalation=Escalation(id=ev.escalation_id, handoff=h, started_at=ev.at, handoff_seq=handoff_seq),
     )
     queue = QueueRef(h.queue_id) if h.queue_id else None
@@ -301,6 +323,14 @@ def _queue_offer(d: _Draft, ev: QueueWaitOffer) -> None:
     d.message(Author.SYSTEM, ev.text, buttons=ev.buttons)
 
 
+def _queue_overflowed(d: _Draft, ev: QueueOverflowed) -> None:
+    esc = d.conv.escalation
+    if esc is not None:
+        esc = replace(esc, queued_at=ev.at, offered_at=None, overflowed_at=ev.at)
+    d.conv = replace(d.conv, queue=ev.queue, escalation=esc)
+    d.message(Author.SYSTEM, ev.notice, queue=ev.queue)
+
+
 def _queue_timed_out(d: _Draft, ev: QueueTimedOut) -> None:
     d.message(Author.SYSTEM, ev.notice)
     seq = d.state(State.BOT, outcome=Outcome.FAILED).seq
@@ -323,7 +353,9 @@ def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
 
 
 def _agent_said(d: _Draft, ev: AgentSaid) -> None:
-    d.message(Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments)
+    d.message(
+        Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments, buttons=ev.buttons, card=ev.card
+    )
 
 
 def _agent_read(d: _Draft, ev: AgentRead) -> None:
@@ -357,6 +389,9 @@ def _agent_left(d: _Draft, ev: AgentLeft) -> None:
         return
     d.state(State.BOT, outcome=Outcome.COMPLETED, agent=ev.agent)
     d.effects.append(ResumeBot(_end_escalation(d, Outcome.COMPLETED)))
+    if ev.bot_continues is not None:  # 8x8 post-agent assignment: a minute's margin before 8x8's timers
+        total_s, quiet_s = ev.bot_continues
+        d.conv = replace(d.conv, cc_bot=BotWindow(ev.at + total_s - 60, quiet_s - 60, ev.at))
 
 
 def _agent_left_while_queued(d: _Draft, ev: AgentLeft) -> None:
@@ -404,6 +439,7 @@ TRANSITIONS: dict[tuple[State, type[Event]], _Handler] = {
     (A, AgentLeft): _agent_left,
     (Q, QueueWaitOffer): _queue_offer,
     (Q, QueueTimedOut): _queue_timed_out,
+    (Q, QueueOverflowed): _queue_overflowed,
     (B, InactivityWarning): _inactivity_warning,
     (A, InactivityWarning): _inactivity_warning,
     (Q, AgentLeft): _agent_left_while_queued,

@@ -70,6 +70,35 @@ class Button:
 
 
 @dataclass(frozen=True, slots=True)
+class CardFact:
+    title: str
+    value: str
+
+
+@dataclass(frozen=True, slots=True)
+class CardAction:
+    """A card's button: a link (``url``) or an action the agent's side receives (no url)."""
+
+    title: str
+    url: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class Card:
+    """A rich card from the agent (an Adaptive Card), reduced to what can be shown as plain text.
+
+    The entry's ``text`` carries the same content as a readable fallback, so that a client that does not
+    know cards still shows it.
+    """
+
+    kind: str  # "adaptive"
+    title: str | None = None
+    body: tuple[str, ...] = ()
+    facts: tuple[CardFact, ...] = ()
+    actions: tuple[CardAction, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
 class AgentRef:
     id: str
     name: str
@@ -133,6 +162,7 @@ class Entry:
     image: str | None = None
     custom: str | None = None  # a bot's custom payload (compact JSON of an object); the widget's to show
     attachments: tuple[AttachedFile, ...] = ()
+    card: Card | None = None
     agent: AgentRef | None = None
     state: State | None = None
     queue: QueueRef | None = None
@@ -163,6 +193,20 @@ class Escalation:
     failure: str | None = None
     queued_at: float | None = None  # when it last started waiting in a queue
     offered_at: float | None = None  # when the customer was last offered to stop waiting
+    overflowed_at: float | None = None  # when it was moved to the overflow queue
+
+
+@dataclass(frozen=True, slots=True)
+class BotWindow:
+    """After the agent, the contact center's conversation goes on with our bot (8x8 post-agent assignment):
+    both sides' lines are posted there until ``ends_at``, or until nobody spoke for ``quiet_s``."""
+
+    ends_at: float
+    quiet_s: float
+    last_at: float
+
+    def open_at(self, at: float) -> bool:
+        return at < self.ends_at and at - self.last_at < self.quiet_s
 
 
 @dataclass(frozen=True, slots=True)
@@ -184,6 +228,7 @@ class Conversation:
     agent_read_seq: int = (
         0  # the agent has read the customer's entries up to here (contact centers that say so)
     )
+    cc_bot: BotWindow | None = None  # the bot goes on inside the contact center's conversation
 
 
 @dataclass(frozen=True, slots=True)

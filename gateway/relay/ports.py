@@ -180,6 +180,7 @@ class Feature(enum.StrEnum):
     TYPING = "typing"  # the customer's typing indicator reaches the agent
     READ_RECEIPTS = "read_receipts"  # the customer's read receipts reach the agent
     ATTACHMENTS = "attachments"  # the customer can send files to the agent
+    QUEUE_MOVE = "queue_move"  # a waiting conversation can be moved to another queue
 
 
 @dataclass(frozen=True, slots=True)
@@ -217,6 +218,16 @@ class ContactCenter(Protocol):
         One gateway may hold conversations on both 8x8 APIs while an operator switches: only those on
         Chat Gateway have typing and files; for the others the relay uses the degraded forms.
         """
+        ...
+
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        """Best effort: the bot is computing an answer inside the contact center's conversation (post-agent
+        assignment). A no-op where unsupported; may raise ``ContactCenterError``."""
+        ...
+
+    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
+        """Move a waiting conversation to ``queue_id`` (idempotent). Raises ``ContactCenterRejected`` where
+        unsupported (see ``supports(Feature.QUEUE_MOVE)``), ``ContactCenterUnavailable`` to try again later."""
         ...
 
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:

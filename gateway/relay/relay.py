@@ -73,6 +73,7 @@ from gateway.relay.ports import (
     Telemetry,
 )
 from gateway.relay.tasks import Coalescer, KeyedLocks, SerialRunner
+from gateway.relay.thinking import while_thinking
 
 logger = structlog.get_logger(__name__)
 
@@ -90,6 +91,7 @@ class BotPolicy:
     unavailable_text: str = "Sorry, the assistant is unavailable right now."
     offer_agent_title: str = "Talk to a person"
     empty_replies_before_offer: int = 2
+    thinking_after_s: float = 0.3  # a slower answer shows the assistant typing meanwhile
 
 
 @dataclass(frozen=True, slots=True)
@@ -628,7 +630,11 @@ class Relay:
             return
         started = time.perf_counter()
         try:
-            reply = await self._bot.respond(BotTurn(conversation_id, text, conv.customer))
+            reply = await while_thinking(
+                self._bot.respond(BotTurn(conversation_id, text, conv.customer)),
+                lambda active: self._thinking(conv, active),
+                after_s=self._policy.thinking_after_s,
+            )
             result = "handoff" if reply.handoff else "answered" if reply.messages else "empty"
         except BotUnavailable as exc:
             logger.warning("bot_unavailable", conversation_id=conversation_id, error=str(exc))
@@ -647,6 +653,22 @@ class Relay:
         else:
             self._empty_replies.pop(conversation_id, None)
         await self._say(conversation_id, reply)
+
+    async def _thinking(self, conv: Conversation, active: bool) -> None:
+        """The customer sees the assistant typing; inside 8x8's conversation (post-agent) 8x8 is told too."""
+        await self._fanout.signal(conv.id, Typing(Author.BOT, active))
+        cc, cc_id = self.contact_center, conv.cc_conversation_id
+        window = conv.cc_bot
+        if (
+            active
+            and cc is not None
+            and cc_id is not None
+            and window is not None
+            and window.open_at(self.clock())
+        ):
+            # short: the answer waits for this call
+            async with asyncio.timeout(min(2.0, self.extras_policy.call_timeout_s)):
+                await cc.bot_thinking(cc_id)
 
     async def _bot_resume(self, conversation_id: ConversationId, handback: Handback) -> None:
         conv = await self.conversation(conversation_id)

@@ -6,6 +6,10 @@
 - Queue: after ``queue_offer_after_s`` in a queue the customer is offered to keep waiting or go back to
   the assistant; after ``max_queue_wait_s`` the chat leaves the queue and the bot takes over with the
   offline message. Waiting in a queue is never "inactivity".
+- Overflow: with an ``overflow_queue_id``, a chat that waited ``overflow_after_s`` is moved there once (where
+  the contact center can move it: Chat Gateway's conversation update), the customer is told, and its wait
+  starts again, so the bot takes over only after the overflow queue's wait too. A move that fails is tried
+  again at the next sweep; meanwhile the first queue's limits still apply.
 """
 
 from __future__ import annotations
@@ -15,10 +19,11 @@ from dataclasses import dataclass
 
 import structlog
 
-from gateway.relay.errors import WrongState
-from gateway.relay.events import InactivityWarning, QueueTimedOut, QueueWaitOffer
+from gateway.relay.errors import ContactCenterError, WrongState
+from gateway.relay.events import InactivityWarning, QueueOverflowed, QueueTimedOut, QueueWaitOffer
 from gateway.relay.machine import IllegalTransition
-from gateway.relay.model import Button, ConversationId, State
+from gateway.relay.model import Button, Conversation, ConversationId, QueueRef, State
+from gateway.relay.ports import Feature
 from gateway.relay.relay import Relay
 
 logger = structlog.get_logger(__name__)
@@ -34,6 +39,9 @@ class TimerPolicy:
     offer_buttons: tuple[Button, ...] = ()
     max_queue_wait_s: float = 900
     queue_timeout_text: str = "Sorry, no agent could take your chat."
+    overflow_queue_id: str = ""
+    overflow_after_s: float = 300
+    overflow_text: str = "All our agents there are still busy, so more colleagues can now take your chat."
 
     @property
     def interval_s(self) -> float:
@@ -43,6 +51,7 @@ class TimerPolicy:
                 self.inactivity_timeout_s,
                 self.queue_offer_after_s or 1e9,
                 self.max_queue_wait_s or 1e9,
+                self.overflow_after_s if self.overflow_queue_id else 1e9,
             )
             if t > 0
         )
@@ -61,7 +70,7 @@ async def sweep(relay: Relay, policy: TimerPolicy) -> None:
         elif warns and (conv.warned_at is None or conv.warned_at < conv.active_at):
             event = InactivityWarning(policy.inactivity_warning_text, now)
             await _try(relay.apply(conversation_id, event), conversation_id, "inactivity_warning")
-    if not (policy.queue_offer_after_s or policy.max_queue_wait_s):
+    if not (policy.queue_offer_after_s or policy.max_queue_wait_s or policy.overflow_queue_id):
         return
     for conversation_id in await relay.store.idle_conversations((State.QUEUED,), before=now + 1):
         conv = await relay.conversation(conversation_id)
@@ -69,12 +78,38 @@ async def sweep(relay: Relay, policy: TimerPolicy) -> None:
         if esc is None:
             continue
         waited = now - (esc.queued_at or esc.started_at)
+        if await _overflow(relay, policy, conv, waited, now):
+            continue
         if policy.max_queue_wait_s and waited >= policy.max_queue_wait_s:
             event_out = QueueTimedOut(policy.queue_timeout_text, now)
             await _try(relay.apply(conversation_id, event_out), conversation_id, "queue_timeout")
         elif policy.queue_offer_after_s and waited >= policy.queue_offer_after_s and esc.offered_at is None:
             offer = QueueWaitOffer(policy.queue_offer_text, policy.offer_buttons, now)
             await _try(relay.apply(conversation_id, offer), conversation_id, "queue_offer")
+
+
+async def _overflow(relay: Relay, policy: TimerPolicy, conv: Conversation, waited: float, now: float) -> bool:
+    """Move a chat that waited long enough to the overflow queue; True once it is moved."""
+    esc, cc, cc_id, target = (
+        conv.escalation,
+        relay.contact_center,
+        conv.cc_conversation_id,
+        policy.overflow_queue_id,
+    )
+    if not target or esc is None or esc.overflowed_at is not None or waited < policy.overflow_after_s:
+        return False
+    if cc is None or cc_id is None or (conv.queue is not None and conv.queue.id == target):
+        return False
+    if not cc.supports(Feature.QUEUE_MOVE, cc_id):
+        return False  # Chat API v2: said at start-up; the first queue's limits apply
+    try:
+        await cc.move_to_queue(cc_id, target)
+    except ContactCenterError as exc:
+        logger.warning("overflow_move_failed", conversation_id=conv.id, queue_id=target, error=str(exc))
+        return False
+    event = QueueOverflowed(QueueRef(target), policy.overflow_text, now)
+    await _try(relay.apply(conv.id, event), conv.id, "queue_overflow")
+    return True
 
 
 async def _try(action: object, conversation_id: ConversationId, what: str) -> None:

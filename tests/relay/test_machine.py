@@ -25,6 +25,7 @@ from gateway.relay.events import (
     HandoffRequested,
     InactivityWarning,
     Queued,
+    QueueOverflowed,
     QueueTimedOut,
     QueueWaitOffer,
     Transferred,
@@ -56,7 +57,7 @@ EXPECTED: dict[tuple[State, type[Event]], State] = {
     (Q, AgentSaid): Q, (A, AgentSaid): A,
     (A, Transferred): A, (Q, Transferred): Q,
     (A, AgentLeft): B, (Q, AgentLeft): Q,
-    (Q, QueueWaitOffer): Q, (Q, QueueTimedOut): B,
+    (Q, QueueWaitOffer): Q, (Q, QueueTimedOut): B, (Q, QueueOverflowed): Q,
     (B, InactivityWarning): B, (A, InactivityWarning): A,
 }  # fmt: skip
 SAME_STATE_EVERYWHERE = ("CustomerUpdated", "SystemNotice", "AgentRead")
@@ -245,6 +246,20 @@ def test_queue_timeout_leaves_the_queue_and_hands_back_failed() -> None:
     d = decide(conversation(Q), QueueTimedOut("gave up", 20.0))
     assert d.outbox[0].kind is OutboxKind.LEAVE
     assert d.effects[0].handback.reason == "queue_timeout"  # type: ignore[union-attr]
+
+
+def test_an_overflow_moves_the_queue_tells_the_customer_and_starts_the_wait_again() -> None:
+    waiting = conversation(Q)
+    assert waiting.escalation is not None
+    waiting = replace(waiting, escalation=replace(waiting.escalation, queued_at=5.0, offered_at=8.0))
+    d = decide(waiting, QueueOverflowed(QueueRef("103"), "moved", 20.0))
+    assert d.conversation.state is Q
+    assert d.conversation.queue == QueueRef("103")
+    assert d.conversation.escalation is not None
+    esc = d.conversation.escalation
+    assert (esc.queued_at, esc.offered_at, esc.overflowed_at) == (20.0, None, 20.0)
+    assert [(e.author, e.text) for e in d.entries] == [(Author.SYSTEM, "moved")]
+    assert d.outbox == ()  # the move itself is the timer's call to the contact center
 
 
 def test_system_notices_are_not_activity() -> None:

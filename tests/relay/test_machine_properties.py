@@ -29,6 +29,7 @@ from gateway.relay.events import (
     HandoffRequested,
     InactivityWarning,
     Queued,
+    QueueOverflowed,
     QueueTimedOut,
     QueueWaitOffer,
     SystemNotice,
@@ -73,6 +74,7 @@ EVENTS: st.SearchStrategy[Event] = st.one_of(
     st.builds(AgentLeft, agents, AT),
     st.builds(QueueWaitOffer, texts, st.just(()), AT),
     st.builds(QueueTimedOut, texts, AT),
+    st.builds(QueueOverflowed, st.builds(QueueRef, st.sampled_from(["103"])), texts, AT),
     st.builds(InactivityWarning, texts, AT),
 )
 

@@ -19,6 +19,7 @@ Every request is kept in ``requests`` so tests can assert what the gateway sent.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
@@ -273,6 +274,7 @@ class RasaStandIn:
         self.requests: list[RecordedRequest] = []
         self.action_calls: list[dict[str, Any]] = []  # bodies sent to the action server
         self.fail_events: list[int] = []
+        self.webhook_delay_s = 0.0  # how long the REST channel takes to answer (Rasa can take seconds)
         self._session: aiohttp.ClientSession | None = None
 
     def app(self) -> web.Application:
@@ -305,6 +307,7 @@ class RasaStandIn:
 
     async def _webhook(self, request: web.Request) -> web.Response:
         body = await self._record(request)
+        await asyncio.sleep(self.webhook_delay_s)
         if not isinstance(body, dict):
             return web.Response(status=400, text=BAD_JSON_BODY, content_type="application/json")
         sender = str(body["sender"]) if body.get("sender") is not None else "default"

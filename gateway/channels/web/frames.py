@@ -10,7 +10,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from gateway.relay.errors import CustomerError
-from gateway.relay.model import AttachedFile, Customer, Entry, EntryKind, ReadUpTo, Signal, Typing
+from gateway.relay.model import AttachedFile, Card, Customer, Entry, EntryKind, ReadUpTo, Signal, Typing
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
@@ -165,6 +165,8 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
             frame["custom"] = json.loads(entry.custom)
         if entry.attachments:
             frame["attachments"] = [attachment_json(a) for a in entry.attachments]
+        if entry.card is not None:
+            frame["card"] = card_json(entry.card)
     if entry.queue is not None:
         frame["queue"] = {"id": entry.queue.id, "name": entry.queue.name}
     if entry.agent is not None:
@@ -186,6 +188,17 @@ def attachment_json(file: AttachedFile) -> dict[str, Any]:
     }
     if file.size is not None:
         out["size"] = file.size
+    return out
+
+
+def card_json(card: Card) -> dict[str, Any]:
+    """A message's ``card`` field (design.md extension): plain strings only; the message's ``text`` has the
+    same content as a readable fallback."""
+    out: dict[str, Any] = {"kind": card.kind, "body": list(card.body)}
+    if card.title is not None:
+        out["title"] = card.title
+    out["facts"] = [{"title": f.title, "value": f.value} for f in card.facts]
+    out["actions"] = [{"title": a.title, **({"url": a.url} if a.url else {})} for a in card.actions]
     return out
 
 

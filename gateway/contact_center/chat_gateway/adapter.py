@@ -14,6 +14,7 @@ counting: those found since the first attempt, less those this process knows it 
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections import OrderedDict
@@ -24,6 +25,7 @@ from typing import Any
 
 import structlog
 
+from gateway.contact_center.chat_gateway.cards import QUICK_REPLIES, QuickReplies
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.transcript import create_body
 from gateway.contact_center.core.errors import Rejected
@@ -31,6 +33,7 @@ from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain, went_through
+from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
 
@@ -46,6 +49,15 @@ class Routing:
     channel_id: str
     default_queue: str
     queues: frozenset[str]
+    webhook_id: str | None = None  # ours: where a post-agent assignment hands the conversation back
+
+
+@dataclass(frozen=True, slots=True)
+class PostAgent:
+    """``GATEWAY_CHAT_GATEWAY__HANDBACK=post_agent_assignment``: 8x8's timers, in minutes."""
+
+    max_total_minutes: int
+    user_timeout_minutes: int
 
 
 class ChatGatewayContactCenter:
@@ -57,13 +69,19 @@ class ChatGatewayContactCenter:
         setup_wait_s: float = 10.0,
         uncertain: Uncertain | None = None,
         clock: Callable[[], float] = time.time,
+        post_agent: PostAgent | None = None,
     ) -> None:
         self.client = client
+        self.post_agent = post_agent
+        self._assigned: OrderedDict[str, None] = OrderedDict()  # conversations given a post-agent assignment
+        self._tasks: set[asyncio.Task[None]] = set()
         self.uncertain = uncertain or Uncertain()
         self._routing: SetupResultGate[Routing] = SetupResultGate("Chat Gateway", wait_s=setup_wait_s)
         self._skew = clock_skew_s
         self._clock = clock
         self._uploads: OrderedDict[str, str] = OrderedDict()  # outbox key -> uploaded attachment id
+        self.quick_replies = QuickReplies()  # filled by the webhook translator
+        self._choices: OrderedDict[str, str] = OrderedDict()  # outbox key -> the chosen option's title
 
     # --- set-up ----------------------------------------------------------------------------------
 
@@ -81,6 +99,48 @@ class ChatGatewayContactCenter:
                 return queue_id
             logger.warning("unknown_queue", queue_id=queue_id, fallback=routing.default_queue)
         return None
+
+    # --- 8x8-native hand-back ---------------------------------------------------------------------
+
+    def agent_joined(self, cc_conversation_id: CcConversationId) -> None:
+        """Schedule the post-agent assignment to our webhook (once per conversation), in the background:
+        the webhook that reported the agent is answered at once."""
+        if self.post_agent is None or cc_conversation_id in self._assigned:
+            return
+        self._assigned[cc_conversation_id] = None
+        while len(self._assigned) > 10_000:
+            self._assigned.popitem(last=False)
+        task = asyncio.create_task(self._assign_post_agent(cc_conversation_id, self.post_agent))
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def _assign_post_agent(self, cc_conversation_id: CcConversationId, post_agent: PostAgent) -> None:
+        routing = await self._routing.get()
+        if not routing.webhook_id:
+            logger.warning("post_agent_assignment_without_webhook", setting="GATEWAY_CHAT_GATEWAY__HANDBACK")
+            return
+        try:
+            await self.client.post_agent_assignment(
+                bare(cc_conversation_id),
+                webhook_id=routing.webhook_id,
+                max_total_minutes=post_agent.max_total_minutes,
+                user_timeout_minutes=post_agent.user_timeout_minutes,
+            )
+        except ContactCenterError as exc:
+            self._assigned.pop(cc_conversation_id, None)  # the next agent joining tries again
+            logger.warning(
+                "post_agent_assignment_failed", cc_conversation_id=cc_conversation_id, error=str(exc)
+            )
+            return
+        logger.info("post_agent_assignment_made", cc_conversation_id=cc_conversation_id)
+
+    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
+        await self.client.thinking(bare(cc_conversation_id))
+
+    async def close(self) -> None:
+        for task in list(self._tasks):
+            task.cancel()
+        await asyncio.gather(*self._tasks, return_exceptions=True)
 
     # --- the port --------------------------------------------------------------------------------
 
@@ -131,6 +191,11 @@ class ChatGatewayContactCenter:
     ) -> None:
         conversation_id = bare(cc_conversation_id)
         kind = author_type(line.author)
+        title = self._choice(cc_conversation_id, line, idempotency_key)
+        if title is not None:
+            # The customer's choice: their line says the option's title, and the card is answered.
+            await self._post_choice(conversation_id, title, line.text, idempotency_key=idempotency_key)
+            return
         pieces = split_text(line.text)
         if (
             len(pieces) == 1
@@ -154,6 +219,32 @@ class ChatGatewayContactCenter:
             await self.uncertain.guarded(key, self.client.send_message(conversation_id, body))
             self.uncertain.delivered.add(conversation_id, kind, piece, self._clock())
 
+    def _choice(self, cc_id: CcConversationId, line: HistoryLine, key: str) -> str | None:
+        if line.author is not Author.CUSTOMER:
+            return None
+        if key not in self._choices and (title := self.quick_replies.chosen(cc_id, line.text)) is not None:
+            self._choices[key] = title
+            while len(self._choices) > 1000:
+                self._choices.popitem(last=False)
+        return self._choices.get(key)
+
+    async def _post_choice(
+        self, conversation_id: str, title: str, postback: str, *, idempotency_key: str
+    ) -> None:
+        if not await self._already_sent(conversation_id, idempotency_key, "user", text=title):
+            body = {"authorType": "user", "text": title}
+            await self.uncertain.guarded(idempotency_key, self.client.send_message(conversation_id, body))
+            self.uncertain.delivered.add(conversation_id, "user", title, self._clock())
+        self._choices.pop(idempotency_key, None)
+        try:  # the line reached the agent: the card's answer is told once, and a failure only logged
+            card_id = _quick_reply_card(await self.client.recent_messages(conversation_id), postback)
+            if card_id is None:
+                logger.warning("quick_reply_card_not_found", cc_conversation_id=conversation_id)
+                return
+            await self.client.card_action_submit(conversation_id, card_id, name=postback)
+        except ContactCenterError as exc:
+            logger.warning("quick_reply_action_failed", cc_conversation_id=conversation_id, error=str(exc))
+
     async def customer_left(self, cc_conversation_id: CcConversationId, *, idempotency_key: str) -> None:
         await self.client.user_left(bare(cc_conversation_id))
 
@@ -162,6 +253,12 @@ class ChatGatewayContactCenter:
 
     def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
         return cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id)
+
+    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
+        """``PATCH /conversations/{id} {"assignment":{"type":"queue","id"}}`` (202: 8x8 confirms with
+        ``CONVERSATION_UPDATE`` and ``QUEUED``). Setting the same queue again changes nothing."""
+        await self.client.assign_queue(bare(cc_conversation_id), queue_id)
+        logger.info("cc_conversation_moved", cc_conversation_id=cc_conversation_id, queue_id=queue_id)
 
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
         await self.client.typing(bare(cc_conversation_id), author_type="user")
@@ -236,6 +333,23 @@ class ChatGatewayContactCenter:
             self.uncertain.forget(key)
             logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
         return found > 0
+
+
+def _quick_reply_card(messages: Sequence[dict[str, Any]], postback: str) -> str | None:
+    """The id of the newest agent quick-replies card that offers ``postback`` (messages newest first)."""
+    for message in messages:
+        if (message.get("author") or {}).get("type") != "agent":
+            continue
+        for card in message.get("cards") or []:
+            if not isinstance(card, dict) or card.get("contentType") != QUICK_REPLIES or not card.get("id"):
+                continue
+            options = (card.get("content") or {}).get("options") or []
+            if any(
+                isinstance(o, dict) and str((o.get("data") or {}).get("postback")) == postback
+                for o in options
+            ):
+                return str(card["id"])
+    return None
 
 
 def _created_at(message: dict[str, Any]) -> float | None:

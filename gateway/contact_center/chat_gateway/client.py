@@ -54,6 +54,17 @@ class ChatGatewayClient(SetupRequests):
             observe=observe,
         )
         self.request = self.http.request
+        # The card actions are published outside /chat-gateway/v1, with the tenant in the path (spec §3).
+        self._tenant = tenant or ""
+        self._outside = HttpCore(
+            session,
+            StaticAuth(headers),
+            prefix="api/v1/",
+            api="chat_gateway",
+            max_attempts=max_attempts,
+            backoff_base_s=backoff_base_s,
+            observe=observe,
+        )
 
     # --- conversations ---------------------------------------------------------------------------
 
@@ -105,6 +116,59 @@ class ChatGatewayClient(SetupRequests):
             params={"size": str(size), "sort": "createdAt:desc"},
         )
         return _embedded(answer, "messages")
+
+    async def thinking(self, conversation_id: str, *, max_seconds: int = 60) -> None:
+        await self.request(
+            "POST",
+            f"conversations/{_q(conversation_id)}/thinking",
+            operation="thinking",
+            json_body={"authorType": "bot", "maxThinkingTimeSeconds": max_seconds},
+            repeatable=True,
+        )
+
+    async def post_agent_assignment(
+        self, conversation_id: str, *, webhook_id: str, max_total_minutes: int, user_timeout_minutes: int
+    ) -> None:
+        """``POST …/post-agent-assignment`` (201): after the agent, the conversation comes back to our webhook."""
+        body = {
+            "type": "webhook",
+            "id": webhook_id,
+            "configuration": {
+                "notifyChannelWebhookIfExists": "false",  # a string in 8x8's schema
+                "maxTotalMinutes": max_total_minutes,
+                "userTimeoutInMinutes": user_timeout_minutes,
+            },
+        }
+        await self.request(
+            "POST",
+            f"conversations/{_q(conversation_id)}/post-agent-assignment",
+            operation="post_agent_assignment",
+            json_body=body,
+            repeatable=True,
+        )
+
+    async def assign_queue(self, conversation_id: str, queue_id: str) -> None:
+        """``PATCH /conversations/{id}`` ``{"assignment":{"type":"queue","id"}}``: re-route while queued (202)."""
+        await self.request(
+            "PATCH",
+            f"conversations/{_q(conversation_id)}",
+            operation="patch_conversation",
+            json_body={"assignment": {"type": "queue", "id": queue_id}},
+            repeatable=True,
+        )
+
+    async def card_action_submit(self, conversation_id: str, card_id: str, *, name: str) -> None:
+        """``PUT /api/v1/tenant/{t}/conversations/{c}/cards/{card}/action-submit {"name"}`` (204): the
+        customer answered the card. ``name`` is the chosen option's postback (the schema names only ``name``)."""
+        if not self._tenant:
+            raise Rejected("card actions need the tenant (GATEWAY_CHAT_GATEWAY__TENANT)", status=400)
+        await self._outside.request(
+            "PUT",
+            f"tenant/{_q(self._tenant)}/conversations/{_q(conversation_id)}/cards/{_q(card_id)}/action-submit",
+            operation="card_action_submit",
+            json_body={"name": name},
+            repeatable=True,
+        )
 
     async def user_left(self, conversation_id: str) -> None:
         """``PATCH …/participants/user {"removed":true}``: frees the agent, drops the queued interaction."""

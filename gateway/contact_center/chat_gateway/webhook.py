@@ -25,6 +25,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from gateway.contact_center.chat_gateway.cards import FALLBACK, CardLog, QuickReplies, render
 from gateway.contact_center.core.events import Envelope, event_time
 from gateway.contact_center.core.ids import qualify
 from gateway.contact_center.core.receiver import (
@@ -71,6 +72,7 @@ class EventData(BaseModel):
     sender: Member | None = None
     text: str | None = None
     attachments: list[FileRef] = Field(default_factory=list, max_length=50)
+    cards: Any = None  # read leniently (``cards.render``): no agent message is refused for its cards
     name: str | None = Field(default=None, max_length=128)
     value: Any = None
 
@@ -138,11 +140,18 @@ class ChatGatewayTranslator:
         *,
         window_s: float,
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
+        quick_replies: QuickReplies | None = None,
+        agent_joined: Callable[[CcConversationId], None] = lambda _cid: None,
+        bot_continues: tuple[float, float] | None = None,
     ) -> None:
+        self._agent_joined = agent_joined
+        self._bot_continues = bot_continues
         self._relay = relay
         self._names = names
         self._window_s = window_s
         self._ours = ours
+        self.quick_replies = quick_replies or QuickReplies()
+        self._card_log = CardLog()
 
     async def _last_agent(self, cc_id: CcConversationId) -> AgentRef | None:
         conv = await self._relay.store.conversation_by_cc_id(cc_id)
@@ -184,29 +193,48 @@ class ChatGatewayTranslator:
                 if d.memberType != "agent":
                     return None  # the user joined or left: we caused it, or it changes nothing
                 agent = await self._agent(cc_id, d.id)
-                return AgentJoined(agent, at) if d.change == "joined" else AgentLeft(agent, at)
+                return self._member(cc_id, agent, at, joined=d.change == "joined")
             case "AGENT_JOINED" | "AGENT_LEFT" | "TEXT":  # v2-style, as on 8x8's Chat Gateway workflow page
                 if not ev.agentId:
                     return missing
                 agent = await self._agent(cc_id, ev.agentId, ev.agentName)
-                if ev.eventType == "AGENT_JOINED":
-                    return AgentJoined(agent, at)
-                if ev.eventType == "AGENT_LEFT":
-                    return AgentLeft(agent, at)
+                if ev.eventType in ("AGENT_JOINED", "AGENT_LEFT"):
+                    return self._member(cc_id, agent, at, joined=ev.eventType == "AGENT_JOINED")
                 return AgentSaid(agent, ev.message, at) if ev.message is not None else missing
             case "MESSAGE":
                 if d.sender is None:
                     return missing
                 if self._is_own_line(ev):
                     return None  # never shown twice
-                if d.text is None and not d.attachments:
-                    return missing
-                files = tuple(_file(ref) for ref in d.attachments)
-                return AgentSaid(await self._agent(cc_id, d.sender.id), d.text or "", at, attachments=files)
+                return await self._agent_message(ev, cc_id, d.sender.id, at)
             case "ACTIVITY" if d.name == "read-receipts":
                 read_at = _agent_read_at(d.value)
                 return AgentRead(read_at, at) if read_at is not None else None
         return None
+
+    def _member(self, cc_id: CcConversationId, agent: AgentRef, at: float, *, joined: bool) -> CcEvent:
+        """An agent joined (the post-agent assignment is scheduled, where configured) or left (the bot then
+        goes on inside 8x8's conversation, where configured)."""
+        if joined:
+            self._agent_joined(cc_id)
+            return AgentJoined(agent, at)
+        return AgentLeft(agent, at, bot_continues=self._bot_continues)
+
+    async def _agent_message(
+        self, ev: GatewayEvent, cc_id: CcConversationId, agent_id: str, at: float
+    ) -> AgentSaid:
+        """Never refused for its content: cards become buttons, a card frame or a fallback line."""
+        d = ev.data
+        files = tuple(_file(ref) for ref in d.attachments)
+        shown = render(d.text or "", d.cards, cc_id=cc_id, log=self._card_log)
+        text = shown.text
+        if not text and not files and not shown.buttons:
+            self._card_log.unrenderable(cc_id, "empty message")
+            text = FALLBACK
+        if shown.buttons:
+            self.quick_replies.offered(cc_id, shown.buttons)
+        agent = await self._agent(cc_id, agent_id)
+        return AgentSaid(agent, text, at, attachments=files, buttons=shown.buttons, card=shown.card)
 
     async def translate(self, body: Any, received_at: float) -> tuple[str, Translation]:
         try:
@@ -245,8 +273,19 @@ class ChatGatewayWebhook(WebhookReceiver):
         observe: Callable[[str, str], None] | None = None,
         ours: Callable[[str, str], bool] = lambda _cid, _text: False,
         sighted: Callable[[str], None] | None = None,
+        quick_replies: QuickReplies | None = None,
+        agent_joined: Callable[[CcConversationId], None] = lambda _cid: None,
+        bot_continues: tuple[float, float] | None = None,
     ) -> None:
-        self.translator = ChatGatewayTranslator(relay, names, window_s=max_clock_skew_s, ours=ours)
+        self.translator = ChatGatewayTranslator(
+            relay,
+            names,
+            window_s=max_clock_skew_s,
+            ours=ours,
+            quick_replies=quick_replies,
+            agent_joined=agent_joined,
+            bot_continues=bot_continues,
+        )
         super().__init__(
             relay,
             keys,

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 import aiohttp
 import structlog
 
-from gateway.contact_center.chat_gateway.adapter import ChatGatewayContactCenter, Routing
+from gateway.contact_center.chat_gateway.adapter import ChatGatewayContactCenter, PostAgent, Routing
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
 from gateway.contact_center.chat_gateway.setup import SetupResult, ensure_setup
 from gateway.contact_center.core.http import Observe, open_session
@@ -38,7 +38,12 @@ def open_chat_gateway(cfg: ChatGatewaySettings, *, observe: Observe | None = Non
         max_attempts=cfg.client_max_attempts,
         observe=observe,
     )
-    adapter = ChatGatewayContactCenter(client)
+    post_agent = (
+        PostAgent(cfg.handback_max_total_minutes, cfg.handback_user_timeout_minutes)
+        if cfg.handback == "post_agent_assignment"
+        else None
+    )
+    adapter = ChatGatewayContactCenter(client, post_agent=post_agent)
     return ChatGateway(session=session, client=client, keys=JwkCache(client.public_jwk), adapter=adapter)
 
 
@@ -65,7 +70,12 @@ async def keep_setting_up(cgw: ChatGateway, cfg: ChatGatewaySettings, *, public_
     async def attempt() -> None:
         result = await run_setup(cgw.client, cfg, public_base_url=public_base_url)
         queues = frozenset(queues_of(cfg))
-        cgw.adapter.set_routing(Routing(result.channel_id, default_queue=cfg.queue_id, queues=queues))
+        webhook_id = result.webhook_id
+        if webhook_id is None and cgw.adapter.post_agent is not None:  # a pinned channel: find our webhook
+            hooks = await cgw.client.list_webhooks()
+            webhook_id = next((str(h["id"]) for h in hooks if h.get("name") == cfg.webhook_name), None)
+        routing = Routing(result.channel_id, default_queue=cfg.queue_id, queues=queues, webhook_id=webhook_id)
+        cgw.adapter.set_routing(routing)
         logger.info(
             "cc_ready", api="chat_gateway", channel_id=result.channel_id, webhook_id=result.webhook_id
         )

@@ -93,7 +93,7 @@ class ChatGatewayEvents:
         self.updated(conv)
 
     def agent_said(self, conv: Conversation, agent: AgentConfig, message: Message) -> None:
-        if self._faults.v2_style_events and not message.attachment_ids:
+        if self._faults.v2_style_events and not message.attachment_ids and not message.cards:
             self._v2_style(conv, "TEXT", agent, message=message.text)
             return
         echo = self._faults.agent_lines_echo
@@ -151,13 +151,11 @@ class ChatGatewayEvents:
         self._emit(conv, "MEMBERS_CHANGED", {"memberType": member_type, "change": change, "id": member_id})
 
     def _message(self, conv: Conversation, message: Message, sender: dict[str, str], *, echo: bool) -> None:
-        data = {
-            "isEcho": echo,
-            "sender": sender,
-            "text": message.text,
-            "attachments": attachment_refs(self._store, conv, message),
-            "cards": [{"contentType": c["contentType"], "content": c["content"]} for c in message.cards],
-        }
+        data: dict[str, Any] = {"isEcho": echo, "sender": sender}
+        if message.text:  # a message of files or cards alone has no text
+            data["text"] = message.text
+        data["attachments"] = attachment_refs(self._store, conv, message)
+        data["cards"] = [{"contentType": c["contentType"], "content": c["content"]} for c in message.cards]
         self._emit(conv, "MESSAGE", data)
 
     def _emit(self, conv: Conversation, event_type: str, data: dict[str, Any] | None) -> Event:

@@ -1,7 +1,7 @@
 """Chat Gateway indicators (spec chat-gateway-v1 §3.3, §3.4): typing, thinking, read receipt and
 post-agent assignment, with their own 404/400 shapes. The integration's indicators are recorded for the agent
-console and produce no webhook event; the post-agent assignment is recorded only (our choice: the emulator
-does not hand conversations back to a bot webhook).
+console and produce no webhook event. A post-agent assignment keeps the conversation with the integration's
+bot after the agent leaves, until its timers (the emulator sends no event for it; our choice).
 """
 
 from __future__ import annotations
@@ -85,7 +85,9 @@ async def read_receipt(request: web.Request) -> web.StreamResponse:
 
 
 async def post_agent_assignment(request: web.Request) -> web.StreamResponse:
-    """Recorded only (our choice): the emulator does not hand conversations back to a bot webhook."""
+    """Recorded; when the agent leaves, the conversation stays with the integration's bot (its and the user's
+    messages do not re-queue it) until ``maxTotalMinutes`` since the agent left or ``userTimeoutInMinutes``
+    since the last message."""
     rt = request.app[runtime_key]
     conv = _indicator_conversation(request)
     body = await _indicator_body(request, conv)

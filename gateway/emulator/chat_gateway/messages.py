@@ -36,8 +36,8 @@ def card_json(message: Message, index: int) -> dict[str, Any]:
         "id": f"{message.id}-{index}",
         "contentType": card["contentType"],
         "content": card["content"],
-        "actionSubmitted": False,
-        "actionExecuted": False,
+        "actionSubmitted": message.card_actions.get(index, {}).get("action") == "submitted",
+        "actionExecuted": message.card_actions.get(index, {}).get("action") == "executed",
     }
 
 

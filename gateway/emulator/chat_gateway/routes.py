@@ -3,7 +3,9 @@
 
 from __future__ import annotations
 
-from . import attachments, conversations, indicators, messages, setup
+from . import attachments, card_actions, conversations, indicators, messages, setup
 
 API_ROUTES = [*setup.ROUTES, *conversations.ROUTES, *messages.ROUTES, *attachments.ROUTES, *indicators.ROUTES]
 FILE_ROUTES = [("GET", "/files/{token}/{name}", attachments.presigned_download, "cgw_download_presigned")]
+# Outside the prefix: the pre-signed file URLs and the card actions (8x8 publishes them under /api/v1).
+OUTSIDE_ROUTES = [*FILE_ROUTES, *card_actions.ROUTES]

@@ -136,7 +136,7 @@ def check_send_message(
     ):
         errors.append(f"{prefix}externalProvider: must be an object with name and externalMessageId")
     attachment_ids = _check_attachments(body.get("attachments"), prefix, conv, errors)
-    cards = _check_cards(body.get("cards"), prefix, errors)
+    cards = check_cards(body.get("cards"), prefix, errors)
     if not text and provider is None and not attachment_ids and not cards:
         errors.append(f"{prefix}text: May not be empty (send text, attachments, cards or externalProvider).")
     if not isinstance(author, str):
@@ -162,7 +162,7 @@ def _check_attachments(value: Any, prefix: str, conv: Conversation | None, error
     return ids
 
 
-def _check_cards(value: Any, prefix: str, errors: list[str]) -> list[dict[str, Any]]:
+def check_cards(value: Any, prefix: str, errors: list[str]) -> list[dict[str, Any]]:
     if value is None:
         return []
     if not isinstance(value, list):

@@ -4,7 +4,7 @@
 // every "change" of the live feed (/_emulator/stream, Server-Sent Events). Acts through
 // /_emulator/conversations/{id}/agent/{join,messages,leave,transfer}, and for Chat Gateway conversations
 // also agent/{typing,read,attachments}: typing while the agent writes, read receipts when a customer line is
-// on screen, files. Chat API v2 and Chat Gateway conversations look and work the same otherwise. Every piece
+// on screen, files, and cards (quick replies, an Adaptive Card) through agent/messages. Chat API v2 and Chat Gateway conversations look and work the same otherwise. Every piece
 // of data reaches the page through textContent (or an attribute), never as markup.
 
 const STATE_LABELS = { created: "Created", queued: "Queued", agent: "Active", closed: "Closed" };
@@ -244,6 +244,7 @@ function renderIndicators(conv) {
   if (typing.includes("user")) parts.push(`${customerName(conv)} is typing…`);
   if (typing.includes("bot")) parts.push("The bot is typing…");
   if (conv.thinking) parts.push("The bot is thinking…");
+  if (conv.withBotAfterAgent) parts.push("With the customer's bot after the agent (post-agent assignment)");
   const readAt = (conv.readAt || {}).user;
   if (readAt) parts.push(`Read by the customer up to ${time(readAt)}`);
   const line = $("indicators");
@@ -314,8 +315,10 @@ function renderActions(conv) {
   $("end").disabled = !active;
   $("reply-input").disabled = !active;
   $("reply-send").disabled = !active;
-  $("attach").hidden = !isGateway(conv);
-  $("attach").disabled = !active;
+  for (const id of ["attach", "quick-replies", "send-card"]) {
+    $(id).hidden = !isGateway(conv);
+    $(id).disabled = !active;
+  }
   $("reply-input").placeholder = active
     ? "Type a reply… (Enter sends, Shift+Enter for a new line)"
     : queued
@@ -460,9 +463,7 @@ function renderHistory(conv) {
         ),
         message.text ? el("div", { class: "line-text", text: message.text }) : null,
         fileLinks(message),
-        message.cards && message.cards.length
-          ? el("div", { class: "line-cards", text: `cards: ${message.cards.map((c) => c.contentType).join(", ")}` })
-          : null,
+        message.cards && message.cards.length ? el("div", { class: "line-cards", text: cardsText(message) }) : null,
       ),
     );
   }
@@ -515,6 +516,51 @@ async function act(path, body, button) {
   } finally {
     await refresh();
   }
+}
+
+function cardsText(message) {
+  const parts = message.cards.map((c) => {
+    const options = c.contentType === "application/8x8.quick.replies" && c.content && c.content.options;
+    if (Array.isArray(options)) return `quick replies: ${options.map((o) => o && o.title).join(" / ")}`;
+    return `card: ${c.contentType}`;
+  });
+  for (const action of Object.values(message.cardActions || {})) parts.push(`customer ${action.action}: ${action.name}`);
+  return parts.join(" · ");
+}
+
+/** "Question | option one | option two": the text and the options (postbacks "1", "2", …). */
+async function sendQuickReplies() {
+  const input = $("reply-input");
+  const [text, ...titles] = input.value.split("|").map((p) => p.trim());
+  const options = titles.filter(Boolean).map((title, i) => ({ title, data: { postback: String(i + 1) } }));
+  if (!options.length) {
+    showError('Quick replies: type "Question | option one | option two"');
+    return;
+  }
+  stopTyping();
+  const cards = [{ contentType: "application/8x8.quick.replies", content: { options } }];
+  if (await act("messages", { text, cards }, $("quick-replies"))) input.value = "";
+}
+
+/** An example Adaptive Card: the reply text as its title, facts, a link and a submit action. */
+async function sendCard() {
+  const input = $("reply-input");
+  const content = {
+    type: "AdaptiveCard",
+    version: "1.3",
+    body: [
+      { type: "TextBlock", size: "Medium", weight: "Bolder", text: input.value.trim() || "Your order" },
+      { type: "TextBlock", text: "Shipped today, arriving in two days.", wrap: true },
+      { type: "FactSet", facts: [{ title: "Order", value: "A-1042" }, { title: "Status", value: "Shipped" }] },
+    ],
+    actions: [
+      { type: "Action.OpenUrl", title: "Track the parcel", url: "https://example.com/track/A-1042" },
+      { type: "Action.Submit", title: "Looks good", data: { ok: true } },
+    ],
+  };
+  stopTyping();
+  const cards = [{ contentType: "application/vnd.microsoft.card.adaptive", content }];
+  if (await act("messages", { text: "", cards }, $("send-card"))) input.value = "";
 }
 
 async function sendReply() {
@@ -604,6 +650,8 @@ function wire() {
   });
   $("reply-input").addEventListener("blur", () => stopTyping());
   $("attach").addEventListener("click", () => $("attach-input").click());
+  $("quick-replies").addEventListener("click", () => sendQuickReplies());
+  $("send-card").addEventListener("click", () => sendCard());
   $("attach-input").addEventListener("change", (ev) => sendFile(ev.target.files[0]));
   document.addEventListener("visibilitychange", () => model.selected && markRead(model.selected));
   $("reply-input").addEventListener("keydown", (ev) => {

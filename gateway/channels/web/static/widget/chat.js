@@ -79,10 +79,10 @@ export class Chat {
       case "ack":
         this.onAck(frame);
         break;
-      case "typing":
-        if (frame.author !== "agent") break;
+      case "typing": // the agent typing, or the bot thinking
+        if (frame.author !== "agent" && frame.author !== "bot") break;
         if (frame.active === false) this.stopAgentTyping();
-        else this.agentTyping(frame.agent && frame.agent.name);
+        else this.agentTyping(frame.author === "bot" ? this.s.assistant : frame.agent && frame.agent.name);
         break;
       case "read":
         // Not a transcript entry: the agent has read the customer's lines up to upto_seq.
@@ -196,7 +196,7 @@ export class Chat {
     if (frame.author === "bot") label = this.s.assistant;
     if (frame.author === "agent") label = (frame.agent && frame.agent.name) || this.s.agent;
     this.log.addMessage(frame, label, frame.text);
-    if (frame.author === "agent") this.stopAgentTyping();
+    this.stopAgentTyping(); // whoever was typing has said it
     if (!live) return;
     this.arrived();
     const files = (Array.isArray(frame.attachments) ? frame.attachments : []).map((f) => f && f.name);

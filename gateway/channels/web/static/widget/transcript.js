@@ -55,6 +55,7 @@ export class Transcript {
     const el = this.bubble(frame.author, label, shownText, frame.ts);
     el.dataset.seq = String(frame.seq);
     if (frame.client_id) el.dataset.clientId = frame.client_id;
+    if (frame.card) el.classList.add("has-card"); // an agent's card: its text is the readable fallback
     const image = frame.image && safeUrl(frame.image);
     if (image) el.append(h("a", { class: "image-link", href: image.href, target: "_blank", rel: "noopener noreferrer", text: image.href }));
     for (const file of Array.isArray(frame.attachments) ? frame.attachments : []) {
