@@ -36,7 +36,7 @@ async def test_the_widget_shows_the_assistant_typing_while_a_slow_bot_answers(
         chat_gateway=chat_gateway_settings(cc),
         bot={"url": str(rasa_server.make_url("/")), "token": "t"},
     )
-    shop = await aiohttp_server(build_app(settings), port=port)
+    shop = await aiohttp_server(build_app(settings, demo_page=True), port=port)
     page = await browser.new_page()
     await page.goto(str(shop.make_url("/")))
     widget = CustomerWidget(page)

@@ -57,15 +57,17 @@ async def test_console_shows_files_and_typing_and_sends_agent_indicators(
         loaded = await file_link.locator("img").evaluate("img => img.complete && img.naturalWidth")
         assert loaded == 1
         # the line is on screen for the active agent: read receipt
-        await receiver.wait_for(lambda: activities(receiver, cid, "read-receipts"))
+        # (webhook deliveries under a loaded CI machine can take seconds: the waits are generous)
+        await receiver.wait_for(lambda: activities(receiver, cid, "read-receipts"), timeout=15)
 
         # the agent types: typing on, then off when the reply is sent
         await page.get_by_test_id("reply-input").fill("Nice picture")
         await receiver.wait_for(
-            lambda: {"users": [{"id": "alice", "type": "agent"}]} in activities(receiver, cid, "typing")
+            lambda: {"users": [{"id": "alice", "type": "agent"}]} in activities(receiver, cid, "typing"),
+            timeout=15,
         )
         await page.get_by_test_id("reply-send").click()
-        await receiver.wait_for(lambda: {"users": []} in activities(receiver, cid, "typing"))
+        await receiver.wait_for(lambda: {"users": []} in activities(receiver, cid, "typing"), timeout=15)
         await emulator.wait_for_message(cid, "Nice picture", author_type="agent")
 
         # the agent sends a file with a caption

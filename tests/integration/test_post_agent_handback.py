@@ -123,8 +123,7 @@ async def test_a_slow_bot_after_the_agent_sends_8x8s_thinking_indicator(
     )
     c = await connect(gateway)
     await c.start()
-    await c.say("/human_handoff")
-    await c.until("state", state="queued")
+    await c.say("I want to talk to a human")  # a typed /intent is escaped: words, as a customer writes
     await c.until("state", state="queued")
     cid = str((await cc.wait_for(cc.conversation_ids))[0])
     await cc.agent_join(cid, "alice")
