@@ -9,15 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import sys
 import typing
 from collections.abc import Sequence
 from typing import Any
 
-from pydantic import BaseModel, SecretStr, ValidationError
+from pydantic import BaseModel, ValidationError
 
+from gateway.masking import effective_settings, masked, masked_url
 from gateway.settings import Settings
+
+__all__ = ["effective_settings", "load_settings", "main", "masked", "masked_url"]
 
 EXIT_CONFIG = 2
 PUBLIC_HELP = (
@@ -61,39 +63,6 @@ def load_settings(**overrides: Any) -> Settings:
         others = len({setting_name(e["loc"]) for e in errors}) - 1
         more = f" (and {others} more)" if others else ""
         raise SystemExit(f"configuration error: {name}: {' or '.join(messages)}{more}") from None
-
-
-_URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-z][a-z0-9+.-]*://)(?P<user>[^/@:]*)(?::[^/@]*)?@", re.I)
-
-
-def masked_url(text: str) -> str:
-    """``redis://user:secret@host`` -> ``redis://user:**********@host``; a lone user part (often a
-    token, ``https://token@host``) is masked too."""
-
-    def mask(m: re.Match[str]) -> str:
-        has_password = m[0].count(":") > m["scheme"].count(":")
-        user = m["user"] if has_password else "**********"
-        return f"{m['scheme']}{user}:**********@" if has_password else f"{m['scheme']}{user}@"
-
-    return _URL_CREDENTIALS.sub(mask, text)
-
-
-def masked(value: Any) -> Any:
-    if isinstance(value, SecretStr):
-        return "**********" if value.get_secret_value() else ""
-    if isinstance(value, str):
-        return masked_url(value)
-    if isinstance(value, dict):
-        return {k: masked(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [masked(v) for v in value]
-    return value
-
-
-def effective_settings(settings: Settings) -> dict[str, Any]:
-    """The settings as JSON-ready data, every secret masked."""
-    data = masked(settings.model_dump(mode="python"))
-    return masked(json.loads(json.dumps(data, default=str)))  # type: ignore[no-any-return]
 
 
 def cmd_check_config(args: argparse.Namespace) -> int:
