@@ -50,7 +50,10 @@ class ChaosMonkey:
         self.counts: Counter[str] = Counter()
         self.downtime_s = 0.0
 
-    async def run(self, stop: asyncio.Event) -> None:
+    async def run(self, stop: asyncio.Event, *, busy: Callable[[], bool] = lambda: True) -> None:
+        """Inject faults until ``stop``, but only while ``busy()``: a storm that outlasts the traffic would
+        fall on the last conversation alone (every one of its sends failing for minutes), which measures
+        the storm, not the gateway."""
         names = list(FAULTS)
         weights = [FAULTS[n] for n in names]
         # At least one kill in every run, mid-conversation: the rest is left to chance.
@@ -63,6 +66,8 @@ class ChaosMonkey:
                 await asyncio.wait_for(stop.wait(), self._rng.expovariate(1 / self._mean_interval_s))
             if stop.is_set():
                 return
+            if not busy():
+                continue
             fault = self._rng.choices(names, weights)[0]
             action: Callable[[], Awaitable[bool]] = getattr(self, f"_{fault}")
             if await action():
