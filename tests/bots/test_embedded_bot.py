@@ -4,14 +4,12 @@ the first customer who reaches it."""
 
 from __future__ import annotations
 
-import asyncio
-import sys
 from pathlib import Path
 
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rules import RuleSet
 from gateway.relay.model import ConversationId, Customer, Handback, Outcome
-from tests.support.process import gateway_env
+from tests.support.process import failed_start_up, gateway_env
 
 RULES = """
 fallback = "Sorry?"
@@ -72,20 +70,7 @@ async def test_rule_with_an_unknown_action_stops_start_up_with_one_line(tmp_path
         GATEWAY_STORE__URL=f"sqlite:///{tmp_path / 'gw.db'}",
         GATEWAY_PORT="0",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _out, err = await asyncio.wait_for(proc.communicate(), 30)
-
-    assert proc.returncode != 0
-    lines = err.decode().strip().splitlines()
+    lines = await failed_start_up(env, tmp_path)
     assert len(lines) == 1, lines
     assert lines[0].endswith(
         "rule 'refund' names unknown action 'action_refund' "

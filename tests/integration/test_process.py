@@ -5,7 +5,6 @@ from __future__ import annotations
 import asyncio
 import os
 import signal
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -14,7 +13,7 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from tests.support.customer import CustomerSocket
-from tests.support.process import gateway_env, start_gateway_process, wait_until
+from tests.support.process import failed_start_up, gateway_env, start_gateway_process, wait_until
 
 
 @pytest.fixture
@@ -52,19 +51,7 @@ async def test_a_bad_setting_stops_start_up_with_one_line(tmp_path: Path) -> Non
     env = {k: v for k, v in os.environ.items() if not k.startswith("GATEWAY_")} | {
         "GATEWAY_LIMITS__BURST": "many"
     }
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _out, err = await asyncio.wait_for(proc.communicate(), 30)
-    assert proc.returncode != 0
-    lines = err.decode().strip().splitlines()
+    lines = await failed_start_up(env, tmp_path)
     assert lines == [
         "configuration error: GATEWAY_LIMITS__BURST: Input should be a valid integer, unable to parse string as an integer"
     ]

@@ -4,7 +4,6 @@ it meanwhile, the customer is told rather than met with silence, and start-up re
 from __future__ import annotations
 
 import asyncio
-import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -15,7 +14,7 @@ from pytest_aiohttp import AiohttpServer
 from gateway.emulator.handle import Emulator
 from tests.integration.conftest import GatewayFactory, conversations_of
 from tests.support.customer import CustomerSocket
-from tests.support.process import gateway_env
+from tests.support.process import failed_start_up, gateway_env
 from tests.support.rasa_standin import RasaStandIn
 
 TOKEN = "resume-test-token"
@@ -103,20 +102,7 @@ async def test_a_wrong_token_stops_start_up_with_one_line(
         GATEWAY_STORE__URL=f"sqlite:///{tmp_path / 'gw.db'}",
         GATEWAY_PORT="0",
     )
-    proc = await asyncio.create_subprocess_exec(
-        sys.executable,
-        "-m",
-        "gateway",
-        "serve",
-        env=env,
-        cwd=tmp_path,
-        stdout=asyncio.subprocess.PIPE,
-        stderr=asyncio.subprocess.PIPE,
-    )
-    _out, err = await asyncio.wait_for(proc.communicate(), 30)
-
-    assert proc.returncode != 0
-    lines = err.decode().strip().splitlines()
+    lines = await failed_start_up(env, tmp_path)
     assert len(lines) == 1, lines
     assert lines[0].endswith("GATEWAY_BOT__TOKEN: Rasa's HTTP API refused it (HTTP 401)")
     assert "not-the-token" not in lines[0]

@@ -36,3 +36,20 @@ async def wait_until(url: str, *, attempts: int = 150) -> None:
                 pass
             await asyncio.sleep(0.1)
     raise AssertionError(f"{url} never answered 200")
+
+
+async def failed_start_up(env: dict[str, str], cwd: Path) -> list[str]:
+    """Run ``python -m gateway serve`` expecting it to refuse to start: the lines it printed on stderr."""
+    proc = await asyncio.create_subprocess_exec(
+        sys.executable,
+        "-m",
+        "gateway",
+        "serve",
+        env=env,
+        cwd=cwd,
+        stdout=asyncio.subprocess.PIPE,
+        stderr=asyncio.subprocess.PIPE,
+    )
+    _out, err = await asyncio.wait_for(proc.communicate(), 30)
+    assert proc.returncode != 0, "the gateway started"
+    return err.decode().strip().splitlines()
