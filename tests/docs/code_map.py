@@ -131,6 +131,8 @@ def _token_problem(token: str, index: CodeIndex) -> str | None:
         return None if member in index.classes[cls] else f"{cls} has no {member}"
     if m := re.fullmatch(r"([a-z]\w*)\.(\w+)", token):
         module, name = m.groups()
+        if any(f.endswith((f"{module}/{name}", f"{module}/{name}.py")) for f in index.files):
+            return None  # a module path: contact_center.core, store.redis_fanout
         if module in index.modules and module != "gateway":
             return None if name in index.modules[module] else f"no {name} in any {module}.py"
         return None  # a dotted module path (gateway.relay), checked by import-linter, or a setting
