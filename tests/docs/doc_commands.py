@@ -51,6 +51,8 @@ EXTERNAL_PROGRAMS = {"eval", "uvx", "cd", "export"}
 FOREIGN_VARIABLES = {"SANIC_HOST"}
 """Environment variables of third-party tools (rasa-sdk's web server), not of this repository."""
 REPO_DIRS = ("bench/", "bot_actions/", "config/", "docs/", "examples/", "gateway/", "scripts/", "tests/")
+PROSE_DIRS = tuple(d for d in REPO_DIRS if d != "docs/")
+"""In prose, ``docs/...`` may be a path in 8x8's documentation repository; links between pages are checked apart."""
 _BLOCK = re.compile(r"^```(\w*)[^\n]*\n(.*?)^```", re.S | re.M)
 _ASSIGNMENT = re.compile(r"^([A-Za-z_][A-Za-z0-9_]*)=")
 _NAME = re.compile(
@@ -59,6 +61,9 @@ _NAME = re.compile(
 )
 """A ``GATEWAY_...`` name (maybe a ``GROUP__*`` or a prefix ending in ``*``), or a short ``__FIELD``."""
 _SEPARATORS = {"&&", "||", "|", ";", "&"}
+_CODE = re.compile(r"`([^`]+)`")
+_TEST_REFERENCE = re.compile(r"(?P<file>(?:tests/[\w/]+/)?test_\w+\.py)?(?:::(?P<name>\w+))?(?<=.)")
+"""``tests/x/test_y.py``, ``test_y.py::test_z`` or ``::test_z`` (the file of the token before, on that line)."""
 
 
 @dataclass(frozen=True)
@@ -174,6 +179,7 @@ class Checker:
                     self._command(words, number, problems)
         for number, line in enumerate(text.splitlines(), 1):
             self._names(line, number, problems)
+            self._references(line, number, problems)
         return problems.found
 
     # --- one command -----------------------------------------------------------------------------
@@ -280,6 +286,29 @@ class Checker:
             problems.add(number, f"{' '.join(p for p in program if p)} {flag}: no such option")
 
     # --- names anywhere --------------------------------------------------------------------------
+
+    def _references(self, line: str, number: int, problems: Problems) -> None:
+        """Backticked repository paths exist; ``test_x.py::test_name`` and ``::test_name`` name a real test."""
+        test_file: Path | None = None
+        for token in _CODE.findall(line):
+            m = _TEST_REFERENCE.fullmatch(token)
+            if m is None:
+                if " " not in token and token.startswith(PROSE_DIRS) and not (self.root / token).exists():
+                    problems.add(number, f"{token}: no such file or folder")
+                continue
+            if m.group("file"):
+                test_file = self._test_file(m.group("file"))
+                if test_file is None:
+                    problems.add(number, f"{m.group('file')}: no such test file")
+                    continue
+            name = m.group("name")
+            if name and test_file is not None and not re.search(rf"def {name}\b", test_file.read_text()):
+                problems.add(number, f"{token}: {test_file.relative_to(self.root)} has no test {name}")
+
+    def _test_file(self, name: str) -> Path | None:
+        if "/" in name:
+            return self.root / name if (self.root / name).is_file() else None
+        return next(iter(sorted((self.root / "tests").rglob(name))), None)
 
     def _names(self, line: str, number: int, problems: Problems) -> None:
         group: str | None = None  # the group of the nearest GATEWAY_GROUP__... before, on this line

@@ -50,6 +50,9 @@ frobnicate --now
 
 Set `GATEWAY_NO_SUCH_GROUP__X`, `GATEWAY_LIMITS__NO_SUCH_LIMIT`, `GATEWAY_LIMITS__BURST` and `__NO_SUCH_FIELD`,
 `GATEWAY_ATTACHMENTS__NOPE*`, `GATEWAY_NOPE`.
+
+| a promise | `tests/store/test_store_contract.py::test_no_such_promise`, `test_scale_out.py::test_also_missing`, `::test_third_missing`, `test_nowhere.py` |
+| another | `gateway/no_such_module.py`, `tests/integration/test_scale_out.py` |
 """
 
 EXPECTED = [
@@ -72,6 +75,11 @@ EXPECTED = [
     "__NO_SUCH_FIELD: GATEWAY_LIMITS__ has no such field",
     "GATEWAY_ATTACHMENTS__NOPE*: GATEWAY_ATTACHMENTS__ has no NOPE",
     "GATEWAY_NOPE: no such setting",
+    "test_store_contract.py::test_no_such_promise: tests/store/test_store_contract.py has no test test_no_such_promise",
+    "test_scale_out.py::test_also_missing: tests/integration/test_scale_out.py has no test test_also_missing",
+    "::test_third_missing: tests/integration/test_scale_out.py has no test test_third_missing",
+    "test_nowhere.py: no such test file",
+    "gateway/no_such_module.py: no such file or folder",
 ]
 
 
