@@ -64,9 +64,10 @@ from gateway.openapi import build_document, openapi_handler
 from gateway.relay.errors import StoreUnavailable
 from gateway.relay.model import Button
 from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery, pick_up_abandoned_work
+from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
 from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
-from gateway.relay.relay import BotPolicy, ConversationPolicy, ExtrasPolicy, Relay
+from gateway.relay.relay import Relay
 from gateway.relay.timers import TimerPolicy, run_timers
 from gateway.retention import retention_context
 from gateway.settings import Settings

@@ -15,7 +15,7 @@ import secrets
 import time
 import uuid
 from collections.abc import Callable, Hashable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 import structlog
 
@@ -41,7 +41,6 @@ from gateway.relay.events import (
     Queued,
     SystemNotice,
 )
-from gateway.relay.hours import BusinessHours
 from gateway.relay.machine import AskBot, Decision, IllegalTransition, ResumeBot, decide
 from gateway.relay.model import (
     AttachedFile,
@@ -57,6 +56,7 @@ from gateway.relay.model import (
     State,
     Typing,
 )
+from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
 from gateway.relay.ports import (
     Bot,
     BotReply,
@@ -81,36 +81,6 @@ _COMMIT_ATTEMPTS = 5
 _APPLY_WAIT_S = 2.0
 """How long a webhook's answer waits for another instance that is applying the same chat's events."""
 _APPLY_RETRY_S = 0.01
-
-
-@dataclass(frozen=True, slots=True)
-class BotPolicy:
-    """How the relay treats the bot (from ``BotSettings``)."""
-
-    agent_request_payload: str = "/agent"
-    unavailable_text: str = "Sorry, the assistant is unavailable right now."
-    offer_agent_title: str = "Talk to a person"
-    empty_replies_before_offer: int = 2
-    thinking_after_s: float = 0.3  # a slower answer shows the assistant typing meanwhile
-
-
-@dataclass(frozen=True, slots=True)
-class ConversationPolicy:
-    """What the relay does around escalations (from ``RelaySettings`` and ``HoursSettings``)."""
-
-    hours: BusinessHours | None = None
-    closed_text: str = "Our agents are not available right now."
-    queue_notice_text: str = ""
-    keep_waiting_payload: str = "/wait"
-    back_to_bot_payload: str = "/bot"
-
-
-@dataclass(frozen=True, slots=True)
-class ExtrasPolicy:
-    """What Chat Gateway adds (from ``LimitsSettings`` and ``AttachmentSettings``)."""
-
-    typing_interval_s: float = 2.0  # the customer's typing reaches the agent at most this often per chat
-    call_timeout_s: float = 10.0  # typing and file fetches: give up after this long
 
 
 FILE_STATES = (State.ESCALATING, State.QUEUED, State.AGENT)

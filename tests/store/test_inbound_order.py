@@ -27,8 +27,9 @@ from gateway.relay.model import (
     Customer,
     State,
 )
+from gateway.relay.policy import BotPolicy
 from gateway.relay.ports import Leases, Store
-from gateway.relay.relay import BotPolicy, Relay, hash_token
+from gateway.relay.relay import Relay, hash_token
 from gateway.store.redis import RedisStore
 from gateway.store.redis_leases import RedisLeases
 from gateway.store.sqlite import SqliteStore
