@@ -15,7 +15,7 @@ from gateway.contact_center.core.ids import is_chat_gateway_id
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.errors import ContactCenterRejected
 from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, ContactCenter, Feature, HistoryLine, OpenRequest
+from gateway.relay.ports import Attachment, ContactCenter, Feature, HistoryLine, NotReady, OpenRequest
 
 Api = Literal["chat_api", "chat_gateway"]
 
@@ -75,6 +75,10 @@ class ContactCenterRouter:
 
     def adapter_for(self, cc_conversation_id: CcConversationId) -> ContactCenter:
         return self._adapters[api_of(cc_conversation_id)]
+
+    async def readiness(self) -> NotReady | None:
+        """Only the API new escalations use decides (the other may be on its way out)."""
+        return await self._new.readiness()
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         return await self._new.open_conversation(request, idempotency_key=idempotency_key)

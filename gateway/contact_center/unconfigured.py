@@ -10,7 +10,7 @@ from __future__ import annotations
 from gateway.contact_center.core.errors import Rejected
 from gateway.relay.errors import ContactCenterNotConfigured
 from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+from gateway.relay.ports import Attachment, Feature, HistoryLine, NotReady, OpenRequest
 
 
 class NoExtras:
@@ -48,6 +48,10 @@ class NoExtras:
 
 
 class NoContactCenter(NoExtras):
+    async def readiness(self) -> NotReady | None:
+        """Nothing configured is no fault: the customer is told no agent is available."""
+        return None
+
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         raise ContactCenterNotConfigured()
 

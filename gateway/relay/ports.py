@@ -109,6 +109,10 @@ class Store(Protocol):
         """Raise if the store is not usable."""
         ...
 
+    async def readiness(self) -> NotReady | None:
+        """``None`` when the store is usable now (``/readyz``), else why not."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -151,6 +155,10 @@ class Bot(Protocol):
         self, conversation_id: ConversationId, customer: Customer, handback: Handback
     ) -> BotReply:
         """Take the conversation back after an escalation; what the bot says first again."""
+        ...
+
+    async def readiness(self) -> NotReady | None:
+        """``None`` when the bot can answer now (``/readyz``), else why not."""
         ...
 
 
@@ -200,6 +208,11 @@ class ContactCenter(Protocol):
     """
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId: ...
+
+    async def readiness(self) -> NotReady | None:
+        """``None`` when new escalations can reach the contact center now (or none is configured: that is no
+        fault of the gateway's), else why not (``/readyz``, ``/bot/availability``)."""
+        ...
 
     async def post_message(
         self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
@@ -323,3 +336,15 @@ class SoleInstance:
     @asynccontextmanager
     async def claim(self, name: str) -> AsyncIterator[bool]:
         yield True
+
+
+@dataclass(frozen=True, slots=True)
+class NotReady:
+    """Why a port's adapter cannot be used now (``/readyz``).
+
+    ``part`` is its public name (``store``, ``bot``, ``chat_api``, ``chat_gateway``); ``why`` is for operators
+    only, since an upstream's error text can carry hosts, tenant names or library versions.
+    """
+
+    part: str
+    why: str

@@ -35,7 +35,7 @@ from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain, went_through
 from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+from gateway.relay.ports import Attachment, Feature, HistoryLine, NotReady, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
@@ -88,6 +88,12 @@ class ChatGatewayContactCenter:
     @property
     def ready(self) -> bool:
         return self._routing.ready
+
+    async def readiness(self) -> NotReady | None:
+        """Not ready until set-up has found (or made) the channel."""
+        if not self.ready:
+            return NotReady("chat_gateway", "set-up with the Chat Gateway has not finished")
+        return None
 
     def set_routing(self, routing: Routing) -> None:
         self._routing.set(routing)
