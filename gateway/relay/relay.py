@@ -103,12 +103,12 @@ class Relay:
         bot: Bot,
         fanout: Fanout,
         bot_policy: BotPolicy,
-        policy: ConversationPolicy | None = None,
+        policy: ConversationPolicy,
         telemetry: Telemetry | None = None,
         leases: Leases | None = None,
         clock: Callable[[], float] = time.time,
         contact_center: ContactCenter | None = None,
-        extras_policy: ExtrasPolicy | None = None,
+        extras_policy: ExtrasPolicy,
     ) -> None:
         self.store = store
         self.leases: Leases = leases or SoleInstance()
@@ -117,7 +117,7 @@ class Relay:
         self._bot = bot
         self._fanout = fanout
         self._policy = bot_policy
-        self.policy = policy or ConversationPolicy()
+        self.policy = policy
         self.clock = clock
         self._locks = KeyedLocks()
         self._bot_jobs = SerialRunner()
@@ -125,7 +125,7 @@ class Relay:
         self._inbound_locks = KeyedLocks()  # one applier per contact-center conversation in this process
         self._empty_replies: dict[ConversationId, int] = {}
         self.contact_center = contact_center
-        self.extras_policy = extras_policy or ExtrasPolicy()
+        self.extras_policy = extras_policy
         self._typing = Coalescer(self._forward_typing)
         self._typing_sent: dict[ConversationId, float] = {}
         self._receipts = Coalescer(self._forward_read)

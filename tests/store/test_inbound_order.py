@@ -27,12 +27,12 @@ from gateway.relay.model import (
     Customer,
     State,
 )
-from gateway.relay.policy import BotPolicy
 from gateway.relay.ports import Leases, Store
 from gateway.relay.relay import Relay, hash_token
 from gateway.store.redis import RedisStore
 from gateway.store.redis_leases import RedisLeases
 from gateway.store.sqlite import SqliteStore
+from tests.support.policies import policies_for_tests
 
 RULES = Path(__file__).resolve().parents[2] / "gateway" / "bots" / "default_rules.toml"
 CC = CcConversationId("cc-order")
@@ -51,11 +51,14 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def _relay(store: Store, leases: Leases | None = None) -> Relay:
+    policies = policies_for_tests()
     return Relay(
         store=store,
         bot=EmbeddedBot(RuleSet.load(RULES)),
         fanout=Hub(store),
-        bot_policy=BotPolicy(),
+        bot_policy=policies.bot,
+        policy=policies.conversation,
+        extras_policy=policies.extras,
         leases=leases,
     )
 
