@@ -37,6 +37,7 @@ from gateway.openapi import build_document, openapi_handler
 from gateway.policies import policies_from
 from gateway.retention import retention_context
 from gateway.settings import Settings
+from gateway.wiring import CleanupContext
 from gateway.wiring.bot import bot_context
 from gateway.wiring.chat_api import chat_api_context, chat_api_receiver_context
 from gateway.wiring.chat_gateway import chat_gateway_context, chat_gateway_receiver_context
@@ -46,7 +47,6 @@ from gateway.wiring.keys import policies_key
 from gateway.wiring.metrics import metrics_listener
 from gateway.wiring.relay import peers_context, recovery_context, relay_context, timers_context
 from gateway.wiring.store import open_store, store_context
-from gateway.wiring.tasks import CleanupContext
 
 __all__ = ["StartupError", "build_app", "open_store"]  # StartupError and open_store: for the commands
 

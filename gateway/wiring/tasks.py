@@ -4,11 +4,9 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Callable, Coroutine
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import AsyncIterator, Coroutine
+from contextlib import asynccontextmanager
 from typing import Any
-
-from aiohttp import web
 
 
 @asynccontextmanager
@@ -22,7 +20,3 @@ async def running(*work: Coroutine[Any, Any, None]) -> AsyncIterator[None]:
             task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await task
-
-
-CleanupContext = Callable[[web.Application], AbstractAsyncContextManager[None]]
-"""What ``app.cleanup_ctx`` takes: one resource's start (before ``yield``) and cleanup (after it)."""
