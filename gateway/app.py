@@ -68,7 +68,7 @@ from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
 from gateway.relay.ports import Bot, Fanout, Leases, SoleInstance, Store
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import Relay
-from gateway.relay.timers import TimerPolicy, run_timers
+from gateway.relay.timers import TimerPolicy, Timers, run_timers
 from gateway.retention import retention_context
 from gateway.settings import Settings
 from gateway.store.redis import RedisStore
@@ -245,7 +245,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
         fanout=fanout,
         leases=leases,
         telemetry=app[metrics_key],
-        policy=ConversationPolicy(
+        on_outbox=lambda conversation_id: outbox.wake(conversation_id),  # built next: they call each other
+        conversation_policy=ConversationPolicy(
             hours=hours,
             closed_text=settings.hours.closed_text or (hours.closed_text() if hours else ""),
             queue_notice_text=settings.relay.queue_notice_text,
@@ -274,6 +275,8 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
             no_agent_text=settings.relay.no_agent_text,
             undeliverable_text=settings.relay.undeliverable_text,
         ),
+        store=store,
+        telemetry=app[metrics_key],
         redact=redactor(settings.relay.redact, settings.relay.redact_patterns),
         leases=leases,
         file_url=lambda file: settings.base_url + file_path(file),
@@ -315,7 +318,7 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
     await relay.start()
     await outbox.start()
     background = [
-        asyncio.create_task(run_timers(relay, timer_policy(settings))),
+        asyncio.create_task(run_timers(Timers(relay, store, contact_center, leases, timer_policy(settings)))),
         asyncio.create_task(
             recover_bot_turns(
                 relay,

@@ -17,6 +17,11 @@ GatewayError
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from gateway.relay.model import State
+
 
 class GatewayError(Exception):
     """Root of every error the gateway raises on purpose."""
@@ -36,6 +41,31 @@ class WrongState(CustomerError):
 
 class RateLimited(CustomerError):
     code = "rate_limited"
+
+
+class InvalidInput(CustomerError):
+    """The request breaks a rule of the relay's (e.g. a ``client_id`` too long)."""
+
+    code = "invalid_frame"
+
+
+class TooLarge(CustomerError):
+    """More than a limit allows (e.g. the files of one conversation beyond its quota)."""
+
+    code = "too_long"
+
+
+class IllegalTransition(GatewayError):
+    """The event does not apply in the conversation's current state (raised by the machine).
+
+    The relay turns it into ``WrongState`` for a customer, and records and ignores a contact-center or
+    bot event that arrived too late.
+    """
+
+    def __init__(self, state: State, event: object) -> None:
+        super().__init__(f"{type(event).__name__} is not allowed in state {state.value}")
+        self.state = state
+        self.event = event
 
 
 class StaleConversation(GatewayError):

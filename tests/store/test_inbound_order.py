@@ -17,6 +17,7 @@ import pytest
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rules import RuleSet
 from gateway.channels.web.hub import Hub
+from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.events import AgentSaid, InboundEvent
 from gateway.relay.model import (
     AgentRef,
@@ -27,7 +28,7 @@ from gateway.relay.model import (
     Customer,
     State,
 )
-from gateway.relay.policy import BotPolicy
+from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
 from gateway.relay.ports import Leases, Store
 from gateway.relay.relay import Relay, hash_token
 from gateway.store.redis import RedisStore
@@ -55,7 +56,11 @@ def _relay(store: Store, leases: Leases | None = None) -> Relay:
         store=store,
         bot=EmbeddedBot(RuleSet.load(RULES)),
         fanout=Hub(store),
+        contact_center=NoContactCenter(),
+        on_outbox=lambda _conversation_id: None,  # these chats are with an agent already: nothing to send
         bot_policy=BotPolicy(),
+        conversation_policy=ConversationPolicy(),
+        extras_policy=ExtrasPolicy(),
         leases=leases,
     )
 

@@ -161,7 +161,7 @@ async def post_message(request: web.Request) -> web.Response:
     if not body.text:
         raise FrameError("invalid_frame", "text: must not be empty")
     relay = request.app[relay_key]
-    seq = await relay.store.seq_of_client_id(conv.id, body.client_id)
+    seq = await relay.line_seq(conv.id, body.client_id)
     if seq is None:
         check_address(request)
         if not request.app[message_limiter_key].allow(conv.id):
@@ -181,7 +181,7 @@ async def list_messages(request: web.Request) -> web.Response:
     # after is bounded like the WebSocket's last_seq (a seq is a JSON-safe integer; SQLite's are 64-bit).
     if not 0 <= after <= MAX_SEQ or not 1 <= limit <= 1000:
         raise FrameError("invalid_frame", f"after must be within 0..{MAX_SEQ} and limit within 1..1000")
-    entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
+    entries = await request.app[relay_key].entries(conv.id, after=after, limit=limit)
     body: dict[str, Any] = {"state": conv.state.value, "entries": [entry_frame(e) for e in entries]}
     if conv.agent_read_seq:  # the agent's read receipt, where the contact center gives one
         body["read_upto_seq"] = conv.agent_read_seq
