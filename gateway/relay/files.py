@@ -12,7 +12,7 @@ import secrets
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 
-from gateway.relay.errors import ContactCenterRejected, TooLarge, WrongState
+from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable, TooLarge, WrongState
 from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId, State
 from gateway.relay.policy import ExtrasPolicy
 from gateway.relay.ports import ContactCenter, Store, StoredFile
@@ -93,7 +93,8 @@ class Files:
     async def open_file(self, key: str) -> StoredFile | None:
         """A stored file by key; a contact-center file is fetched (and kept) on first use.
 
-        ``None``: no such file. ``ContactCenterError``/``TimeoutError``: the agent's file cannot be had now.
+        ``None``: no such file. ``ContactCenterError``: the agent's file cannot be had now (also when the
+        contact center does not answer within ``call_timeout_s``).
         """
         file = await self._store.attachment(key)
         if file is None or file.data is not None:
@@ -104,8 +105,11 @@ class Files:
         extras = self._cc.extras(cc_id)
         if extras is None:
             raise ContactCenterRejected("the conversation's contact center has no files")
-        async with asyncio.timeout(self._policy.call_timeout_s):
-            content_type, data = await extras.fetch_attachment(cc_id, file.attachment)
+        try:
+            async with asyncio.timeout(self._policy.call_timeout_s):
+                content_type, data = await extras.fetch_attachment(cc_id, file.attachment)
+        except TimeoutError as exc:
+            raise ContactCenterUnavailable("the contact center did not send the file in time") from exc
         if not file.attachment.content_type or file.attachment.content_type == "application/octet-stream":
             file = replace(file, attachment=replace(file.attachment, content_type=content_type))
         file = replace(file, data=data)

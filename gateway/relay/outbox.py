@@ -26,7 +26,12 @@ from typing import TypeVar, assert_never
 
 import structlog
 
-from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable, IllegalTransition
+from gateway.relay.errors import (
+    ContactCenterGaveUp,
+    ContactCenterRejected,
+    ContactCenterUnavailable,
+    IllegalTransition,
+)
 from gateway.relay.events import EscalationCreated, EscalationFailed, SystemNotice
 from gateway.relay.model import (
     AttachedFile,
@@ -83,10 +88,6 @@ def for_agent(customer: Customer) -> Customer:
     cannot pass for the bot's verified context (``{"Authenticated": "yes"}`` from a page's script)."""
     extra = {f"{CUSTOMER_PREFIX}{key}": value for key, value in customer.extra.items()}
     return replace(customer, extra=extra)
-
-
-class _GaveUp(Exception):
-    pass
 
 
 class OutboxDelivery:
@@ -207,7 +208,7 @@ class OutboxDelivery:
                         partial(self._cc.post_message, cc_id, line, idempotency_key=key),
                         max_attempts=self._policy.open_max_attempts,
                     )
-        except (ContactCenterRejected, _GaveUp) as exc:
+        except (ContactCenterRejected, ContactCenterGaveUp) as exc:
             logger.warning("escalation_failed", conversation_id=conv.id, reason=str(exc))
             try:
                 await self._relay.apply(
@@ -331,7 +332,7 @@ class OutboxDelivery:
             except ContactCenterUnavailable as exc:
                 attempt += 1
                 if max_attempts is not None and attempt >= max_attempts:
-                    raise _GaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
+                    raise ContactCenterGaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
                 delay = min(self._policy.retry_cap_s, self._policy.retry_base_s * 2 ** (attempt - 1))
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 

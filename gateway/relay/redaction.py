@@ -13,8 +13,8 @@ run without an ``@`` is read once, not once per position. What is scanned is cap
 from __future__ import annotations
 
 import re
-from functools import partial
 from collections.abc import Callable, Sequence
+from functools import partial
 
 CARD = re.compile(r"(?<!\d)(?:\d[ -]?){12,18}\d(?!\d)")
 EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]++@[\w-]++(?:\.[\w-]++)++")

@@ -34,7 +34,7 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.rest import authorised, check_address, check_control, read_json, validated
 from gateway.channels.web.uploads import UploadTimeout, within
 from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
-from gateway.relay.errors import ContactCenterError, CustomerError
+from gateway.relay.errors import CustomerError
 from gateway.relay.files import Upload
 
 routes = web.RouteTableDef()
@@ -237,10 +237,7 @@ async def serve_file(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     if not re.fullmatch(r"[\w-]{16,64}", key):
         raise FileNotFound("no such file")
-    try:
-        file = await request.app[relay_key].open_file(key)
-    except (ContactCenterError, TimeoutError):
-        return problem("unavailable", "the file cannot be fetched from the contact center right now")
+    file = await request.app[relay_key].open_file(key)  # ContactCenterError: answered by the middleware
     if file is None or file.data is None:
         raise FileNotFound("no such file")
     ttl_s = request.app[settings_key].retention.file_link_days * 86400

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import ClientId, CustomerIn, FrameError, describe, entry_frame
 from gateway.channels.web.origin import origin_allowed
-from gateway.channels.web.problems import customer_problem, problem
+from gateway.channels.web.problems import error_problem, problem
 from gateway.keys import address_limiter_key, message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited, UnknownSession
 from gateway.relay.model import Conversation, Customer, State
@@ -87,10 +87,8 @@ class _Unauthorized(CustomerError):
 async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
-    except CustomerError as exc:
-        response = customer_problem(exc)
-    except GatewayError:
-        response = problem("unavailable", "please retry in a moment")
+    except GatewayError as exc:
+        response = error_problem(exc)
     _allow_origin(request, response)
     return response
 
