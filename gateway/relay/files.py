@@ -47,7 +47,7 @@ class Files:
     ) -> None:
         self._store = store
         self._cc = contact_center
-        self._policy = extras_policy
+        self._extras_policy = extras_policy
         self._clock = clock
 
     async def before_upload(
@@ -106,7 +106,7 @@ class Files:
         if extras is None:
             raise ContactCenterRejected("the conversation's contact center has no files")
         try:
-            async with asyncio.timeout(self._policy.call_timeout_s):
+            async with asyncio.timeout(self._extras_policy.call_timeout_s):
                 content_type, data = await extras.fetch_attachment(cc_id, file.attachment)
         except TimeoutError as exc:
             raise ContactCenterUnavailable("the contact center did not send the file in time") from exc

@@ -47,7 +47,7 @@ class Inbound:
         self._store = store
         self._leases = leases
         self._telemetry = telemetry
-        self._policy = conversation_policy
+        self._conversation_policy = conversation_policy
         self._clock = clock
         self._worker = Coalescer(self._apply_pending)
         self._locks = KeyedLocks()  # one applier per contact-center conversation in this process
@@ -99,7 +99,7 @@ class Inbound:
         if isinstance(ev, AgentSaid):
             return not ev.attachments
         return not isinstance(ev, AgentRead) and not (
-            isinstance(ev, Queued) and self._policy.queue_notice_text
+            isinstance(ev, Queued) and self._conversation_policy.queue_notice_text
         )
 
     async def _record_applied(self, inbound: InboundEvent) -> bool | None:
@@ -173,9 +173,9 @@ class Inbound:
                 # The queue notice goes in right after QUEUED, before anything the customer does meanwhile.
                 async with self._commits.hold(conv.id):
                     decisions = [await self._commits.commit(conv.id, event, inbound_done=(inbound.event_id,))]
-                    if isinstance(inbound.event, Queued) and self._policy.queue_notice_text:
+                    if isinstance(inbound.event, Queued) and self._conversation_policy.queue_notice_text:
                         name = inbound.event.queue.name or inbound.event.queue.id
-                        notice = self._policy.queue_notice_text.replace("{queue}", name)
+                        notice = self._conversation_policy.queue_notice_text.replace("{queue}", name)
                         with contextlib.suppress(IllegalTransition):
                             decisions.append(
                                 await self._commits.commit(conv.id, SystemNotice(notice, self._clock()))

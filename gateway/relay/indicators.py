@@ -70,7 +70,7 @@ class Indicators:
         self._store = store
         self._fanout = fanout
         self._cc = contact_center
-        self._policy = extras_policy
+        self._extras_policy = extras_policy
         self._clock = clock
         self._typing = Coalescer(self._forward_typing)
         self._typed_at: _Recent[float] = _Recent(marked_chats)
@@ -86,7 +86,7 @@ class Indicators:
         center can show it; otherwise, or with no agent, it goes nowhere."""
         now = self._clock()
         last = self._typed_at.get(conversation_id)
-        if last is not None and now - last < self._policy.typing_interval_s:
+        if last is not None and now - last < self._extras_policy.typing_interval_s:
             return
         self._typed_at.put(conversation_id, now)
         self._typing.kick(conversation_id)
@@ -116,7 +116,7 @@ class Indicators:
         if extras is None:
             return
         try:
-            async with asyncio.timeout(self._policy.call_timeout_s):
+            async with asyncio.timeout(self._extras_policy.call_timeout_s):
                 await extras.customer_typing(cc_id)
         except (ContactCenterError, TimeoutError) as exc:
             # A lost typing indicator is not worth a retry: the next keystroke sends another.
@@ -138,7 +138,7 @@ class Indicators:
         if not upto:
             return
         try:
-            async with asyncio.timeout(self._policy.call_timeout_s):
+            async with asyncio.timeout(self._extras_policy.call_timeout_s):
                 # Everything the agent said was stored here after 8x8 had it: its time covers them all.
                 await extras.customer_read(cc_id, read_at=upto[-1].ts)
         except (ContactCenterError, TimeoutError) as exc:
