@@ -27,7 +27,7 @@ from gateway.relay.outbox import OutboxDelivery, pick_up_abandoned_work
 from gateway.relay.ports import SoleInstance
 from gateway.relay.redaction import redactor
 from gateway.relay.relay import Relay
-from gateway.relay.timers import run_timers
+from gateway.relay.timers import Timers, run_timers
 from gateway.store.redis import RedisStore
 from gateway.store.redis_fanout import RedisFanout
 from gateway.store.redis_leases import RedisLeases
@@ -64,21 +64,25 @@ async def peers_context(app: web.Application) -> AsyncIterator[None]:
 async def relay_context(app: web.Application) -> AsyncIterator[None]:
     """The relay and its delivery to the contact center (the outbox)."""
     settings, peers, policies = app[settings_key], app[peers_key], app[policies_key]
+    store, contact_center, telemetry = app[store_key], app[contact_center_key], app[metrics_key]
     relay = Relay(
-        store=app[store_key],
+        store=store,
         bot=app[bot_key],
         fanout=peers.fanout,
+        contact_center=contact_center,
+        on_outbox=lambda conversation_id: outbox.wake(conversation_id),  # built next: they call each other
         leases=peers.leases,
-        telemetry=app[metrics_key],
-        policy=policies.conversation,
+        telemetry=telemetry,
         bot_policy=policies.bot,
-        contact_center=app[contact_center_key],
+        conversation_policy=policies.conversation,
         extras_policy=policies.extras,
     )
     outbox = OutboxDelivery(
         relay,
-        app[contact_center_key],
+        contact_center,
         policies.delivery,
+        store=store,
+        telemetry=telemetry,
         redact=redactor(settings.relay.redact, settings.relay.redact_patterns),
         leases=peers.leases,
         file_url=lambda file: settings.base_url + file_path(file),
@@ -96,7 +100,14 @@ async def relay_context(app: web.Application) -> AsyncIterator[None]:
 @asynccontextmanager
 async def timers_context(app: web.Application) -> AsyncIterator[None]:
     """Inactivity warnings and timeouts, the queue offer, the queue's time limit and the overflow queue."""
-    async with running(run_timers(app[relay_key], app[policies_key].timers)):
+    timers = Timers(
+        app[relay_key],
+        app[store_key],
+        app[contact_center_key],
+        app[peers_key].leases,
+        app[policies_key].timers,
+    )
+    async with running(run_timers(timers)):
         yield
 
 

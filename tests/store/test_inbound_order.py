@@ -17,6 +17,7 @@ import pytest
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rules import RuleSet
 from gateway.channels.web.hub import Hub
+from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.events import AgentSaid, InboundEvent
 from gateway.relay.model import (
     AgentRef,
@@ -56,8 +57,10 @@ def _relay(store: Store, leases: Leases | None = None) -> Relay:
         store=store,
         bot=EmbeddedBot(RuleSet.load(RULES)),
         fanout=Hub(store),
+        contact_center=NoContactCenter(),
+        on_outbox=lambda _conversation_id: None,  # these chats are with an agent already: nothing to send
         bot_policy=policies.bot,
-        policy=policies.conversation,
+        conversation_policy=policies.conversation,
         extras_policy=policies.extras,
         leases=leases,
     )

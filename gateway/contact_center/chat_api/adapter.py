@@ -30,16 +30,15 @@ from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain, went_through
-from gateway.contact_center.unconfigured import NoExtras
 from gateway.relay.model import CcConversationId
-from gateway.relay.ports import HistoryLine, NotReady, OpenRequest
+from gateway.relay.ports import ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
 TOKEN_CHECK_TIMEOUT_S = 5.0
 
 
-class ChatApiContactCenter(NoExtras):
+class ChatApiContactCenter:
     def __init__(
         self,
         client: ChatApiClient,
@@ -174,6 +173,10 @@ class ChatApiContactCenter(NoExtras):
 
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return True
+
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
+        """Chat API v2 carries text only: no typing, read receipts, files or queue moves."""
+        return None
 
 
 def _iso(value: object) -> float | None:
