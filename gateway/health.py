@@ -11,59 +11,47 @@ from __future__ import annotations
 import asyncio
 import hmac
 from collections.abc import Awaitable, Callable
+from typing import Protocol
 
 from aiohttp import web
 
-from gateway.bots.rasa import RasaBot
 from gateway.channels.web.problems import problem
-from gateway.contact_center.chat_api.adapter import ChatApiContactCenter
 from gateway.contact_center.keys import chat_api_key, chat_gateway_key
-from gateway.contact_center.routing import ContactCenterRouter
-from gateway.keys import bot_key, contact_center_key, settings_key, store_key
+from gateway.keys import bot_key, contact_center_key, store_key
+from gateway.relay.ports import NotReady
+
+
+class Checked(Protocol):
+    """A port whose adapter can say whether it is usable now (``Store``, ``Bot``, ``ContactCenter``)."""
+
+    async def readiness(self) -> NotReady | None: ...
 
 
 async def healthz(request: web.Request) -> web.Response:
     return web.json_response({"status": "ok"})
 
 
-async def contact_center_problem(app: web.Application) -> tuple[str, str] | None:
-    """Why new escalations cannot reach the selected contact center now, as (api, why); ``None`` if they can.
+async def contact_center_problem(app: web.Application) -> NotReady | None:
+    """Why new escalations cannot reach the selected contact center now; ``None`` if they can.
 
     A contact center that is not configured at all is no problem here (``/readyz`` stays ready without one).
     """
-    selected = app[settings_key].api
-    if selected == "chat_api" and chat_api_key in app:
-        # Only the API new escalations use decides readiness (the other may be on its way out).
-        router = app[contact_center_key]
-        chat_api = router.for_api("chat_api") if isinstance(router, ContactCenterRouter) else None
-        if isinstance(chat_api, ChatApiContactCenter) and not chat_api.ready:
-            return "chat_api", "set-up with the Chat API has not finished"
-        try:
-            await asyncio.wait_for(app[chat_api_key].client.tokens.get(), 5)
-        except Exception as exc:
-            return "chat_api", f"no token: {exc}"
-    if selected == "chat_gateway" and chat_gateway_key in app and not app[chat_gateway_key].adapter.ready:
-        return "chat_gateway", "set-up with the Chat Gateway has not finished"
-    return None
+    return await app[contact_center_key].readiness()
 
 
 def contact_center_configured(app: web.Application) -> bool:
     return chat_api_key in app or chat_gateway_key in app
 
 
+def checked_parts(app: web.Application) -> tuple[Checked, ...]:
+    """What ``/readyz`` asks, each through its port."""
+    return (app[store_key], app[bot_key], app[contact_center_key])
+
+
 async def failing_parts(app: web.Application) -> dict[str, str]:
-    """What is not usable now, with why."""
-    failed: dict[str, str] = {}
-    try:
-        await asyncio.wait_for(app[store_key].ping(), 3)
-    except Exception as exc:
-        failed["store"] = type(exc).__name__
-    bot = app[bot_key]
-    if isinstance(bot, RasaBot) and (why := await bot.unready_reason()) is not None:
-        failed["bot"] = why
-    if (cc_problem := await contact_center_problem(app)) is not None:
-        failed[cc_problem[0]] = cc_problem[1]
-    return failed
+    """What is not usable now, with why (all parts asked at once)."""
+    answers = await asyncio.gather(*(part.readiness() for part in checked_parts(app)))
+    return {answer.part: answer.why for answer in answers if answer is not None}
 
 
 def readyz_handler(

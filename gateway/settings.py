@@ -41,6 +41,8 @@ class BotSettings(_Group):
     """A customer line equal to this escalates directly, even when the bot is down."""
     unavailable_text: str = "Sorry, the assistant is unavailable right now."
     offer_agent_title: str = "Talk to a person"
+    thinking_after_s: float = Field(default=0.3, ge=0)
+    """An answer slower than this shows the customer the assistant typing meanwhile."""
     token: SecretStr | None = None
     """Token of Rasa's HTTP API (``rasa run --enable-api --auth-token``), used to resume after a handoff."""
     handback_intent: str = Field(default="agent_left", min_length=1, pattern=r"^[\w-]+$")

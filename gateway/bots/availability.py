@@ -31,6 +31,7 @@ from pydantic import BaseModel, ConfigDict
 
 from gateway.channels.web.problems import problem
 from gateway.relay.hours import BusinessHours
+from gateway.relay.ports import NotReady
 from gateway.settings import HoursSettings, Settings
 
 AVAILABILITY_PATH: Final = "/bot/availability"
@@ -67,11 +68,11 @@ def availability_handler(
     settings: Settings,
     *,
     configured: Callable[[web.Application], bool],
-    problem_of: Callable[[web.Application], Awaitable[tuple[str, str] | None]],
+    problem_of: Callable[[web.Application], Awaitable[NotReady | None]],
     clock: Callable[[], float],
 ) -> Handler:
     """The route's handler. ``configured``/``problem_of`` tell whether a contact center is configured and, if so,
-    why it cannot take escalations now (``app.contact_center_problem``)."""
+    why it cannot take escalations now (``health.contact_center_problem``)."""
     hours = business_hours(settings.hours)
     token = settings.bot.token.get_secret_value() if settings.bot.token is not None else ""
     expected = f"Bearer {token}".encode()

@@ -17,7 +17,7 @@ from gateway.bots.rules import Rule, RuleSet
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
 from gateway.relay.model import Button, ConversationId, Customer, Handback
-from gateway.relay.ports import BotReply, BotTurn
+from gateway.relay.ports import BotReply, BotTurn, NotReady
 
 logger = structlog.get_logger(__name__)
 
@@ -60,6 +60,10 @@ class EmbeddedBot:
                 raise UnknownAction(
                     f"rule {rule.intent!r} names unknown action {rule.action!r} (known: {', '.join(known)})"
                 )
+
+    async def readiness(self) -> NotReady | None:
+        """In-process: ready whenever the gateway is."""
+        return None
 
     async def respond(self, turn: BotTurn) -> BotReply:
         rule = self._rules.match(turn.text)

@@ -34,7 +34,7 @@ from gateway.bots.rest_items import CHANNEL, parse_rest_items
 from gateway.bots.resume_retry import Observe, ResumeRetrier
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback
-from gateway.relay.ports import BotReply, BotTurn
+from gateway.relay.ports import BotReply, BotTurn, NotReady
 from gateway.settings import BotSettings, HandbackMode
 
 logger = structlog.get_logger(__name__)
@@ -139,16 +139,17 @@ class RasaBot:
             logger.warning("rasa_status_at_start", status=status)
         return None
 
-    async def unready_reason(self) -> str | None:
-        """What ``/readyz`` should say about Rasa: its REST channel down, or conversations left paused."""
+    async def readiness(self) -> NotReady | None:
+        """Not ready while Rasa's REST channel is down, or conversations are left paused in it."""
         try:
             await self.ping()
         except BotUnavailable as exc:
-            return str(exc)
+            return NotReady("bot", str(exc))
         if self.resumes.pending:
-            return (
+            return NotReady(
+                "bot",
                 f"{self.resumes.pending} conversation(s) still paused in Rasa, resume retried "
-                f"(last error: {self.resumes.last_error})"
+                f"(last error: {self.resumes.last_error})",
             )
         return None
 

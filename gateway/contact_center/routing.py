@@ -14,8 +14,8 @@ from typing import Literal
 from gateway.contact_center.core.ids import is_chat_gateway_id
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.errors import ContactCenterRejected
-from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, ContactCenter, Feature, HistoryLine, OpenRequest
+from gateway.relay.model import CcConversationId
+from gateway.relay.ports import ContactCenter, ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
 Api = Literal["chat_api", "chat_gateway"]
 
@@ -27,6 +27,8 @@ class ApiGone(ContactCenterRejected):
 
 
 class _Gone(NoContactCenter):
+    """The API that opened a stored conversation, after its settings were removed: it offers nothing."""
+
     def __init__(self, api: Api) -> None:
         self._api = api
 
@@ -76,6 +78,10 @@ class ContactCenterRouter:
     def adapter_for(self, cc_conversation_id: CcConversationId) -> ContactCenter:
         return self._adapters[api_of(cc_conversation_id)]
 
+    async def readiness(self) -> NotReady | None:
+        """Only the API new escalations use decides (the other may be on its way out)."""
+        return await self._new.readiness()
+
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         return await self._new.open_conversation(request, idempotency_key=idempotency_key)
 
@@ -94,36 +100,7 @@ class ContactCenterRouter:
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return self.adapter_for(cc_conversation_id).can_reuse(cc_conversation_id)
 
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
         if cc_conversation_id is None:
-            return self._new.supports(feature)
-        return self.adapter_for(cc_conversation_id).supports(feature, cc_conversation_id)
-
-    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
-        await self.adapter_for(cc_conversation_id).customer_typing(cc_conversation_id)
-
-    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
-        await self.adapter_for(cc_conversation_id).bot_thinking(cc_conversation_id)
-
-    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
-        await self.adapter_for(cc_conversation_id).move_to_queue(cc_conversation_id, queue_id)
-
-    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
-        await self.adapter_for(cc_conversation_id).customer_read(cc_conversation_id, read_at=read_at)
-
-    async def post_attachment(
-        self,
-        cc_conversation_id: CcConversationId,
-        attachment: Attachment,
-        *,
-        author: Author,
-        idempotency_key: str,
-    ) -> None:
-        await self.adapter_for(cc_conversation_id).post_attachment(
-            cc_conversation_id, attachment, author=author, idempotency_key=idempotency_key
-        )
-
-    async def fetch_attachment(
-        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
-    ) -> tuple[str, bytes]:
-        return await self.adapter_for(cc_conversation_id).fetch_attachment(cc_conversation_id, attachment)
+            return self._new.extras()
+        return self.adapter_for(cc_conversation_id).extras(cc_conversation_id)

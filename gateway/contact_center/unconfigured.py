@@ -1,53 +1,21 @@
-"""The contact center when none is configured: every escalation fails at once, plainly; and ``NoExtras``,
-the typing, read receipts and files of an API that has none (Chat API v2).
+"""The contact center when none is configured: every escalation fails at once, plainly.
 
 The customer is told no agent is available and stays with the bot (design.md: each API's settings group is
-optional as a whole).
+optional as a whole). It offers no extras (typing, read receipts, files, queue moves).
 """
 
 from __future__ import annotations
 
-from gateway.contact_center.core.errors import Rejected
 from gateway.relay.errors import ContactCenterNotConfigured
-from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+from gateway.relay.model import CcConversationId
+from gateway.relay.ports import ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
 
-class NoExtras:
-    """No typing indicators, read receipts, attachments or queue moves."""
+class NoContactCenter:
+    async def readiness(self) -> NotReady | None:
+        """Nothing configured is no fault: the customer is told no agent is available."""
+        return None
 
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
-        return False
-
-    async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
-        pass
-
-    async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
-        pass
-
-    async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
-        raise Rejected("this 8x8 API cannot move a conversation to another queue", status=400)
-
-    async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
-        pass
-
-    async def post_attachment(
-        self,
-        cc_conversation_id: CcConversationId,
-        attachment: Attachment,
-        *,
-        author: Author,
-        idempotency_key: str,
-    ) -> None:
-        raise Rejected("this 8x8 API does not take attachments", status=400)
-
-    async def fetch_attachment(
-        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
-    ) -> tuple[str, bytes]:
-        raise Rejected("this 8x8 API has no attachments", status=404)
-
-
-class NoContactCenter(NoExtras):
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         raise ContactCenterNotConfigured()
 
@@ -62,17 +30,5 @@ class NoContactCenter(NoExtras):
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return False
 
-    async def post_attachment(
-        self,
-        cc_conversation_id: CcConversationId,
-        attachment: Attachment,
-        *,
-        author: Author,
-        idempotency_key: str,
-    ) -> None:
-        raise ContactCenterNotConfigured()
-
-    async def fetch_attachment(
-        self, cc_conversation_id: CcConversationId, attachment: AttachedFile
-    ) -> tuple[str, bytes]:
-        raise ContactCenterNotConfigured()
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
+        return None

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, assert_never
 
 from gateway.relay.events import AgentJoined, AgentLeft, AgentRead, AgentSaid, CcEvent, Queued, Transferred
 from gateway.relay.model import (
@@ -22,9 +22,12 @@ from gateway.relay.model import (
     EntryKind,
     Escalation,
     Handoff,
+    LeaveItem,
+    OpenItem,
     OutboxItem,
     OutboxKind,
     Outcome,
+    PostItem,
     QueueRef,
     State,
 )
@@ -280,35 +283,47 @@ def entry_from_json(d: Json) -> Entry:
 
 
 def outbox_to_json(o: OutboxItem) -> Json:
-    return _drop_none(
-        {
-            "key": o.key,
-            "conversation_id": o.conversation_id,
-            "kind": o.kind,
-            "seq": o.seq,
-            "escalation_id": o.escalation_id,
-            "text": o.text,
-            "author": o.author,
-            "from_seq": o.from_seq,
-            "created_at": o.created_at,
-            "attachments": _attachments_to_json(o.attachments),
-        }
-    )
+    """The shape every version wrote: ``kind`` plus the fields of that kind (none of another kind's)."""
+    common: Json = {"key": o.key, "conversation_id": o.conversation_id, "kind": o.kind, "seq": o.seq}
+    match o:
+        case OpenItem():
+            fields: Json = {"escalation_id": o.escalation_id, "from_seq": o.from_seq}
+        case PostItem():
+            fields = {"text": o.text, "author": o.author, "attachments": _attachments_to_json(o.attachments)}
+        case LeaveItem():
+            fields = {}
+        case _:
+            assert_never(o)
+    return _drop_none({**common, **fields, "created_at": o.created_at})
 
 
 def outbox_from_json(d: Json) -> OutboxItem:
-    return OutboxItem(
-        key=d["key"],
-        conversation_id=ConversationId(d["conversation_id"]),
-        kind=OutboxKind(d["kind"]),
-        seq=d["seq"],
-        escalation_id=d.get("escalation_id"),
-        text=d.get("text"),
-        author=Author(d["author"]) if d.get("author") else None,
-        from_seq=d.get("from_seq", 0),
-        created_at=d.get("created_at", 0.0),
-        attachments=_attachments_from_json(d),
-    )
+    """Reads what any version wrote; before items had a class per kind, every item carried ``from_seq``
+    and each kind's optional fields, set or not."""
+    key, conversation_id, seq = d["key"], ConversationId(d["conversation_id"]), d["seq"]
+    created_at = d.get("created_at", 0.0)
+    match OutboxKind(d["kind"]):
+        case OutboxKind.OPEN:
+            return OpenItem(
+                key,
+                conversation_id,
+                seq,
+                escalation_id=d.get("escalation_id") or "",
+                from_seq=d.get("from_seq", 0),
+                created_at=created_at,
+            )
+        case OutboxKind.POST:
+            return PostItem(
+                key,
+                conversation_id,
+                seq,
+                text=d.get("text") or "",
+                author=Author(d["author"]) if d.get("author") else Author.CUSTOMER,
+                attachments=_attachments_from_json(d),
+                created_at=created_at,
+            )
+        case OutboxKind.LEAVE:
+            return LeaveItem(key, conversation_id, seq, created_at=created_at)
 
 
 def cc_event_to_json(ev: CcEvent) -> Json:

@@ -13,11 +13,12 @@ Rules of this module:
 
 from __future__ import annotations
 
-import uuid
-from collections.abc import Callable
-from dataclasses import dataclass, field, replace
-from typing import Any
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import replace
+from typing import TypeVar
 
+from gateway.relay.decision import AskBot, Decision, Draft, ResumeBot
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import (
     AgentJoined,
     AgentLeft,
@@ -45,117 +46,16 @@ from gateway.relay.model import (
     BotWindow,
     Conversation,
     Entry,
-    EntryKind,
     Escalation,
     Handback,
-    OutboxItem,
-    OutboxKind,
     Outcome,
     QueueRef,
     ReadUpTo,
-    Signal,
     State,
 )
 
-_OUTBOX_NAMESPACE = uuid.UUID("3f0f9f56-2a53-4c1e-9d8a-6f1c7e0b2a11")
 
-
-class IllegalTransition(Exception):
-    """The event does not apply in the conversation's current state."""
-
-    def __init__(self, state: State, event: Event) -> None:
-        super().__init__(f"{type(event).__name__} is not allowed in state {state.value}")
-        self.state = state
-        self.event = event
-
-
-@dataclass(frozen=True, slots=True)
-class AskBot:
-    """Forward the customer's line to the bot."""
-
-    text: str
-
-
-@dataclass(frozen=True, slots=True)
-class ResumeBot:
-    """Hand the conversation back to the bot."""
-
-    handback: Handback
-
-
-Effect = AskBot | ResumeBot
-
-
-@dataclass(frozen=True, slots=True)
-class Decision:
-    conversation: Conversation
-    entries: tuple[Entry, ...] = ()
-    outbox: tuple[OutboxItem, ...] = ()
-    drop_outbox: bool = False  # remove every undelivered outbox item of the conversation
-    effects: tuple[Effect, ...] = ()
-    signals: tuple[Signal, ...] = ()  # for the customer's sockets once stored (not transcript entries)
-
-
-def outbox_key(conversation_id: str, kind: OutboxKind, seq: int) -> str:
-    """A stable UUID per logical contact-center operation: the Idempotency-Key of all its retries."""
-    return str(uuid.uuid5(_OUTBOX_NAMESPACE, f"{conversation_id}/{kind.value}/{seq}"))
-
-
-@dataclass(slots=True)
-class _Draft:
-    """Accumulates one decision: entries get consecutive seqs starting after the conversation's last."""
-
-    conv: Conversation
-    at: float
-    entries: list[Entry] = field(default_factory=list)
-    outbox: list[OutboxItem] = field(default_factory=list)
-    effects: list[Effect] = field(default_factory=list)
-    signals: list[Signal] = field(default_factory=list)
-    drop_outbox: bool = False
-
-    def add(self, kind: EntryKind, **fields: object) -> Entry:
-        seq = self.conv.last_seq + len(self.entries) + 1
-        entry = Entry(seq=seq, kind=kind, ts=self.at, **fields)  # type: ignore[arg-type]
-        self.entries.append(entry)
-        return entry
-
-    def message(self, author: Author, text: str | None, **fields: object) -> Entry:
-        return self.add(EntryKind.MESSAGE, author=author, text=text, **fields)
-
-    def state(self, state: State, **fields: object) -> Entry:
-        self.conv = replace(self.conv, state=state)
-        return self.add(EntryKind.STATE, state=state, **fields)
-
-    def queue_item(self, kind: OutboxKind, seq: int, **fields: object) -> None:
-        key = outbox_key(self.conv.id, kind, seq)
-        self.outbox.append(
-            OutboxItem(
-                key=key,
-                conversation_id=self.conv.id,
-                kind=kind,
-                seq=seq,
-                created_at=self.at,
-                **fields,  # type: ignore[arg-type]
-            )
-        )
-
-    def done(self) -> Decision:
-        last_seq = self.conv.last_seq + len(self.entries)
-        # System notices (warnings, offers) are not activity: they must not keep a quiet chat open.
-        active = any(e.author is not Author.SYSTEM for e in self.entries)
-        # A late contact-center event carries its own (older) time: it must not rewind the inactivity clock.
-        active_at = max(self.at, self.conv.active_at) if active else self.conv.active_at
-        return Decision(
-            conversation=replace(self.conv, last_seq=last_seq, active_at=active_at),
-            entries=tuple(self.entries),
-            outbox=tuple(self.outbox),
-            drop_outbox=self.drop_outbox,
-            effects=tuple(self.effects),
-            signals=tuple(self.signals),
-        )
-
-
-def _end_escalation(d: _Draft, outcome: Outcome, *, failure: str | None = None) -> Handback:
+def _end_escalation(d: Draft, outcome: Outcome, *, failure: str | None = None) -> Handback:
     """Close the current escalation with its outcome; the contact center knows everything up to now."""
     esc = d.conv.escalation
     duration = None
@@ -183,7 +83,7 @@ def _end_escalation(d: _Draft, outcome: Outcome, *, failure: str | None = None) 
 # --- customer ------------------------------------------------------------------------------------
 
 
-def _mirrored(d: _Draft, entry: Entry, author: Author) -> None:
+def _mirrored(d: Draft, entry: Entry, author: Author) -> None:
     """With the bot inside the contact center's conversation (post-agent): the line goes there too."""
     w = d.conv.cc_bot
     if w is None or entry.text is None:
@@ -191,67 +91,65 @@ def _mirrored(d: _Draft, entry: Entry, author: Author) -> None:
     if not w.open_at(d.at):
         d.conv = replace(d.conv, cc_bot=None)  # the contact center has ended it by now
         return
-    d.queue_item(OutboxKind.POST, entry.seq, text=entry.text, author=author)
+    d.post_item(entry.seq, text=entry.text, author=author)
     d.conv = replace(d.conv, cc_bot=replace(w, last_at=d.at), cc_synced_seq=entry.seq)
 
 
-def _customer_to_bot(d: _Draft, ev: CustomerSaid) -> None:
+def _customer_to_bot(d: Draft, ev: CustomerSaid) -> None:
     entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
     if ev.forward:
         _mirrored(d, entry, Author.CUSTOMER)
     d.effects.append(AskBot(ev.text))
 
 
-def _customer_reopens(d: _Draft, ev: CustomerSaid) -> None:
+def _customer_reopens(d: Draft, ev: CustomerSaid) -> None:
     d.state(State.BOT)
     _customer_to_bot(d, ev)
 
 
-def _customer_to_agent(d: _Draft, ev: CustomerSaid) -> None:
+def _customer_to_agent(d: Draft, ev: CustomerSaid) -> None:
     entry = d.message(Author.CUSTOMER, ev.text, client_id=ev.client_id, attachments=ev.attachments)
     if ev.forward:
-        d.queue_item(
-            OutboxKind.POST, entry.seq, text=ev.text, author=Author.CUSTOMER, attachments=ev.attachments
-        )
+        d.post_item(entry.seq, text=ev.text, author=Author.CUSTOMER, attachments=ev.attachments)
 
 
-def _cancel(d: _Draft, ev: CancelRequested) -> None:
+def _cancel(d: Draft, ev: CancelRequested) -> None:
     seq = d.state(State.BOT, outcome=Outcome.CANCELLED).seq
-    d.queue_item(OutboxKind.LEAVE, seq)
+    d.leave_item(seq)
     d.effects.append(ResumeBot(_end_escalation(d, Outcome.CANCELLED)))
 
 
-def _leave_while_with_bot(d: _Draft, ev: CustomerLeft) -> None:
+def _leave_while_with_bot(d: Draft, ev: CustomerLeft) -> None:
     seq = d.state(State.CLOSED).seq
     if d.conv.cc_bot is not None and d.conv.cc_bot.open_at(ev.at):
-        d.queue_item(OutboxKind.LEAVE, seq)  # the contact center's conversation ends with the customer
+        d.leave_item(seq)  # the contact center's conversation ends with the customer
     d.conv = replace(d.conv, cc_bot=None)
 
 
-def _leave_while_escalated(d: _Draft, ev: CustomerLeft) -> None:
+def _leave_while_escalated(d: Draft, ev: CustomerLeft) -> None:
     with_agent = d.conv.state is State.AGENT
     outcome = Outcome.COMPLETED if with_agent else Outcome.ABANDONED
     seq = d.state(State.CLOSED, outcome=outcome).seq
-    d.queue_item(OutboxKind.LEAVE, seq)
+    d.leave_item(seq)
     handback = _end_escalation(d, outcome)
     d.effects.append(ResumeBot(replace(handback, speak=False)))
 
 
-def _customer_updated(d: _Draft, ev: CustomerUpdated) -> None:
+def _customer_updated(d: Draft, ev: CustomerUpdated) -> None:
     d.conv = replace(d.conv, customer=d.conv.customer.merged(ev.customer))
 
 
 # --- bot -----------------------------------------------------------------------------------------
 
 
-def _bot_said(d: _Draft, ev: BotSaid) -> None:
+def _bot_said(d: Draft, ev: BotSaid) -> None:
     for m in ev.messages:
         _mirrored(
             d, d.message(Author.BOT, m.text, buttons=m.buttons, image=m.image, custom=m.custom), Author.BOT
         )
 
 
-def _handoff(d: _Draft, ev: HandoffRequested) -> None:
+def _handoff(d: Draft, ev: HandoffRequested) -> None:
     h = ev.handoff
     handoff_seq = d.conv.last_seq + len(d.entries)
     d.conv = replace(
@@ -273,14 +171,14 @@ def _handoff(d: _Draft, ev: HandoffRequested) -> None:
         return
     # The transcript so far travels with the OPEN item: as the create's history, or, when the
     # conversation already exists, as the lines posted since it last knew.
-    d.queue_item(OutboxKind.OPEN, entry.seq, escalation_id=ev.escalation_id, from_seq=d.conv.cc_synced_seq)
+    d.open_item(entry.seq, escalation_id=ev.escalation_id, from_seq=d.conv.cc_synced_seq)
     d.conv = replace(d.conv, cc_synced_seq=handoff_seq)
 
 
 # --- outbox results ------------------------------------------------------------------------------
 
 
-def _created(d: _Draft, ev: EscalationCreated) -> None:
+def _created(d: Draft, ev: EscalationCreated) -> None:
     known = d.conv.cc_conversation_id
     if known is not None and known not in (ev.cc_conversation_id, ev.replaces):
         raise IllegalTransition(d.conv.state, ev)
@@ -290,40 +188,40 @@ def _created(d: _Draft, ev: EscalationCreated) -> None:
         d.state(State.QUEUED, queue=d.conv.queue)
 
 
-def _failed(d: _Draft, ev: EscalationFailed) -> None:
+def _failed(d: Draft, ev: EscalationFailed) -> None:
     d.drop_outbox = True
     d.message(Author.SYSTEM, ev.notice)
     d.state(State.BOT, outcome=Outcome.FAILED)
     d.effects.append(ResumeBot(_end_escalation(d, Outcome.FAILED, failure=ev.reason)))
 
 
-def _notice(d: _Draft, ev: SystemNotice) -> None:
+def _notice(d: Draft, ev: SystemNotice) -> None:
     d.message(Author.SYSTEM, ev.text)
 
 
 # --- contact center ------------------------------------------------------------------------------
 
 
-def _waiting_since(d: _Draft, at: float) -> None:
+def _waiting_since(d: Draft, at: float) -> None:
     esc = d.conv.escalation
     if esc is not None and (d.conv.state is not State.QUEUED or esc.queued_at is None):
         d.conv = replace(d.conv, escalation=replace(esc, queued_at=at, offered_at=None))
 
 
-def _queued(d: _Draft, ev: Queued) -> None:
+def _queued(d: Draft, ev: Queued) -> None:
     _waiting_since(d, ev.at)
     d.conv = replace(d.conv, queue=ev.queue, agent=None)
     d.state(State.QUEUED, queue=ev.queue)
 
 
-def _queue_offer(d: _Draft, ev: QueueWaitOffer) -> None:
+def _queue_offer(d: Draft, ev: QueueWaitOffer) -> None:
     esc = d.conv.escalation
     if esc is not None:
         d.conv = replace(d.conv, escalation=replace(esc, offered_at=ev.at))
     d.message(Author.SYSTEM, ev.text, buttons=ev.buttons)
 
 
-def _queue_overflowed(d: _Draft, ev: QueueOverflowed) -> None:
+def _queue_overflowed(d: Draft, ev: QueueOverflowed) -> None:
     esc = d.conv.escalation
     if esc is not None:
         esc = replace(esc, queued_at=ev.at, offered_at=None, overflowed_at=ev.at)
@@ -331,19 +229,19 @@ def _queue_overflowed(d: _Draft, ev: QueueOverflowed) -> None:
     d.message(Author.SYSTEM, ev.notice, queue=ev.queue)
 
 
-def _queue_timed_out(d: _Draft, ev: QueueTimedOut) -> None:
+def _queue_timed_out(d: Draft, ev: QueueTimedOut) -> None:
     d.message(Author.SYSTEM, ev.notice)
     seq = d.state(State.BOT, outcome=Outcome.FAILED).seq
-    d.queue_item(OutboxKind.LEAVE, seq)
+    d.leave_item(seq)
     d.effects.append(ResumeBot(_end_escalation(d, Outcome.FAILED, failure="queue_timeout")))
 
 
-def _inactivity_warning(d: _Draft, ev: InactivityWarning) -> None:
+def _inactivity_warning(d: Draft, ev: InactivityWarning) -> None:
     d.conv = replace(d.conv, warned_at=ev.at)
     d.message(Author.SYSTEM, ev.text)
 
 
-def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
+def _agent_joined(d: Draft, ev: AgentJoined) -> None:
     esc = d.conv.escalation
     if esc is not None:
         joined_at = esc.agent_joined_at if esc.agent_joined_at is not None else ev.at
@@ -352,13 +250,13 @@ def _agent_joined(d: _Draft, ev: AgentJoined) -> None:
     d.state(State.AGENT, agent=ev.agent, queue=d.conv.queue)
 
 
-def _agent_said(d: _Draft, ev: AgentSaid) -> None:
+def _agent_said(d: Draft, ev: AgentSaid) -> None:
     d.message(
         Author.AGENT, ev.text, agent=ev.agent, attachments=ev.attachments, buttons=ev.buttons, card=ev.card
     )
 
 
-def _agent_read(d: _Draft, ev: AgentRead) -> None:
+def _agent_read(d: Draft, ev: AgentRead) -> None:
     # Receipts only move forward; a late or repeated one changes nothing and says nothing.
     seq = ev.upto_seq or 0
     if seq > d.conv.agent_read_seq:
@@ -366,12 +264,12 @@ def _agent_read(d: _Draft, ev: AgentRead) -> None:
         d.signals.append(ReadUpTo(Author.AGENT, seq, ev.at))
 
 
-def _transferred(d: _Draft, ev: Transferred) -> None:
+def _transferred(d: Draft, ev: Transferred) -> None:
     d.conv = replace(d.conv, transferring=True)
     d.message(Author.SYSTEM, "transfer")
 
 
-def _transferred_after_agent_left(d: _Draft, ev: Transferred) -> None:
+def _transferred_after_agent_left(d: Draft, ev: Transferred) -> None:
     # The spec lets AGENT_LEFT come before TRANSFER: the escalation that just ended goes on in a queue.
     esc = d.conv.escalation
     if esc is None or esc.outcome is not Outcome.COMPLETED or d.conv.cc_conversation_id is None:
@@ -380,7 +278,7 @@ def _transferred_after_agent_left(d: _Draft, ev: Transferred) -> None:
     d.state(State.QUEUED)
 
 
-def _agent_left(d: _Draft, ev: AgentLeft) -> None:
+def _agent_left(d: Draft, ev: AgentLeft) -> None:
     if d.conv.transferring:
         # TRANSFER then AGENT_LEFT: the conversation waits for the next agent, the bot stays out.
         d.conv = replace(d.conv, agent=None, transferring=False)
@@ -394,58 +292,69 @@ def _agent_left(d: _Draft, ev: AgentLeft) -> None:
         d.conv = replace(d.conv, cc_bot=BotWindow(ev.at + total_s - 60, quiet_s - 60, ev.at))
 
 
-def _agent_left_while_queued(d: _Draft, ev: AgentLeft) -> None:
+def _agent_left_while_queued(d: Draft, ev: AgentLeft) -> None:
     # An AGENT_LEFT while waiting (the second half of a transfer seen out of order): nothing to show.
     d.conv = replace(d.conv, agent=None, transferring=False)
 
 
-_Handler = Callable[[_Draft, Any], None]
+_Handler = Callable[[Draft, Event], None]
+EventT = TypeVar("EventT", bound=Event)
+_Rules = Iterator[tuple[tuple[State, type[object]], _Handler]]
+
+
+def _on(
+    states: State | Iterable[State], event_type: type[EventT], handler: Callable[[Draft, EventT], None]
+) -> _Rules:
+    """One arrow per state: ``handler`` applies ``event_type`` (and only it) in each of ``states``."""
+
+    def apply(d: Draft, ev: Event) -> None:
+        if not isinstance(ev, event_type):  # decide() looks handlers up by the event's type
+            raise TypeError(f"{handler.__name__} takes {event_type.__name__}, not {type(ev).__name__}")
+        handler(d, ev)
+
+    for state in (states,) if isinstance(states, State) else states:
+        yield (state, event_type), apply
+
+
+def _table(*rules: _Rules) -> dict[tuple[State, type[object]], _Handler]:
+    return {key: handler for group in rules for key, handler in group}
+
 
 B, E, Q, A, C = State.BOT, State.ESCALATING, State.QUEUED, State.AGENT, State.CLOSED
+EVERY = tuple(State)
 
-TRANSITIONS: dict[tuple[State, type[Event]], _Handler] = {
+TRANSITIONS = _table(
     # customer
-    (B, CustomerSaid): _customer_to_bot,
-    (C, CustomerSaid): _customer_reopens,
-    (E, CustomerSaid): _customer_to_agent,
-    (Q, CustomerSaid): _customer_to_agent,
-    (A, CustomerSaid): _customer_to_agent,
-    (E, CancelRequested): _cancel,
-    (Q, CancelRequested): _cancel,
-    (B, CustomerLeft): _leave_while_with_bot,
-    (E, CustomerLeft): _leave_while_escalated,
-    (Q, CustomerLeft): _leave_while_escalated,
-    (A, CustomerLeft): _leave_while_escalated,
-    **{(s, CustomerUpdated): _customer_updated for s in State},
+    _on(B, CustomerSaid, _customer_to_bot),
+    _on(C, CustomerSaid, _customer_reopens),
+    _on((E, Q, A), CustomerSaid, _customer_to_agent),
+    _on((E, Q), CancelRequested, _cancel),
+    _on(B, CustomerLeft, _leave_while_with_bot),
+    _on((E, Q, A), CustomerLeft, _leave_while_escalated),
+    _on(EVERY, CustomerUpdated, _customer_updated),
     # bot
-    (B, BotSaid): _bot_said,
-    (B, HandoffRequested): _handoff,
+    _on(B, BotSaid, _bot_said),
+    _on(B, HandoffRequested, _handoff),
     # outbox results: a creation is recorded whatever happened meanwhile (so leave can reach it)
-    **{(s, EscalationCreated): _created for s in State},
-    (E, EscalationFailed): _failed,
-    **{(s, SystemNotice): _notice for s in State},
+    _on(EVERY, EscalationCreated, _created),
+    _on(E, EscalationFailed, _failed),
+    _on(EVERY, SystemNotice, _notice),
     # contact center
-    (E, Queued): _queued,
-    (Q, Queued): _queued,
-    (A, Queued): _queued,
-    (E, AgentJoined): _agent_joined,
-    (Q, AgentJoined): _agent_joined,
-    (A, AgentJoined): _agent_joined,
-    (Q, AgentSaid): _agent_said,
-    (A, AgentSaid): _agent_said,
-    (A, Transferred): _transferred,
-    (Q, Transferred): _transferred,
-    (B, Transferred): _transferred_after_agent_left,
-    (A, AgentLeft): _agent_left,
-    (Q, QueueWaitOffer): _queue_offer,
-    (Q, QueueTimedOut): _queue_timed_out,
-    (Q, QueueOverflowed): _queue_overflowed,
-    (B, InactivityWarning): _inactivity_warning,
-    (A, InactivityWarning): _inactivity_warning,
-    (Q, AgentLeft): _agent_left_while_queued,
+    _on((E, Q, A), Queued, _queued),
+    _on((E, Q, A), AgentJoined, _agent_joined),
+    _on((Q, A), AgentSaid, _agent_said),
+    _on((A, Q), Transferred, _transferred),
+    _on(B, Transferred, _transferred_after_agent_left),
+    _on(A, AgentLeft, _agent_left),
+    _on(Q, AgentLeft, _agent_left_while_queued),
+    _on(Q, QueueWaitOffer, _queue_offer),
+    _on(Q, QueueTimedOut, _queue_timed_out),
+    _on(Q, QueueOverflowed, _queue_overflowed),
+    _on((B, A), InactivityWarning, _inactivity_warning),
     # a read receipt may trail the agent's leaving, or the customer's
-    **{(s, AgentRead): _agent_read for s in State},
-}
+    _on(EVERY, AgentRead, _agent_read),
+)
+"""Every allowed (state, event) pair, one line per arrow of design.md (h11's ``_state.py`` style)."""
 
 
 def decide(conversation: Conversation, event: Event) -> Decision:
@@ -453,6 +362,6 @@ def decide(conversation: Conversation, event: Event) -> Decision:
     handler = TRANSITIONS.get((conversation.state, type(event)))
     if handler is None:
         raise IllegalTransition(conversation.state, event)
-    draft = _Draft(conv=conversation, at=event.at)
+    draft = Draft(conv=conversation, at=event.at)
     handler(draft, event)
     return draft.done()

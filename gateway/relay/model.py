@@ -10,7 +10,7 @@ from __future__ import annotations
 import enum
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import NewType
+from typing import ClassVar, NewType
 
 ConversationId = NewType("ConversationId", str)
 CcConversationId = NewType("CcConversationId", str)
@@ -249,19 +249,46 @@ class OutboxKind(enum.StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
-class OutboxItem:
-    """Work still to deliver to the contact center, in order, per conversation.
+class OpenItem:
+    """Create the contact-center conversation, or reopen it by posting the lines it has not seen.
 
-    ``key`` is a UUID that doubles as the Idempotency-Key of every retry of this item.
+    ``key`` (in every item) is a UUID that doubles as the Idempotency-Key of every retry of the item;
+    ``seq`` is the entry the item stems from (its position in the conversation).
     """
 
     key: str
     conversation_id: ConversationId
-    kind: OutboxKind
-    seq: int  # the entry this item stems from (its position in the conversation)
-    escalation_id: str | None = None
-    text: str | None = None
-    author: Author | None = None
-    from_seq: int = 0  # OPEN: the lines in (from_seq, seq] go to the contact center
+    seq: int
+    escalation_id: str
+    from_seq: int = 0  # the lines in (from_seq, seq] go to the contact center
     created_at: float = 0.0
-    attachments: tuple[AttachedFile, ...] = ()  # POST: the customer's files that go with the line
+    kind: ClassVar[OutboxKind] = OutboxKind.OPEN
+
+
+@dataclass(frozen=True, slots=True)
+class PostItem:
+    """One line (the customer's, or the bot's inside the contact center's conversation), with its files."""
+
+    key: str
+    conversation_id: ConversationId
+    seq: int
+    text: str
+    author: Author = Author.CUSTOMER
+    attachments: tuple[AttachedFile, ...] = ()  # the customer's files that go with the line
+    created_at: float = 0.0
+    kind: ClassVar[OutboxKind] = OutboxKind.POST
+
+
+@dataclass(frozen=True, slots=True)
+class LeaveItem:
+    """Customer-leave: frees the agent, drops the interaction from the queue."""
+
+    key: str
+    conversation_id: ConversationId
+    seq: int
+    created_at: float = 0.0
+    kind: ClassVar[OutboxKind] = OutboxKind.LEAVE
+
+
+OutboxItem = OpenItem | PostItem | LeaveItem
+"""Work still to deliver to the contact center, in order, per conversation (one class per kind)."""

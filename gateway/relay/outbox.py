@@ -21,13 +21,18 @@ import time
 import uuid
 from collections.abc import Awaitable, Callable, Hashable
 from dataclasses import dataclass, replace
-from typing import TypeVar
+from functools import partial
+from typing import TypeVar, assert_never
 
 import structlog
 
-from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable
+from gateway.relay.errors import (
+    ContactCenterGaveUp,
+    ContactCenterRejected,
+    ContactCenterUnavailable,
+    IllegalTransition,
+)
 from gateway.relay.events import EscalationCreated, EscalationFailed, SystemNotice
-from gateway.relay.machine import IllegalTransition
 from gateway.relay.model import (
     AttachedFile,
     Author,
@@ -36,17 +41,22 @@ from gateway.relay.model import (
     ConversationId,
     Customer,
     EntryKind,
+    LeaveItem,
+    OpenItem,
     OutboxItem,
-    OutboxKind,
+    PostItem,
 )
 from gateway.relay.ports import (
     Attachment,
     ContactCenter,
-    Feature,
+    ContactCenterExtras,
     HistoryLine,
     Leases,
+    NoTelemetry,
     OpenRequest,
     SoleInstance,
+    Store,
+    Telemetry,
 )
 from gateway.relay.relay import Relay
 from gateway.relay.tasks import Coalescer
@@ -80,17 +90,21 @@ def for_agent(customer: Customer) -> Customer:
     return replace(customer, extra=extra)
 
 
-class _GaveUp(Exception):
-    pass
-
-
 class OutboxDelivery:
+    """Delivers each conversation's outbox; ``wake`` is the relay's ``on_outbox``.
+
+    ``relay`` records the results (``apply``, ``mark_done``) and is told of a conversation's new id
+    (``kick_inbound``); ``store`` is read for the items, the transcript and the files.
+    """
+
     def __init__(
         self,
         relay: Relay,
         contact_center: ContactCenter,
         policy: DeliveryPolicy,
         *,
+        store: Store,
+        telemetry: Telemetry | None = None,
         redact: Callable[[str], str] = lambda text: text,
         file_url: Callable[[AttachedFile], str] = lambda file: f"/chat/files/{file.key}",
         leases: Leases | None = None,
@@ -99,18 +113,20 @@ class OutboxDelivery:
         self._file_url = file_url
         self._leases: Leases = leases or SoleInstance()
         self._relay = relay
+        self._store = store
+        self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._cc = contact_center
         self._policy = policy
         self._worker = Coalescer(self._drain)
         self._born = relay.clock()
         self._attempted: set[str] = set()
-        relay.on_outbox = self.wake
 
     def wake(self, conversation_id: ConversationId) -> None:
         self._worker.kick(conversation_id)
 
     async def start(self) -> None:
-        for conversation_id in await self._relay.store.conversations_with_outbox():
+        """Wake every conversation with undelivered work (left by a previous run, or by another instance)."""
+        for conversation_id in await self._store.conversations_with_outbox():
             self.wake(conversation_id)
 
     async def stop(self, *, grace_s: float = 0.0) -> None:
@@ -125,7 +141,7 @@ class OutboxDelivery:
 
     async def _drain(self, key: Hashable) -> None:
         conversation_id = ConversationId(str(key))
-        store = self._relay.store
+        store = self._store
         while True:
             async with self._leases.claim(f"outbox:{conversation_id}") as mine:
                 if not mine:
@@ -146,19 +162,21 @@ class OutboxDelivery:
             outbox=item.kind.value,
             seq=item.seq,
         )
-        match item.kind:
-            case OutboxKind.OPEN:
+        match item:
+            case OpenItem():
                 await self._open(conv, item)
-            case OutboxKind.POST:
+            case PostItem():
                 await self._post(conv, item)
-            case OutboxKind.LEAVE:
+            case LeaveItem():
                 await self._leave(conv, item)
+            case _:
+                assert_never(item)
         # Customer lines (POST) only at debug: a log line per message costs the hot path.
-        (log.debug if item.kind is OutboxKind.POST else log.info)(
+        (log.debug if isinstance(item, PostItem) else log.info)(
             "outbox_delivered", duration_ms=round((time.perf_counter() - started) * 1000, 1)
         )
 
-    async def _open(self, conv: Conversation, item: OutboxItem) -> None:
+    async def _open(self, conv: Conversation, item: OpenItem) -> None:
         esc = conv.escalation
         stored = conv.cc_conversation_id
         fresh = stored is None or not self._cc.can_reuse(stored)
@@ -187,10 +205,10 @@ class OutboxDelivery:
                 for i, line in enumerate(lines):
                     key = str(uuid.uuid5(uuid.UUID(item.key), str(i)))
                     await self._retry(
-                        lambda ln=line, k=key: self._cc.post_message(cc_id, ln, idempotency_key=k),  # type: ignore[misc]
+                        partial(self._cc.post_message, cc_id, line, idempotency_key=key),
                         max_attempts=self._policy.open_max_attempts,
                     )
-        except (ContactCenterRejected, _GaveUp) as exc:
+        except (ContactCenterRejected, ContactCenterGaveUp) as exc:
             logger.warning("escalation_failed", conversation_id=conv.id, reason=str(exc))
             try:
                 await self._relay.apply(
@@ -206,19 +224,20 @@ class OutboxDelivery:
             conv.id, EscalationCreated(cc_id, self._relay.clock(), replaces=replaces), outbox_done=(item.key,)
         )
         self._relay.kick_inbound(cc_id)  # events that arrived before we knew the id
-        self._relay.telemetry.escalation("reused" if conv.cc_conversation_id else "created")
+        self._telemetry.escalation("reused" if conv.cc_conversation_id else "created")
 
-    async def _post(self, conv: Conversation, item: OutboxItem) -> None:
+    async def _post(self, conv: Conversation, item: PostItem) -> None:
         cc_id = conv.cc_conversation_id
-        if cc_id is None or item.text is None:
+        if cc_id is None:
             await self._relay.mark_done(conv.id, outbox_done=(item.key,))
             return
         try:
-            if item.attachments and self._cc.supports(Feature.ATTACHMENTS, cc_id):
-                await self._post_files(cc_id, item)
+            extras = self._cc.extras(cc_id) if item.attachments else None
+            if extras is not None:
+                await self._post_files(cc_id, item, extras)
             else:
                 text = self._with_links(item.text, item.attachments)
-                author = item.author or Author.CUSTOMER
+                author = item.author
                 sent_before = await self._sent_before(item, author, text) if self._suspect(item) else None
                 line = HistoryLine(author=author, text=text, sent_before=sent_before)
                 self._attempted.add(item.key)
@@ -230,9 +249,9 @@ class OutboxDelivery:
             return
         await self._relay.mark_done(conv.id, outbox_done=(item.key,))
         self._attempted.discard(item.key)
-        self._relay.telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
+        self._telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
 
-    def _suspect(self, item: OutboxItem) -> bool:
+    def _suspect(self, item: PostItem) -> bool:
         """Whether another process may have sent ``item`` already: one that died before it could record
         the delivery (the item predates this process), or another instance whose work this one took over
         (an item this process has not tried that waited longer than work normally waits)."""
@@ -243,16 +262,14 @@ class OutboxDelivery:
         taken_over = not isinstance(self._leases, SoleInstance)
         return taken_over and self._relay.clock() - item.created_at > TAKEN_OVER_AFTER_S
 
-    async def _sent_before(self, item: OutboxItem, author: Author, text: str) -> int:
+    async def _sent_before(self, item: PostItem, author: Author, text: str) -> int:
         """How many lines by ``author`` with this text (as sent) came before ``item`` in the conversation.
 
         Every line the gateway ever sent for the conversation is among them, so a count at 8x8 above this
         one can only mean ``item`` went through. Counting more here than 8x8 received (files, lines of an
         older 8x8 conversation) errs towards sending again, never towards losing the line.
         """
-        entries = await self._relay.store.entries(
-            item.conversation_id, after=0, upto=item.seq - 1, limit=100_000
-        )
+        entries = await self._store.entries(item.conversation_id, after=0, upto=item.seq - 1, limit=100_000)
         return sum(
             1
             for e in entries
@@ -262,22 +279,19 @@ class OutboxDelivery:
             and self._with_links(e.text, e.attachments) == text
         )
 
-    async def _post_files(self, cc_id: CcConversationId, item: OutboxItem) -> None:
+    async def _post_files(self, cc_id: CcConversationId, item: PostItem, extras: ContactCenterExtras) -> None:
         """The caption as a line, then each file as the customer's attachment (each with its own key)."""
-        assert item.text is not None
         if item.text.strip():
             line = HistoryLine(author=Author.CUSTOMER, text=self._redact(item.text))
             await self._retry(lambda: self._cc.post_message(cc_id, line, idempotency_key=item.key))
         for file in item.attachments:
-            stored = await self._relay.store.attachment(file.key)
+            stored = await self._store.attachment(file.key)
             if stored is None or stored.data is None:
                 raise ContactCenterRejected(f"file {file.key[:6]}… is not in the store")
             upload = Attachment(filename=file.name, content_type=file.content_type, data=stored.data)
             key = str(uuid.uuid5(uuid.UUID(item.key), f"file-{file.key}"))
             await self._retry(
-                lambda u=upload, k=key: self._cc.post_attachment(  # type: ignore[misc]
-                    cc_id, u, author=Author.CUSTOMER, idempotency_key=k
-                )
+                partial(extras.post_attachment, cc_id, upload, author=Author.CUSTOMER, idempotency_key=key)
             )
 
     def _with_links(self, text: str, files: tuple[AttachedFile, ...]) -> str:
@@ -288,7 +302,7 @@ class OutboxDelivery:
             lines.append(f"{shown.name} ({file.content_type}, {_size(file.size)}): {self._file_url(shown)}")
         return "\n".join(lines)
 
-    async def _leave(self, conv: Conversation, item: OutboxItem) -> None:
+    async def _leave(self, conv: Conversation, item: LeaveItem) -> None:
         cc_id: CcConversationId | None = conv.cc_conversation_id
         if cc_id is not None:
             try:
@@ -298,7 +312,7 @@ class OutboxDelivery:
         await self._relay.mark_done(conv.id, outbox_done=(item.key,))
 
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
-        entries = await self._relay.store.entries(conversation_id, after=after, upto=upto, limit=100_000)
+        entries = await self._store.entries(conversation_id, after=after, upto=upto, limit=100_000)
 
         def history() -> list[HistoryLine]:
             return [
@@ -318,7 +332,7 @@ class OutboxDelivery:
             except ContactCenterUnavailable as exc:
                 attempt += 1
                 if max_attempts is not None and attempt >= max_attempts:
-                    raise _GaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
+                    raise ContactCenterGaveUp(f"unavailable after {attempt} attempts: {exc}") from exc
                 delay = min(self._policy.retry_cap_s, self._policy.retry_base_s * 2 ** (attempt - 1))
                 await asyncio.sleep(delay * random.uniform(0.5, 1.0))
 
@@ -332,10 +346,8 @@ async def pick_up_abandoned_work(relay: Relay, outbox: OutboxDelivery, *, interv
     while True:
         await asyncio.sleep(interval_s)
         try:
-            for conversation_id in await relay.store.conversations_with_outbox():
-                outbox.wake(conversation_id)
-            for cc_id in {ev.cc_conversation_id for ev in await relay.store.pending_inbound()}:
-                relay.kick_inbound(cc_id)
+            await outbox.start()
+            await relay.kick_pending_inbound()
         except Exception:
             logger.exception("pick_up_failed")
 

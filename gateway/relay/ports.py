@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import enum
 from collections.abc import AsyncIterator, Sequence
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from dataclasses import dataclass, field
@@ -109,6 +108,10 @@ class Store(Protocol):
         """Raise if the store is not usable."""
         ...
 
+    async def readiness(self) -> NotReady | None:
+        """``None`` when the store is usable now (``/readyz``), else why not."""
+        ...
+
     async def close(self) -> None: ...
 
 
@@ -153,6 +156,10 @@ class Bot(Protocol):
         """Take the conversation back after an escalation; what the bot says first again."""
         ...
 
+    async def readiness(self) -> NotReady | None:
+        """``None`` when the bot can answer now (``/readyz``), else why not."""
+        ...
+
 
 @dataclass(frozen=True, slots=True)
 class HistoryLine:
@@ -174,15 +181,6 @@ class OpenRequest:
     history: tuple[HistoryLine, ...] = ()
 
 
-class Feature(enum.StrEnum):
-    """What a contact center may or may not offer beyond text (Chat API v2 offers none of these)."""
-
-    TYPING = "typing"  # the customer's typing indicator reaches the agent
-    READ_RECEIPTS = "read_receipts"  # the customer's read receipts reach the agent
-    ATTACHMENTS = "attachments"  # the customer can send files to the agent
-    QUEUE_MOVE = "queue_move"  # a waiting conversation can be moved to another queue
-
-
 @dataclass(frozen=True, slots=True)
 class Attachment:
     """A file the customer sends to the agent (already checked for size and type by the channel)."""
@@ -201,6 +199,11 @@ class ContactCenter(Protocol):
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId: ...
 
+    async def readiness(self) -> NotReady | None:
+        """``None`` when new escalations can reach the contact center now (or none is configured: that is no
+        fault of the gateway's), else why not (``/readyz``, ``/bot/availability``)."""
+        ...
+
     async def post_message(
         self, cc_conversation_id: CcConversationId, line: HistoryLine, *, idempotency_key: str
     ) -> None: ...
@@ -212,32 +215,38 @@ class ContactCenter(Protocol):
         a re-escalation then opens a new conversation with the whole transcript)."""
         ...
 
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
-        """Whether ``feature`` works for this conversation (or for new ones when no id is given).
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
+        """What this conversation's API offers beyond text (or the API new conversations go to, when no id
+        is given); ``None`` where it offers nothing more (Chat API v2, nothing configured).
 
         One gateway may hold conversations on both 8x8 APIs while an operator switches: only those on
         Chat Gateway have typing and files; for the others the relay uses the degraded forms.
         """
         ...
 
+
+class ContactCenterExtras(Protocol):
+    """What a contact center may offer beyond text: typing, read receipts, files, queue moves, a thinking
+    bot (8x8 Chat Gateway). The relay asks ``ContactCenter.extras`` per conversation."""
+
     async def bot_thinking(self, cc_conversation_id: CcConversationId) -> None:
         """Best effort: the bot is computing an answer inside the contact center's conversation (post-agent
-        assignment). A no-op where unsupported; may raise ``ContactCenterError``."""
+        assignment). May raise ``ContactCenterError``."""
         ...
 
     async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
-        """Move a waiting conversation to ``queue_id`` (idempotent). Raises ``ContactCenterRejected`` where
-        unsupported (see ``supports(Feature.QUEUE_MOVE)``), ``ContactCenterUnavailable`` to try again later."""
+        """Move a waiting conversation to ``queue_id`` (idempotent). ``ContactCenterRejected`` when refused,
+        ``ContactCenterUnavailable`` to try again later."""
         ...
 
     async def customer_typing(self, cc_conversation_id: CcConversationId) -> None:
-        """Best effort, never queued or retried: the customer is typing. A no-op where unsupported;
-        may raise ``ContactCenterError`` (the caller logs it and carries on)."""
+        """Best effort, never queued or retried: the customer is typing. May raise ``ContactCenterError``
+        (the caller logs it and carries on)."""
         ...
 
     async def customer_read(self, cc_conversation_id: CcConversationId, *, read_at: float) -> None:
         """Best effort: the customer has read everything up to ``read_at`` (seconds since the epoch).
-        A no-op where unsupported; may raise ``ContactCenterError``."""
+        May raise ``ContactCenterError``."""
         ...
 
     async def post_attachment(
@@ -248,16 +257,16 @@ class ContactCenter(Protocol):
         author: Author,
         idempotency_key: str,
     ) -> None:
-        """Send a file as ``author`` (CUSTOMER or BOT). ``ContactCenterRejected`` where unsupported or
-        refused, ``ContactCenterUnavailable`` when worth retrying with the same key."""
+        """Send a file as ``author`` (CUSTOMER or BOT). ``ContactCenterRejected`` when refused,
+        ``ContactCenterUnavailable`` when worth retrying with the same key."""
         ...
 
     async def fetch_attachment(
         self, cc_conversation_id: CcConversationId, attachment: AttachedFile
     ) -> tuple[str, bytes]:
         """The agent's file (``attachment.remote_id`` / ``remote_url`` from an ``AgentSaid``) as
-        (content type, bytes), for the gateway to serve to the customer. ``ContactCenterRejected`` where
-        unsupported or gone, ``ContactCenterUnavailable`` when worth asking again later."""
+        (content type, bytes), for the gateway to serve to the customer. ``ContactCenterRejected`` when
+        gone, ``ContactCenterUnavailable`` when worth asking again later."""
         ...
 
 
@@ -323,3 +332,15 @@ class SoleInstance:
     @asynccontextmanager
     async def claim(self, name: str) -> AsyncIterator[bool]:
         yield True
+
+
+@dataclass(frozen=True, slots=True)
+class NotReady:
+    """Why a port's adapter cannot be used now (``/readyz``).
+
+    ``part`` is its public name (``store``, ``bot``, ``chat_api``, ``chat_gateway``); ``why`` is for operators
+    only, since an upstream's error text can carry hosts, tenant names or library versions.
+    """
+
+    part: str
+    why: str

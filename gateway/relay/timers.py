@@ -15,15 +15,15 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Awaitable
 from dataclasses import dataclass
 
 import structlog
 
-from gateway.relay.errors import ContactCenterError, WrongState
+from gateway.relay.errors import ContactCenterError, IllegalTransition, WrongState
 from gateway.relay.events import InactivityWarning, QueueOverflowed, QueueTimedOut, QueueWaitOffer
-from gateway.relay.machine import IllegalTransition
 from gateway.relay.model import Button, Conversation, ConversationId, QueueRef, State
-from gateway.relay.ports import Feature
+from gateway.relay.ports import ContactCenter, Leases, Store
 from gateway.relay.relay import Relay
 
 logger = structlog.get_logger(__name__)
@@ -58,12 +58,25 @@ class TimerPolicy:
         return max(0.05, min(30.0, shortest / 4))
 
 
-async def sweep(relay: Relay, policy: TimerPolicy) -> None:
+@dataclass(frozen=True, slots=True)
+class Timers:
+    """What the sweep works with: the relay applies what it decides, the store says which chats are idle,
+    the contact center moves chats to the overflow queue, the leases pick the one instance that sweeps."""
+
+    relay: Relay
+    store: Store
+    contact_center: ContactCenter
+    leases: Leases
+    policy: TimerPolicy
+
+
+async def sweep(timers: Timers) -> None:
+    relay, store, policy = timers.relay, timers.store, timers.policy
     now = relay.clock()
     timeout, warning = policy.inactivity_timeout_s, policy.inactivity_warning_s
     warns = 0 < warning < timeout
     before = now - (timeout - warning if warns else timeout)
-    for conversation_id in await relay.store.idle_conversations((State.BOT, State.AGENT), before=before):
+    for conversation_id in await store.idle_conversations((State.BOT, State.AGENT), before=before):
         conv = await relay.conversation(conversation_id)
         if conv.active_at < now - timeout:
             await _try(relay.leave(conversation_id, reason="inactivity"), conversation_id, "inactive")
@@ -72,13 +85,13 @@ async def sweep(relay: Relay, policy: TimerPolicy) -> None:
             await _try(relay.apply(conversation_id, event), conversation_id, "inactivity_warning")
     if not (policy.queue_offer_after_s or policy.max_queue_wait_s or policy.overflow_queue_id):
         return
-    for conversation_id in await relay.store.idle_conversations((State.QUEUED,), before=now + 1):
+    for conversation_id in await store.idle_conversations((State.QUEUED,), before=now + 1):
         conv = await relay.conversation(conversation_id)
         esc = conv.escalation
         if esc is None:
             continue
         waited = now - (esc.queued_at or esc.started_at)
-        if await _overflow(relay, policy, conv, waited, now):
+        if await _overflow(timers, conv, waited, now):
             continue
         if policy.max_queue_wait_s and waited >= policy.max_queue_wait_s:
             event_out = QueueTimedOut(policy.queue_timeout_text, now)
@@ -88,22 +101,19 @@ async def sweep(relay: Relay, policy: TimerPolicy) -> None:
             await _try(relay.apply(conversation_id, offer), conversation_id, "queue_offer")
 
 
-async def _overflow(relay: Relay, policy: TimerPolicy, conv: Conversation, waited: float, now: float) -> bool:
+async def _overflow(timers: Timers, conv: Conversation, waited: float, now: float) -> bool:
     """Move a chat that waited long enough to the overflow queue; True once it is moved."""
-    esc, cc, cc_id, target = (
-        conv.escalation,
-        relay.contact_center,
-        conv.cc_conversation_id,
-        policy.overflow_queue_id,
-    )
+    relay, policy = timers.relay, timers.policy
+    esc, cc_id, target = conv.escalation, conv.cc_conversation_id, policy.overflow_queue_id
     if not target or esc is None or esc.overflowed_at is not None or waited < policy.overflow_after_s:
         return False
-    if cc is None or cc_id is None or (conv.queue is not None and conv.queue.id == target):
+    if cc_id is None or (conv.queue is not None and conv.queue.id == target):
         return False
-    if not cc.supports(Feature.QUEUE_MOVE, cc_id):
+    extras = timers.contact_center.extras(cc_id)
+    if extras is None:
         return False  # Chat API v2: said at start-up; the first queue's limits apply
     try:
-        await cc.move_to_queue(cc_id, target)
+        await extras.move_to_queue(cc_id, target)
     except ContactCenterError as exc:
         logger.warning("overflow_move_failed", conversation_id=conv.id, queue_id=target, error=str(exc))
         return False
@@ -112,21 +122,21 @@ async def _overflow(relay: Relay, policy: TimerPolicy, conv: Conversation, waite
     return True
 
 
-async def _try(action: object, conversation_id: ConversationId, what: str) -> None:
+async def _try(action: Awaitable[object], conversation_id: ConversationId, what: str) -> None:
     try:
-        await action  # type: ignore[misc]
+        await action
     except (WrongState, IllegalTransition):
         return  # it changed meanwhile
     logger.info("timer_fired", conversation_id=conversation_id, timer=what)
 
 
-async def run_timers(relay: Relay, policy: TimerPolicy) -> None:
+async def run_timers(timers: Timers) -> None:
     """Sweep every ``interval_s``; with several instances, only the one holding the ``timers`` lease does."""
     while True:
-        await asyncio.sleep(policy.interval_s)
+        await asyncio.sleep(timers.policy.interval_s)
         try:
-            async with relay.leases.claim("timers") as mine:
+            async with timers.leases.claim("timers") as mine:
                 if mine:
-                    await sweep(relay, policy)
+                    await sweep(timers)
         except Exception:
             logger.exception("timer_sweep_failed")

@@ -52,9 +52,10 @@ from gateway.relay import codec
 from gateway.relay.errors import DuplicateEvent, StaleConversation, StoreUnavailable
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
-from gateway.relay.ports import Change, StoredFile, StoreStats
+from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store import redis_scripts
 from gateway.store.decoded import DecodedConversations
+from gateway.store.readiness import pinged
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -142,6 +143,9 @@ class RedisStore:
     @_unavailable_on_connection_errors
     async def ping(self) -> None:
         await self.redis.ping()
+
+    async def readiness(self) -> NotReady | None:
+        return await pinged(self.ping)
 
     # --- conversations ---------------------------------------------------------------------------
 

@@ -25,8 +25,9 @@ from gateway.relay import codec
 from gateway.relay.errors import DuplicateEvent, StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
-from gateway.relay.ports import Change, StoredFile, StoreStats
+from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store.decoded import DecodedConversations
+from gateway.store.readiness import pinged
 
 MIGRATIONS: tuple[str, ...] = (
     """
@@ -251,6 +252,9 @@ class SqliteStore:
 
     async def ping(self) -> None:
         await self._reader.fetchall("SELECT 1")
+
+    async def readiness(self) -> NotReady | None:
+        return await pinged(self.ping)
 
     # --- conversations ---------------------------------------------------------------------------
 

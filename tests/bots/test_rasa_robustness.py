@@ -110,7 +110,10 @@ async def test_resume_refused_for_a_wrong_token_is_retried_until_rasa_takes_it(
         await bot.resume(CONV, Customer(), Handback(Outcome.COMPLETED))
 
     assert bot.resumes.pending == 1
-    assert "still paused in Rasa" in (await bot.unready_reason() or "")
+    not_ready = await bot.readiness()
+    assert not_ready is not None
+    assert not_ready.part == "bot"
+    assert "still paused in Rasa" in not_ready.why
     with pytest.raises(BotUnavailable, match="still paused in Rasa"):
         await bot.respond(turn("hello"))  # never a silent []: the relay tells the customer
     await asyncio.sleep(0.3)
@@ -120,7 +123,7 @@ async def test_resume_refused_for_a_wrong_token_is_retried_until_rasa_takes_it(
     await until(lambda: bot.resumes.pending == 0)
 
     assert not standin.rasa.trackers[CONV].paused
-    assert await bot.unready_reason() is None
+    assert await bot.readiness() is None
     assert seen[0] == ("failed", 1)
     assert seen[-1] == ("retried_ok", 0)
     await bot.close()

@@ -15,8 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.channels.web.frames import dumps, entry_frame
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import Event
-from gateway.relay.machine import IllegalTransition, decide
+from gateway.relay.machine import decide
 from gateway.relay.model import Conversation, ConversationId, Customer, State
 from tests.relay.test_machine_properties import EVENTS
 

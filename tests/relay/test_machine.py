@@ -11,6 +11,8 @@ from dataclasses import replace
 
 import pytest
 
+from gateway.relay.decision import AskBot, ResumeBot, outbox_key
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import (
     AgentJoined,
     AgentLeft,
@@ -30,14 +32,16 @@ from gateway.relay.events import (
     QueueWaitOffer,
     Transferred,
 )
-from gateway.relay.machine import TRANSITIONS, AskBot, IllegalTransition, ResumeBot, decide, outbox_key
+from gateway.relay.machine import TRANSITIONS, decide
 from gateway.relay.model import (
     Author,
     CcConversationId,
     EntryKind,
     Handoff,
+    OpenItem,
     OutboxKind,
     Outcome,
+    PostItem,
     QueueRef,
     State,
 )
@@ -115,6 +119,7 @@ def test_a_customer_line_with_the_bot_is_stored_and_sent_to_the_bot() -> None:
 def test_a_customer_line_while_escalated_goes_to_the_outbox_not_the_bot() -> None:
     d = decide(conversation(A), CustomerSaid("refund?", "k2", 20.0))
     (item,) = d.outbox
+    assert isinstance(item, PostItem)
     assert (item.kind, item.seq, item.text, item.author) == (OutboxKind.POST, 6, "refund?", Author.CUSTOMER)
     assert item.key == outbox_key("c1", OutboxKind.POST, 6)
     assert d.effects == ()
@@ -138,6 +143,7 @@ def test_handoff_opens_with_the_transcript_so_far() -> None:
     (state,) = d.entries
     assert (state.state, state.queue) == (State.ESCALATING, QueueRef("102"))
     (item,) = d.outbox
+    assert isinstance(item, OpenItem)
     assert (item.kind, item.seq, item.from_seq, item.escalation_id) == (OutboxKind.OPEN, 6, 0, "esc-9")
     assert d.conversation.cc_synced_seq == 5
     assert d.conversation.escalation is not None
@@ -147,6 +153,7 @@ def test_handoff_opens_with_the_transcript_so_far() -> None:
 def test_re_escalation_posts_only_the_lines_since_the_contact_center_last_knew() -> None:
     conv = conversation(B, cc_conversation_id=CC_ID, cc_synced_seq=3)
     d = decide(conv, HandoffRequested(Handoff(), "esc-2", 20.0))
+    assert isinstance(d.outbox[0], OpenItem)
     assert d.outbox[0].from_seq == 3
 
 

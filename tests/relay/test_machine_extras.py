@@ -10,7 +10,7 @@ import pytest
 
 from gateway.relay.events import AgentRead, AgentSaid, CustomerSaid
 from gateway.relay.machine import decide
-from gateway.relay.model import AttachedFile, Author, OutboxKind, ReadUpTo, State
+from gateway.relay.model import AttachedFile, Author, OutboxKind, PostItem, ReadUpTo, State
 from tests.relay.machine_fixtures import ALICE, conversation
 
 PDF = AttachedFile(key="k-pdf", name="invoice.pdf", content_type="application/pdf", size=1234)
@@ -27,6 +27,7 @@ def test_a_customer_file_is_stored_with_the_line_and_queued_for_the_agent(state:
         (PDF,),
     )
     (item,) = d.outbox
+    assert isinstance(item, PostItem)
     assert (item.kind, item.seq, item.text, item.attachments) == (OutboxKind.POST, 6, "see attached", (PDF,))
 
 

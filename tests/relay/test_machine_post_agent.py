@@ -11,7 +11,7 @@ from gateway.relay.codec import (
 )
 from gateway.relay.events import AgentLeft, BotMessage, BotSaid, CustomerLeft, CustomerSaid, HandoffRequested
 from gateway.relay.machine import decide
-from gateway.relay.model import Author, BotWindow, Conversation, Handoff, OutboxKind, State
+from gateway.relay.model import Author, BotWindow, Conversation, Handoff, OutboxKind, PostItem, State
 from tests.relay.machine_fixtures import ALICE, conversation
 
 LEFT_AT = 100.0
@@ -34,14 +34,16 @@ def test_the_agent_leaving_opens_the_window_a_minute_inside_8x8s_timers() -> Non
 def test_customer_and_bot_lines_go_to_the_contact_center_while_the_window_is_open() -> None:
     conv = _after_agent()
     said = decide(conv, CustomerSaid("fine, thanks", "k1", LEFT_AT + 10))
-    assert [(o.kind, o.author, o.text) for o in said.outbox] == [
+    assert all(isinstance(o, PostItem) for o in said.outbox)
+    assert [(o.kind, o.author, o.text) for o in said.outbox if isinstance(o, PostItem)] == [
         (OutboxKind.POST, Author.CUSTOMER, "fine, thanks")
     ]
     assert said.conversation.cc_synced_seq == said.entries[-1].seq  # a later reopen does not post it again
     bot = decide(
         said.conversation, BotSaid((BotMessage(text="Rate us 1-5"), BotMessage(image="x.png")), LEFT_AT + 11)
     )
-    assert [(o.author, o.text) for o in bot.outbox] == [
+    assert all(isinstance(o, PostItem) for o in bot.outbox)
+    assert [(o.author, o.text) for o in bot.outbox if isinstance(o, PostItem)] == [
         (Author.BOT, "Rate us 1-5")
     ]  # no text: nothing to post
     assert bot.conversation.cc_bot is not None

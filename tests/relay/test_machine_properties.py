@@ -14,6 +14,8 @@ from dataclasses import replace
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from gateway.relay.decision import ResumeBot
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import (
     AgentJoined,
     AgentLeft,
@@ -35,7 +37,7 @@ from gateway.relay.events import (
     SystemNotice,
     Transferred,
 )
-from gateway.relay.machine import IllegalTransition, ResumeBot, decide
+from gateway.relay.machine import decide
 from gateway.relay.model import (
     AgentRef,
     CcConversationId,

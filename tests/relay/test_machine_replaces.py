@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import EscalationCreated
-from gateway.relay.machine import IllegalTransition, decide
+from gateway.relay.machine import decide
 from gateway.relay.model import CcConversationId, State
 from tests.relay.machine_fixtures import BILLING, CC_ID, conversation
 

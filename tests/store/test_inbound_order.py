@@ -17,6 +17,7 @@ import pytest
 from gateway.bots.embedded import EmbeddedBot
 from gateway.bots.rules import RuleSet
 from gateway.channels.web.hub import Hub
+from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.events import AgentSaid, InboundEvent
 from gateway.relay.model import (
     AgentRef,
@@ -28,10 +29,11 @@ from gateway.relay.model import (
     State,
 )
 from gateway.relay.ports import Leases, Store
-from gateway.relay.relay import BotPolicy, Relay, hash_token
+from gateway.relay.relay import Relay, hash_token
 from gateway.store.redis import RedisStore
 from gateway.store.redis_leases import RedisLeases
 from gateway.store.sqlite import SqliteStore
+from tests.support.policies import policies_for_tests
 
 RULES = Path(__file__).resolve().parents[2] / "gateway" / "bots" / "default_rules.toml"
 CC = CcConversationId("cc-order")
@@ -50,11 +52,16 @@ async def store(request: pytest.FixtureRequest, tmp_path: Path) -> AsyncIterator
 
 
 def _relay(store: Store, leases: Leases | None = None) -> Relay:
+    policies = policies_for_tests()
     return Relay(
         store=store,
         bot=EmbeddedBot(RuleSet.load(RULES)),
         fanout=Hub(store),
-        bot_policy=BotPolicy(),
+        contact_center=NoContactCenter(),
+        on_outbox=lambda _conversation_id: None,  # these chats are with an agent already: nothing to send
+        bot_policy=policies.bot,
+        conversation_policy=policies.conversation,
+        extras_policy=policies.extras,
         leases=leases,
     )
 

@@ -26,7 +26,7 @@ from gateway.relay.model import (
     Entry,
     EntryKind,
     OutboxItem,
-    OutboxKind,
+    PostItem,
     QueueRef,
     State,
 )
@@ -67,14 +67,7 @@ def _msg(seq: int, text: str = "x", client_id: str | None = None) -> Entry:
 
 
 def _item(key: str, seq: int, cid: str = "c1") -> OutboxItem:
-    return OutboxItem(
-        key=key,
-        conversation_id=ConversationId(cid),
-        kind=OutboxKind.POST,
-        seq=seq,
-        text="t",
-        author=Author.CUSTOMER,
-    )
+    return PostItem(key=key, conversation_id=ConversationId(cid), seq=seq, text="t", author=Author.CUSTOMER)
 
 
 async def _commit(

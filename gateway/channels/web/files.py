@@ -19,6 +19,7 @@ import re
 import unicodedata
 import uuid
 from dataclasses import dataclass
+from functools import partial
 from typing import Annotated
 from urllib.parse import quote
 
@@ -33,10 +34,8 @@ from gateway.channels.web.problems import problem
 from gateway.channels.web.rest import authorised, check_address, check_control, read_json, validated
 from gateway.channels.web.uploads import UploadTimeout, within
 from gateway.keys import message_limiter_key, relay_key, settings_key, upload_slots_key
-from gateway.relay.errors import ContactCenterError, CustomerError, WrongState
-from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId
-from gateway.relay.ports import Store, StoredFile
-from gateway.relay.relay import FILE_STATES, new_file_key
+from gateway.relay.errors import CustomerError
+from gateway.relay.files import Upload
 
 routes = web.RouteTableDef()
 
@@ -166,21 +165,17 @@ async def upload_file(request: web.Request) -> web.Response:
     check_address(request)
     if not request.app[message_limiter_key].allow(conv.id):
         return problem("rate_limited", "too many messages, slow down")
-    # Cheap checks before a byte of the body is read: its declared size, and the state. A file for the
-    # bot would be refused after reading anyway; a retry of a stored upload (its client_id in the query,
-    # as the widget sends it) is still read, checked and acked below.
+    # Cheap checks before a byte of the body is read: its declared size, the chat's quota and the state.
     limit = settings.attachments.max_bytes
     if request.content_length is not None and request.content_length > limit + _MULTIPART_OVERHEAD:
         raise FrameError("too_long", f"files are limited to {limit} bytes")
-    used = await _stored_bytes(relay.store, conv.id)
     quota = settings.retention.max_file_bytes_per_conversation
-    if used + (request.content_length or 0) > quota + _MULTIPART_OVERHEAD:
-        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
-    query_id = request.query.get("client_id")
-    if conv.state not in FILE_STATES and (
-        query_id is None or await relay.store.seq_of_client_id(conv.id, query_id) is None
-    ):
-        raise WrongState("files can be sent to an agent only: ask for one first")
+    await relay.check_upload(
+        conv,
+        client_id=request.query.get("client_id"),
+        upto_bytes=(request.content_length or 0) - _MULTIPART_OVERHEAD,
+        quota_bytes=quota,
+    )
     slots = request.app[upload_slots_key]
     try:
         with slots.hold(address=client_address(request, settings.web), session=conv.id):
@@ -193,40 +188,23 @@ async def upload_file(request: web.Request) -> web.Response:
         response = problem("timeout", detail)
         response.force_close()  # the rest of a slow body is not worth waiting for
         return response
-    # The upload is read and checked before the client_id repeat check, so a malformed retry is refused
-    # like any malformed request; a well-formed repeat of a stored client_id is acked with its first seq.
-    if len(up.client_id) > 128:
-        raise FrameError("invalid_frame", "client_id: at most 128 characters")
+    # The upload is read and checked before the relay looks for a repeated client_id, so a malformed retry
+    # is refused like any malformed request; a well-formed repeat is acked with its first seq.
     if len(up.text) > settings.limits.max_text_chars:
         raise FrameError("too_long", f"text is limited to {settings.limits.max_text_chars} characters")
     if not up.data:
         raise FrameError("invalid_frame", "file: must not be empty")
-    if (seq := await relay.store.seq_of_client_id(conv.id, up.client_id)) is not None:
-        return await _acked(request, conv, up.client_id, seq)
-    if conv.state not in FILE_STATES:
-        raise WrongState("files can be sent to an agent only: ask for one first")
-    if used + len(up.data) > quota:
-        raise FrameError("too_long", f"the files of one chat may add up to {quota} bytes")
-    content_type = checked_type(_media_type(up.content_type), up.data, settings.attachments.allowed_types)
-    file = AttachedFile(key=new_file_key(), name=up.name, content_type=content_type, size=len(up.data))
-    await relay.store.put_attachment(StoredFile(conv.id, file, up.data, relay.clock()))  # stored before ack
-    seq, _ = await relay.customer_says(conv.id, up.text.strip(), up.client_id, attachments=(file,))
-    return await _acked(request, conv, up.client_id, seq)
-
-
-async def _stored_bytes(store: Store, conversation_id: ConversationId) -> int:
-    """What the customer's files in this conversation add up to (the storage quota counts these)."""
-    total, after = 0, 0
-    while entries := await store.entries(conversation_id, after=after, limit=1000):
-        total += sum(a.size or 0 for e in entries if e.author is Author.CUSTOMER for a in e.attachments)
-        after = entries[-1].seq
-    return total
-
-
-async def _acked(request: web.Request, conv: Conversation, client_id: str, seq: int) -> web.Response:
-    entries = await request.app[relay_key].store.entries(conv.id, after=seq - 1, upto=seq)
-    files = [attachment_json(a) for e in entries for a in e.attachments]
-    body = {"client_id": client_id, "seq": seq, "attachment": files[0] if files else None}
+    upload = Upload(
+        name=up.name,
+        data=up.data,
+        content_type=partial(
+            checked_type, _media_type(up.content_type), up.data, settings.attachments.allowed_types
+        ),
+    )
+    seq, file = await relay.customer_sends_file(
+        conv.id, upload, text=up.text, client_id=up.client_id, quota_bytes=quota
+    )
+    body = {"client_id": up.client_id, "seq": seq, "attachment": attachment_json(file) if file else None}
     return web.json_response(body, status=202)
 
 
@@ -259,10 +237,7 @@ async def serve_file(request: web.Request) -> web.Response:
     key = request.match_info["key"]
     if not re.fullmatch(r"[\w-]{16,64}", key):
         raise FileNotFound("no such file")
-    try:
-        file = await request.app[relay_key].open_file(key)
-    except (ContactCenterError, TimeoutError):
-        return problem("unavailable", "the file cannot be fetched from the contact center right now")
+    file = await request.app[relay_key].open_file(key)  # ContactCenterError: answered by the middleware
     if file is None or file.data is None:
         raise FileNotFound("no such file")
     ttl_s = request.app[settings_key].retention.file_link_days * 86400

@@ -1,4 +1,6 @@
-"""``application/problem+json`` (RFC 9457) errors for the REST endpoints, from one table."""
+"""``application/problem+json`` (RFC 9457) errors for the REST endpoints, from one table; and
+``error_answer``, the one mapping from the gateway's exceptions to the protocol's error codes, used by the
+REST middleware and the WebSocket's frame handler alike."""
 
 from __future__ import annotations
 
@@ -7,7 +9,14 @@ from typing import Any
 
 from aiohttp import web
 
-from gateway.relay.errors import CustomerError, RateLimited, UnknownSession, WrongState
+from gateway.relay.errors import (
+    ContactCenterError,
+    CustomerError,
+    GatewayError,
+    RateLimited,
+    UnknownSession,
+    WrongState,
+)
 
 PROBLEM_TYPE = "urn:chat-gateway:problem:"
 
@@ -60,8 +69,25 @@ def problem(code: str, detail: str, **extra: Any) -> web.Response:
     )
 
 
-def customer_problem(exc: CustomerError) -> web.Response:
-    return problem(exc.code, str(exc))
+RETRY_LATER = "please retry in a moment"
 
 
-__all__ = ["RateLimited", "UnknownSession", "WrongState", "customer_problem", "problem"]
+def error_answer(exc: GatewayError) -> tuple[str, str]:
+    """The protocol's (code, message) for an error a request ran into.
+
+    A ``CustomerError`` says what the customer did wrong, with its own code (``UnknownSession``:
+    ``unknown_session``, ``WrongState``: ``wrong_state``, ...). Anything else is the gateway's trouble,
+    worth a retry: ``unavailable`` (the contact center's, for an agent's file; the store's, ...).
+    """
+    if isinstance(exc, CustomerError):
+        return exc.code, str(exc) or exc.code
+    if isinstance(exc, ContactCenterError):
+        return "unavailable", "the contact center cannot be reached right now; " + RETRY_LATER
+    return "unavailable", RETRY_LATER
+
+
+def error_problem(exc: GatewayError) -> web.Response:
+    return problem(*error_answer(exc))
+
+
+__all__ = ["RateLimited", "UnknownSession", "WrongState", "error_answer", "error_problem", "problem"]

@@ -16,7 +16,7 @@ from pydantic import BaseModel, ConfigDict, ValidationError
 from gateway.channels.web.addresses import client_address
 from gateway.channels.web.frames import ClientId, CustomerIn, FrameError, describe, entry_frame
 from gateway.channels.web.origin import origin_allowed
-from gateway.channels.web.problems import customer_problem, problem
+from gateway.channels.web.problems import error_problem, problem
 from gateway.keys import address_limiter_key, message_limiter_key, relay_key, settings_key
 from gateway.relay.errors import CustomerError, GatewayError, RateLimited, UnknownSession
 from gateway.relay.model import Conversation, Customer, State
@@ -87,10 +87,8 @@ class _Unauthorized(CustomerError):
 async def problem_middleware(request: web.Request, handler: Any) -> web.StreamResponse:
     try:
         response: web.StreamResponse = await handler(request)
-    except CustomerError as exc:
-        response = customer_problem(exc)
-    except GatewayError:
-        response = problem("unavailable", "please retry in a moment")
+    except GatewayError as exc:
+        response = error_problem(exc)
     _allow_origin(request, response)
     return response
 
@@ -161,7 +159,7 @@ async def post_message(request: web.Request) -> web.Response:
     if not body.text:
         raise FrameError("invalid_frame", "text: must not be empty")
     relay = request.app[relay_key]
-    seq = await relay.store.seq_of_client_id(conv.id, body.client_id)
+    seq = await relay.line_seq(conv.id, body.client_id)
     if seq is None:
         check_address(request)
         if not request.app[message_limiter_key].allow(conv.id):
@@ -181,7 +179,7 @@ async def list_messages(request: web.Request) -> web.Response:
     # after is bounded like the WebSocket's last_seq (a seq is a JSON-safe integer; SQLite's are 64-bit).
     if not 0 <= after <= MAX_SEQ or not 1 <= limit <= 1000:
         raise FrameError("invalid_frame", f"after must be within 0..{MAX_SEQ} and limit within 1..1000")
-    entries = await request.app[relay_key].store.entries(conv.id, after=after, limit=limit)
+    entries = await request.app[relay_key].entries(conv.id, after=after, limit=limit)
     body: dict[str, Any] = {"state": conv.state.value, "entries": [entry_frame(e) for e in entries]}
     if conv.agent_read_seq:  # the agent's read receipt, where the contact center gives one
         body["read_upto_seq"] = conv.agent_read_seq

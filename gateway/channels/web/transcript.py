@@ -101,11 +101,11 @@ def render_transcript(
 @routes.get("/chat/sessions/{id}/transcript")
 async def transcript(request: web.Request) -> web.Response:
     conv = await authorised(request)
-    store = request.app[relay_key].store
+    relay = request.app[relay_key]
     entries: list[Entry] = []
     after = 0
     while len(entries) < MAX_ENTRIES:
-        page = await store.entries(conv.id, after=after, limit=PAGE)
+        page = await relay.entries(conv.id, after=after, limit=PAGE)
         entries.extend(page)
         if len(page) < PAGE:
             break

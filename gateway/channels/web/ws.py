@@ -28,7 +28,7 @@ from gateway.channels.web.frames import (
     signal_frame,
 )
 from gateway.channels.web.origin import origin_allowed
-from gateway.channels.web.problems import problem
+from gateway.channels.web.problems import RETRY_LATER, error_answer, problem
 from gateway.channels.web.rest import check_token_alive
 from gateway.channels.web.subscriber import Subscriber
 from gateway.keys import (
@@ -70,17 +70,14 @@ class CustomerSocket:
                 data, max_frame_bytes=self._limits.max_frame_bytes, max_text_chars=self._limits.max_text_chars
             )
             await self._dispatch(frame)
-        except FrameError as exc:
-            await self.send(error_frame(exc.code, str(exc)))
-        except CustomerError as exc:
-            await self.send(error_frame(exc.code, str(exc) or exc.code))
         except GatewayError as exc:
-            logger.warning("frame_failed", error=type(exc).__name__)
-            await self.send(error_frame("unavailable", "please retry in a moment"))
+            if not isinstance(exc, CustomerError):
+                logger.warning("frame_failed", error=type(exc).__name__)
+            await self.send(error_frame(*error_answer(exc)))
         except Exception:
             # A bug must not cost the customer the socket: say so, keep it open, and log loudly.
             logger.exception("frame_crashed")
-            await self.send(error_frame("unavailable", "please retry in a moment"))
+            await self.send(error_frame("unavailable", RETRY_LATER))
 
     async def send(self, frame: str) -> None:
         """Once started, through the socket's writer, in order after what it has queued; before, directly."""

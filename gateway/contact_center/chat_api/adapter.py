@@ -16,6 +16,7 @@ may arrive twice, never be lost).
 
 from __future__ import annotations
 
+import asyncio
 import time
 import uuid
 from collections.abc import Callable, Mapping
@@ -29,14 +30,15 @@ from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain, went_through
-from gateway.contact_center.unconfigured import NoExtras
 from gateway.relay.model import CcConversationId
-from gateway.relay.ports import HistoryLine, OpenRequest
+from gateway.relay.ports import ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
+TOKEN_CHECK_TIMEOUT_S = 5.0
 
-class ChatApiContactCenter(NoExtras):
+
+class ChatApiContactCenter:
     def __init__(
         self,
         client: ChatApiClient,
@@ -55,6 +57,16 @@ class ChatApiContactCenter(NoExtras):
     @property
     def ready(self) -> bool:
         return self._channels.ready
+
+    async def readiness(self) -> NotReady | None:
+        """Not ready until set-up has finished, nor while no access token can be had."""
+        if not self.ready:
+            return NotReady("chat_api", "set-up with the Chat API has not finished")
+        try:
+            await asyncio.wait_for(self.client.tokens.get(), TOKEN_CHECK_TIMEOUT_S)
+        except Exception as exc:
+            return NotReady("chat_api", f"no token: {exc}")
+        return None
 
     def set_channels(self, channels: Mapping[str, str]) -> None:
         """``channels`` maps each configured queue id to the channel routed to it."""
@@ -161,6 +173,10 @@ class ChatApiContactCenter(NoExtras):
 
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return True
+
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
+        """Chat API v2 carries text only: no typing, read receipts, files or queue moves."""
+        return None
 
 
 def _iso(value: object) -> float | None:

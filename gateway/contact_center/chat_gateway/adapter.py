@@ -35,7 +35,7 @@ from gateway.contact_center.core.text import author_type, split_text
 from gateway.contact_center.core.uncertain import Uncertain, went_through
 from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import AttachedFile, Author, CcConversationId
-from gateway.relay.ports import Attachment, Feature, HistoryLine, OpenRequest
+from gateway.relay.ports import Attachment, ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
 logger = structlog.get_logger(__name__)
 
@@ -88,6 +88,12 @@ class ChatGatewayContactCenter:
     @property
     def ready(self) -> bool:
         return self._routing.ready
+
+    async def readiness(self) -> NotReady | None:
+        """Not ready until set-up has found (or made) the channel."""
+        if not self.ready:
+            return NotReady("chat_gateway", "set-up with the Chat Gateway has not finished")
+        return None
 
     def set_routing(self, routing: Routing) -> None:
         self._routing.set(routing)
@@ -251,8 +257,9 @@ class ChatGatewayContactCenter:
     def can_reuse(self, cc_conversation_id: CcConversationId) -> bool:
         return is_chat_gateway_id(cc_conversation_id)
 
-    def supports(self, feature: Feature, cc_conversation_id: CcConversationId | None = None) -> bool:
-        return cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id)
+    def extras(self, cc_conversation_id: CcConversationId | None = None) -> ContactCenterExtras | None:
+        """Typing, read receipts, files and queue moves, for its own conversations."""
+        return self if cc_conversation_id is None or is_chat_gateway_id(cc_conversation_id) else None
 
     async def move_to_queue(self, cc_conversation_id: CcConversationId, queue_id: str) -> None:
         """``PATCH /conversations/{id} {"assignment":{"type":"queue","id"}}`` (202: 8x8 confirms with

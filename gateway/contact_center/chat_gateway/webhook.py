@@ -154,7 +154,7 @@ class ChatGatewayTranslator:
         self._card_log = CardLog()
 
     async def _last_agent(self, cc_id: CcConversationId) -> AgentRef | None:
-        conv = await self._relay.store.conversation_by_cc_id(cc_id)
+        conv = await self._relay.conversation_by_cc_id(cc_id)
         if conv is None:
             return None
         if conv.agent is not None:

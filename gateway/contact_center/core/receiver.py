@@ -27,7 +27,7 @@ from aiohttp import web
 
 from gateway.channels.web.problems import problem
 from gateway.contact_center.core.signature import REQUIRED_HEADERS, JwkCache, SignatureInvalid, verify
-from gateway.relay.errors import ContactCenterError
+from gateway.relay.errors import ContactCenterError, GatewayError
 from gateway.relay.events import CcEvent, InboundEvent
 from gateway.relay.model import CcConversationId
 from gateway.relay.relay import Relay
@@ -153,7 +153,16 @@ class WebhookReceiver:
         self._record = EventRecord(2 * window_s)
 
     async def handle(self, request: web.Request) -> web.Response:
-        response, event_type, result = await self._receive(request)
+        """Every answer 8x8 gets is made here: 2xx once the event is stored (and applied), a refusal for a
+        request that will never do, ``503`` when the gateway cannot store it now (8x8 delivers again)."""
+        try:
+            response, event_type, result = await self._receive(request)
+        except GatewayError as exc:  # the store (or a stale write that kept losing): not stored, not acked
+            logger.warning("webhook_not_stored", api=self._api, error=type(exc).__name__)
+            response = problem(
+                "unavailable", "the event could not be stored right now; deliver it again later"
+            )
+            event_type, result = "-", "unavailable"
         self._observe(event_type, result)
         return response
 
