@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from tests.integration.conftest import GatewayFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
 from tests.support.rasa_standin import RasaStandIn
 
 TOKEN = "gateway-test-token"

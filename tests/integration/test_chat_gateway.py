@@ -17,15 +17,11 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import (
-    GatewayFactory,
-    chat_api_settings,
-    chat_gateway_settings,
-    conversations_of,
-    escalate,
-)
 from tests.integration.test_escalation_faults import _sign_with_own_key
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
 
 Connect = Callable[..., Awaitable[CustomerSocket]]

@@ -11,8 +11,9 @@ import pytest
 
 from gateway.emulator.delivery import Event
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 

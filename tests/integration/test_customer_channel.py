@@ -13,7 +13,7 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import CustomerFactory
+from tests.support.gateway import CustomerFactory
 
 # Both stores: the customer channel behaves the same on SQLite and on Redis (the rate limit is the
 # process's own, and its test counts on timing, so it runs on the default store only).

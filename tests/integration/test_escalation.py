@@ -13,8 +13,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, chat_api_settings, conversations_of, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_api_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
 
 # Both stores: the customer channel and escalation behave the same on SQLite and on Redis.
 pytestmark = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])

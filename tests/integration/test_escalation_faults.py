@@ -16,8 +16,10 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import operation
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 Connect = Callable[..., Awaitable[CustomerSocket]]
@@ -244,7 +246,7 @@ METRICS = {"token": "ops-token"}
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
     start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
-    from tests.integration.conftest import chat_api_settings, chat_gateway_settings
+    from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
 
     ok = await start_gateway()
     for _ in range(50):

@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from structlog.testing import capture_logs
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 

@@ -11,9 +11,10 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import operation
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory, SettingsFactory
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 

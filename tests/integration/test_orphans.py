@@ -17,8 +17,8 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
 from tests.support.process import gateway_env, start_gateway_process, wait_until
 
 Launch = Callable[[], Awaitable[asyncio.subprocess.Process]]
@@ -88,7 +88,7 @@ async def test_the_reconciler_frees_an_agent_held_by_an_interaction_8x8_reopened
 ) -> None:
     from aiohttp.test_utils import TestServer
 
-    from tests.integration.conftest import api_settings
+    from tests.support.emulator_settings import api_settings
 
     settings = api_settings(cc, cc_api)
     settings[cc_api] = {**settings[cc_api], "reconcile_interval_s": 0.3}

@@ -12,8 +12,9 @@ import pytest
 from structlog.testing import capture_logs
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 RELAY = {

@@ -14,8 +14,10 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, chat_gateway_settings, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_gateway_settings
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.rasa_standin import RasaStandIn
 
 Connect = Callable[..., Awaitable[CustomerSocket]]

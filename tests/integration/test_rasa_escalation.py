@@ -10,8 +10,8 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
 from tests.support.rasa_flow import rasa_escalation_round_trip
 from tests.support.rasa_standin import RasaStandIn
 

@@ -12,8 +12,9 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, conversations_of
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import conversations_of
+from tests.support.gateway import GatewayFactory
 from tests.support.process import failed_start_up, gateway_env
 from tests.support.rasa_standin import RasaStandIn
 

@@ -17,16 +17,11 @@ import pytest
 
 from gateway.emulator.handle import Emulator
 from gateway.emulator.state import Api, Webhook
-from tests.integration.conftest import (
-    GatewayFactory,
-    api_settings,
-    chat_api_settings,
-    chat_gateway_settings,
-    conversations_of,
-    escalate,
-)
 from tests.support.crc_forge import with_crc
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings, chat_api_settings, chat_gateway_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
 
 Connect = Callable[..., Awaitable[CustomerSocket]]

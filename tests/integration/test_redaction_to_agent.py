@@ -11,8 +11,9 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 
 async def test_card_numbers_and_emails_are_removed_before_the_agent_sees_them(

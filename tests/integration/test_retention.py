@@ -22,8 +22,8 @@ from gateway.cli import main
 from gateway.emulator.handle import Emulator
 from gateway.keys import settings_key, store_key
 from gateway.relay.model import ConversationId
-from tests.integration.conftest import GatewayFactory
 from tests.integration.test_typing_receipts_attachments import PNG, _agent_chat
+from tests.support.gateway import GatewayFactory
 
 pytestmark = [pytest.mark.parametrize("store_kind", ["sqlite", "redis"]), pytest.mark.apis("chat_gateway")]
 

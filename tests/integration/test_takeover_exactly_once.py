@@ -12,8 +12,10 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, api_settings, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
 
 Connect = Callable[..., Awaitable[CustomerSocket]]

@@ -22,8 +22,9 @@ from aiohttp.test_utils import TestServer
 from gateway.emulator.handle import Emulator
 from gateway.keys import store_key
 from gateway.relay.model import ConversationId
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 # A 1x1 transparent PNG.
 PNG = base64.b64decode(

@@ -13,9 +13,9 @@ import aiohttp
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory
 from tests.integration.test_typing_receipts_attachments import PNG, _agent_chat
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
 
 Upload = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 

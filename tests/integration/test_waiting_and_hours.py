@@ -9,8 +9,9 @@ from datetime import UTC, datetime
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 

@@ -17,16 +17,13 @@ that port (``start_gateway_for`` builds one wired to the emulator), or uses ``op
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
 import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
@@ -44,6 +41,7 @@ from tests.support.action_server import (
     stop,
     wait_until_ready,
 )
+from tests.support.real_rasa import GatewayStarter, RasaInstall, RasaServer, until_ready
 
 RASA_VENV_SCRIPT = REPO_ROOT / "scripts" / "rasa-venv"
 EXAMPLE = REPO_ROOT / "examples" / "rasa"
@@ -61,19 +59,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _loud:
         terminalreporter.write_line(line, red=True, bold=True)
-
-
-@dataclass(frozen=True)
-class RasaInstall:
-    rasa: Path
-    model: Path
-
-
-@dataclass(frozen=True)
-class RasaServer:
-    url: str  # base URL, no trailing slash
-    token: str  # --auth-token (query parameter ``token`` of the HTTP API)
-    log_path: Path
 
 
 def _not_ready(reason: str) -> NoReturn:
@@ -200,9 +185,6 @@ async def cc() -> AsyncIterator[Emulator]:
         yield emulator
 
 
-GatewayStarter = Callable[..., Awaitable[TestServer]]
-
-
 @pytest.fixture
 def start_gateway_for(
     aiohttp_server: AiohttpServer, cc: Emulator, gateway_port: int, rasa_server: RasaServer, tmp_path: Path
@@ -239,19 +221,6 @@ def start_gateway_for(
         return gateway
 
     return start
-
-
-async def until_ready(gateway: TestServer, timeout_s: float = 20) -> None:
-    async with aiohttp.ClientSession() as http:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while True:
-            async with http.get(gateway.make_url("/readyz")) as resp:
-                if resp.status == 200:
-                    return
-                detail = await resp.text()
-            assert loop.time() < deadline, f"gateway not ready: {detail}"
-            await asyncio.sleep(0.1)
 
 
 @pytest.fixture
