@@ -1,8 +1,8 @@
 """Fixtures for escalation tests: the 8x8 emulator and a gateway wired to it, both on real ports.
 
-Every test that starts a gateway with ``start_gateway`` runs twice, once per 8x8 API the gateway can
-escalate to (``cc_api``: ``chat_api`` = Chat API v2, ``chat_gateway`` = its successor); one emulator serves
-both. A test about one API's particulars says so with ``@pytest.mark.apis("chat_api")``.
+A test that starts a gateway with ``start_gateway`` says which 8x8 API it escalates to (``cc_api``:
+``chat_api`` = Chat API v2, ``chat_gateway`` = its successor) with ``@both_apis``, ``@chat_api_only`` or
+``@chat_gateway_only`` from ``tests/support/matrix.py``; one emulator serves both.
 """
 
 from __future__ import annotations
@@ -22,17 +22,13 @@ from tests.support.customer import CustomerSocket
 from tests.support.emulator_settings import api_settings
 from tests.support.gateway import GatewayFactory, SettingsFactory
 
-APIS = ("chat_api", "chat_gateway")
 
-
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "apis(*names): run only against these 8x8 APIs (default: both)")
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "cc_api" in metafunc.fixturenames:
-        marker = metafunc.definition.get_closest_marker("apis")
-        metafunc.parametrize("cc_api", marker.args if marker else APIS)
+@pytest.fixture
+def cc_api() -> str:
+    """Which 8x8 API the gateway escalates to: the test parametrises it, so it is never this fixture."""
+    pytest.fail(
+        "say which 8x8 API at the test: @both_apis, @chat_api_only or @chat_gateway_only (tests.support.matrix)"
+    )
 
 
 @pytest.fixture
