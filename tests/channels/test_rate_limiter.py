@@ -28,9 +28,9 @@ def test_tokens_come_back_at_the_rate_and_not_sooner() -> None:
     limiter = RateLimiter(rate=2, burst=2, clock=clock)
     assert allowed(limiter, "s1", 2) == 2
 
-    clock.now += 0.25  # half a token at two per second (steps exact in binary floating point)
+    clock.now += 0.4375  # 7/8 of a token at two per second (steps exact in binary floating point)
     assert not limiter.allow("s1")
-    clock.now += 0.25
+    clock.now += 0.0625
     assert limiter.allow("s1")
     assert not limiter.allow("s1")
     clock.now += 1.0
