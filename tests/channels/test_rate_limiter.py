@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Hashable
+
 from gateway.channels.web.ratelimit import RateLimiter
 
 
@@ -13,7 +15,7 @@ class Clock:
         return self.now
 
 
-def allowed(limiter: RateLimiter, key: str, times: int) -> int:
+def allowed(limiter: RateLimiter, key: Hashable, times: int) -> int:
     return sum(limiter.allow(key) for _ in range(times))
 
 
