@@ -16,7 +16,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 
 from gateway.emulator.handle import Emulator
 from tests.support.customer import CustomerSocket
-from tests.support.emulator_settings import operation
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings, operation
 from tests.support.escalation import escalate
 from tests.support.gateway import GatewayFactory
 from tests.support.matrix import both_apis, chat_api_only
@@ -254,8 +254,6 @@ METRICS = {"token": "ops-token"}
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
     start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
-    from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
-
     ok = await start_gateway()
     for _ in range(50):
         resp = await http.get(ok.make_url("/readyz"))

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import os
 import subprocess
-import urllib.request
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
@@ -33,7 +32,6 @@ from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from gateway.settings import Settings
 from tests.support.action_server import (
-    REPO_ROOT,
     free_port,
     locate_rasa_sdk_36,
     pip_install_bot_actions,
@@ -41,12 +39,19 @@ from tests.support.action_server import (
     stop,
     wait_until_ready,
 )
-from tests.support.real_rasa import GatewayStarter, RasaInstall, RasaServer, until_ready
+from tests.support.real_rasa import (
+    EXAMPLE,
+    NO_PYTHON310,
+    RASA_START_TIMEOUT_S,
+    RASA_VENV_SCRIPT,
+    TOKEN,
+    GatewayStarter,
+    RasaInstall,
+    RasaServer,
+    rasa_says_hello,
+    until_ready,
+)
 
-RASA_VENV_SCRIPT = REPO_ROOT / "scripts" / "rasa-venv"
-EXAMPLE = REPO_ROOT / "examples" / "rasa"
-RASA_START_TIMEOUT_S = 90.0
-NO_PYTHON310 = 3
 _loud: list[str] = []
 
 
@@ -87,9 +92,6 @@ def rasa_install() -> RasaInstall:
     _not_ready(f"{why} (then run pytest again)")
 
 
-TOKEN = "real-rasa-test-token"  # Rasa's --auth-token, and the gateway's GATEWAY_BOT__TOKEN
-
-
 @pytest.fixture(scope="session")
 def gateway_port() -> int:
     """Where the action server looks for the gateway (BOT_ACTIONS_GATEWAY_URL)."""
@@ -115,12 +117,6 @@ def action_server(tmp_path_factory: pytest.TempPathFactory, gateway_port: int) -
     env = {"BOT_ACTIONS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}", "BOT_ACTIONS_GATEWAY_TOKEN": TOKEN}
     with running_action_server(work / "server.log", env, python=python, cwd=work) as url:
         yield url
-
-
-def _hello(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=2) as resp:
-        body: bytes = resp.read()
-        return resp.status == 200 and body.startswith(b"Hello from Rasa")
 
 
 @pytest.fixture(scope="session")
@@ -168,7 +164,7 @@ def rasa_server(
     try:
         wait_until_ready(
             proc,
-            lambda: _hello(url + "/"),
+            lambda: rasa_says_hello(url + "/"),
             what="rasa run",
             log_path=log_path,
             timeout_s=RASA_START_TIMEOUT_S,

@@ -4,12 +4,22 @@
 from __future__ import annotations
 
 import asyncio
+import urllib.request
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import aiohttp
 from aiohttp.test_utils import TestServer
+
+from tests.support.action_server import REPO_ROOT
+
+RASA_VENV_SCRIPT = REPO_ROOT / "scripts" / "rasa-venv"
+EXAMPLE = REPO_ROOT / "examples" / "rasa"
+RASA_START_TIMEOUT_S = 90.0
+NO_PYTHON310 = 3
+"""``scripts/rasa-venv --locate`` exits with this when the machine has no Python 3.10."""
+TOKEN = "real-rasa-test-token"  # Rasa's --auth-token, and the gateway's GATEWAY_BOT__TOKEN
 
 
 @dataclass(frozen=True)
@@ -40,3 +50,9 @@ async def until_ready(gateway: TestServer, timeout_s: float = 20) -> None:
                 detail = await resp.text()
             assert loop.time() < deadline, f"gateway not ready: {detail}"
             await asyncio.sleep(0.1)
+
+
+def rasa_says_hello(url: str) -> bool:
+    with urllib.request.urlopen(url, timeout=2) as resp:
+        body: bytes = resp.read()
+        return resp.status == 200 and body.startswith(b"Hello from Rasa")
