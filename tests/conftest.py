@@ -1,7 +1,9 @@
 """Shared fixtures: the gateway on a real port with its own store, and customers on real sockets.
 
-The store is SQLite unless a test parametrises ``store_kind`` with ``"redis"``: then it is a real
-``redis-server`` of the test session's own (emptied for every test) on a free port.
+The store is SQLite unless a test says ``@both_stores`` (``tests/support/matrix.py``) or parametrises
+``store_kind`` with ``"redis"``: then it is a real ``redis-server`` of the test session's own (emptied for
+every test) on a free port. ``browser`` is a headless Chromium for the browser tests (and the emulator's
+console test). Helpers live in ``tests/support``; no test imports a conftest.
 """
 
 from __future__ import annotations
