@@ -1,14 +1,17 @@
 """Shared fixtures: the gateway on a real port with its own store, and customers on real sockets.
 
-The store is SQLite unless a test parametrises ``store_kind`` with ``"redis"``: then it is a real
-``redis-server`` of the test session's own (emptied for every test) on a free port.
+The store is SQLite unless a test says ``@both_stores`` (``tests/support/matrix.py``) or parametrises
+``store_kind`` with ``"redis"``: then it is a real ``redis-server`` of the test session's own (emptied for
+every test) on a free port. ``browser`` is a headless Chromium for the browser tests (and the emulator's
+console test). Helpers live in ``tests/support``; no test imports a conftest.
 """
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import aiohttp
 import pytest
@@ -18,11 +21,13 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.settings import Settings
+from tests.support.browser import CHROMIUM, CHROMIUM_ARGS, unavailable
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import CustomerFactory, SettingsFactory
 from tests.support.redis_server import RedisServer
 
-SettingsFactory = Callable[..., Settings]
-CustomerFactory = Callable[..., Awaitable[CustomerSocket]]
+if TYPE_CHECKING:
+    from playwright.async_api import Browser
 
 
 @pytest.fixture
@@ -104,3 +109,26 @@ def customer(gateway: TestServer, connect: Callable[..., Awaitable[CustomerSocke
         return await connect(gateway, **kwargs)
 
     return make
+
+
+@pytest.fixture
+def chromium_path() -> Path:
+    """Debian's Chromium (``CHROMIUM_PATH``); without it the test skips (fails when ``CI`` is set)."""
+    if not CHROMIUM.is_file():
+        unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser")
+    return CHROMIUM
+
+
+@pytest.fixture
+async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
+    """A fresh headless Chromium per test, driven by Playwright (it starts in well under a second)."""
+    try:
+        api = importlib.import_module("playwright.async_api")
+    except ImportError:
+        unavailable("Playwright is not installed: run scripts/install-browser")
+    async with api.async_playwright() as playwright:
+        chromium = await playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
+        try:
+            yield chromium
+        finally:
+            await chromium.close()

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Iterator
-from dataclasses import dataclass
 
 import aiohttp
 import pytest
@@ -12,14 +11,7 @@ from pytest_aiohttp import AiohttpServer
 from gateway.bots.rasa import RasaBot
 from tests.support.action_server import running_action_server
 from tests.support.rasa_standin import RasaStandIn
-
-TOKEN = "standin-secret-token"
-
-
-@dataclass(frozen=True)
-class StandIn:
-    rasa: RasaStandIn
-    url: str
+from tests.support.standin import TOKEN, StandIn
 
 
 @pytest.fixture(scope="session")

@@ -22,8 +22,8 @@ from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from gateway.relay.hours import BusinessHours
 from tests.bot_actions.builders import action_call
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_gateway_settings
+from tests.support.emulator_settings import chat_gateway_settings
+from tests.support.gateway import SettingsFactory
 
 TOKEN = "bot-secret"
 AUTH = {"Authorization": f"Bearer {TOKEN}"}

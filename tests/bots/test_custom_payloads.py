@@ -17,8 +17,8 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.bots.rest_items import MAX_CUSTOM_BYTES, parse_rest_items
 from gateway.relay.events import BotMessage
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 CARD = {"card": {"title": "Order 42", "status": "shipped", "items": [1, 2], "note": None}}
 

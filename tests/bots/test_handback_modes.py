@@ -9,7 +9,7 @@ import aiohttp
 from gateway.bots.rasa import RESUME_EVENTS, RasaBot
 from gateway.relay.model import ConversationId, Customer, Handback, Outcome
 from gateway.relay.ports import BotTurn
-from tests.bots.conftest import TOKEN, StandIn
+from tests.support.standin import TOKEN, StandIn
 
 CONV = ConversationId("conv-m")
 ANN = Customer(name="Ann", language="en")

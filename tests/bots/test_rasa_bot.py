@@ -16,9 +16,9 @@ from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
 from gateway.relay.model import Button, ConversationId, Customer, Handback, Handoff, Outcome
 from gateway.relay.ports import BotReply, BotTurn
-from tests.bots.conftest import TOKEN, StandIn
 from tests.support.action_server import free_port
 from tests.support.rasa_standin import RasaStandIn
+from tests.support.standin import TOKEN, StandIn
 
 CONV = ConversationId("conv-1")
 ANN = Customer(name="Ann", email="ann@example.com", language="de", extra={"plan": "gold"})

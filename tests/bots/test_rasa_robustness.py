@@ -19,8 +19,8 @@ from gateway.bots.rasa import RasaBot
 from gateway.relay.errors import BotUnavailable
 from gateway.relay.model import ConversationId, Customer, Handback, Outcome
 from gateway.relay.ports import BotTurn
-from tests.bots.conftest import TOKEN, StandIn
 from tests.support.action_server import free_port
+from tests.support.standin import TOKEN, StandIn
 
 CONV = ConversationId("conv-9")
 INJECTION = '/human_handoff{"handoff_queue": "vip"}'

@@ -3,19 +3,17 @@ the 8x8 emulator in manual mode (the agent is played on the emulator's console p
 through the emulator handle), and screenshots of the steps under ``test-output/browser/<test>/``.
 
 Without Chromium, Playwright or axe-core the tests skip and say why, except when ``CI`` is set: there
-they fail, because a CI run that quietly skipped the browser would prove nothing.
+they fail, because a CI run that quietly skipped the browser would prove nothing. The ``browser`` and
+``chromium_path`` fixtures are in ``tests/conftest.py`` (the emulator's console test uses them too).
 ``scripts/install-browser`` installs all three (axe-core with ``npm ci`` from package-lock.json).
 """
 
 from __future__ import annotations
 
-import importlib
-import os
 import re
 import shutil
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator
 from pathlib import Path
-from typing import TYPE_CHECKING, NoReturn
 
 import pytest
 from aiohttp import web
@@ -25,58 +23,13 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_api_settings, chat_gateway_settings
-
-if TYPE_CHECKING:
-    from playwright.async_api import Browser, Page
-
-CHROMIUM = Path(os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"))
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-ROOT = Path(__file__).resolve().parents[2]
-OUTPUT = ROOT / "test-output" / "browser"
-AXE = ROOT / "node_modules" / "axe-core" / "axe.min.js"
+from tests.support.browser import AXE, DEMO_PAGE, DEMO_TAG, OUTPUT, HostPage, Screenshots, unavailable
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
+from tests.support.gateway import SettingsFactory
 
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "browser: drives a real Chromium through Playwright")
-
-
-def unavailable(reason: str) -> NoReturn:
-    if os.environ.get("CI"):
-        pytest.fail(f"{reason} (CI is set, so this fails instead of skipping)", pytrace=False)
-    pytest.skip(reason)
-
-
-@pytest.fixture
-def chromium_path() -> Path:
-    if not CHROMIUM.is_file():
-        unavailable(f"no Chromium at {CHROMIUM}: run scripts/install-browser")
-    return CHROMIUM
-
-
-@pytest.fixture
-async def browser(chromium_path: Path) -> AsyncIterator[Browser]:
-    """A fresh headless Chromium per test (it starts in well under a second)."""
-    try:
-        api = importlib.import_module("playwright.async_api")
-    except ImportError:
-        unavailable("Playwright is not installed: run scripts/install-browser")
-    async with api.async_playwright() as playwright:
-        chromium = await playwright.chromium.launch(executable_path=str(chromium_path), args=CHROMIUM_ARGS)
-        try:
-            yield chromium
-        finally:
-            await chromium.close()
 
 
 @pytest.fixture
@@ -121,11 +74,6 @@ async def cgw_shop(aiohttp_server: AiohttpServer, make_settings: SettingsFactory
     return await aiohttp_server(build_app(settings, demo_page=True), port=port)
 
 
-HostPage = Callable[[str], Awaitable[str]]
-DEMO_PAGE = ROOT / "gateway" / "channels" / "web" / "static" / "index.html"
-DEMO_TAG = '<script src="/widget.js" data-title="Help" async>'
-
-
 @pytest.fixture
 async def host_page(aiohttp_server: AiohttpServer, shop: TestServer) -> HostPage:
     """``await host_page('data-lang="ar"')``: the URL of the demo shop on a site of its own (another
@@ -146,20 +94,6 @@ async def host_page(aiohttp_server: AiohttpServer, shop: TestServer) -> HostPage
         return str(server.make_url(f"/{name}"))
 
     return make
-
-
-class Screenshots:
-    """``await shots(page, "queued")`` saves ``NN-queued.png`` in the test's own folder."""
-
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.count = 0
-
-    async def __call__(self, page: Page, step: str) -> Path:
-        self.count += 1
-        path = self.folder / f"{self.count:02d}-{step}.png"
-        await page.screenshot(path=str(path))
-        return path
 
 
 @pytest.fixture

@@ -19,9 +19,9 @@ from playwright.async_api import Browser, FilePayload, Page, WebSocketRoute, exp
 
 from gateway.emulator.handle import Emulator
 from tests.browser.axe import describe, violations
-from tests.browser.conftest import HostPage, Screenshots
 from tests.browser.pages import AgentConsole, CustomerWidget, Watch
 from tests.browser.test_files_and_typing import PNG
+from tests.support.browser import HostPage, Screenshots
 
 pytestmark = pytest.mark.browser
 

@@ -10,10 +10,10 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
-from tests.browser.conftest import Screenshots
 from tests.browser.pages import CustomerWidget
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_gateway_settings
+from tests.support.browser import Screenshots
+from tests.support.emulator_settings import chat_gateway_settings
+from tests.support.gateway import SettingsFactory
 from tests.support.rasa_standin import RasaStandIn
 
 pytestmark = pytest.mark.browser

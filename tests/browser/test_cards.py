@@ -9,9 +9,9 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, expect
 
 from gateway.emulator.handle import Emulator
-from tests.browser.conftest import Screenshots
 from tests.browser.pages import AgentConsole, CustomerWidget, Watch
 from tests.browser.test_widget import escalate
+from tests.support.browser import Screenshots
 
 pytestmark = pytest.mark.browser
 

@@ -15,9 +15,10 @@ from playwright.async_api import Browser, expect
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.browser.conftest import Screenshots
 from tests.browser.pages import AgentConsole, Watch
-from tests.emulator.conftest import Api, Receiver
+from tests.support.browser import Screenshots
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Receiver
 
 pytestmark = pytest.mark.browser
 

@@ -15,8 +15,8 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, Locator, Page, expect
 
 from tests.browser.axe import describe, violations
-from tests.browser.conftest import HostPage, Screenshots
 from tests.browser.pages import CustomerWidget, Watch
+from tests.support.browser import HostPage, Screenshots
 
 pytestmark = pytest.mark.browser
 

@@ -16,8 +16,8 @@ from aiohttp.test_utils import TestServer
 from playwright.async_api import Browser, WebSocketRoute, expect
 
 from gateway.emulator.handle import Emulator
-from tests.browser.conftest import Screenshots
 from tests.browser.pages import CustomerWidget, Watch
+from tests.support.browser import Screenshots
 
 pytestmark = pytest.mark.browser
 

@@ -13,7 +13,7 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from tests.browser.pages import CustomerWidget
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 
 pytestmark = pytest.mark.browser
 

@@ -17,7 +17,7 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.channels.web.widget_files import MODULES
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 
 
 async def test_the_loader_is_javascript_with_cors(gateway: TestServer, http: aiohttp.ClientSession) -> None:

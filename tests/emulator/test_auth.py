@@ -12,7 +12,7 @@ import aiohttp
 
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.emulator.conftest import Api
+from tests.support.emulator_api import Api
 
 INVALID = {
     "fault": {

@@ -11,7 +11,8 @@ import pytest
 
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.emulator.conftest import Api, GatewayApi, Receiver
+from tests.support.emulator_api import Api, GatewayApi
+from tests.support.webhook_receiver import Receiver
 
 
 async def test_missing_or_wrong_key_is_401_access_denied(cgw: GatewayApi, emulator: Emulator) -> None:

@@ -9,7 +9,8 @@ import aiohttp
 
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.emulator.conftest import GatewayApi, Receiver
+from tests.support.emulator_api import GatewayApi
+from tests.support.webhook_receiver import Receiver
 
 PNG = b"\x89PNG\r\n\x1a\n" + bytes(range(256)) * 4
 

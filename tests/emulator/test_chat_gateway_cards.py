@@ -8,7 +8,8 @@ from typing import Any
 import aiohttp
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import GatewayApi, Receiver
+from tests.support.emulator_api import GatewayApi
+from tests.support.webhook_receiver import Receiver
 
 QUICK = {
     "contentType": "application/8x8.quick.replies",

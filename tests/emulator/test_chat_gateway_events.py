@@ -10,8 +10,9 @@ from joserfc.errors import BadSignatureError
 
 from gateway.emulator.errors import Problem
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Delivery, GatewayApi, Receiver
 from tests.emulator.test_signature import verify
+from tests.support.emulator_api import GatewayApi
+from tests.support.webhook_receiver import Delivery, Receiver
 
 
 def envelope_ok(delivery: Delivery, cid: str) -> None:

@@ -8,7 +8,8 @@ from __future__ import annotations
 import asyncio
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Api, GatewayApi, Receiver
+from tests.support.emulator_api import Api, GatewayApi
+from tests.support.webhook_receiver import Receiver
 
 VERSION = "Chat Gateway v1.0"
 

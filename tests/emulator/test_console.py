@@ -17,7 +17,8 @@ import pytest
 
 from gateway.emulator.handle import Emulator
 from gateway.emulator.runtime import runtime_key
-from tests.emulator.conftest import Api, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Receiver
 
 HISTORY = {"messages": [{"type": "user", "text": "hello"}, {"type": "bot", "text": "Hi! How can I help?"}]}
 TEST_IDS = [  # what tests/browser/pages.py:AgentConsole relies on

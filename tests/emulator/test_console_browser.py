@@ -8,8 +8,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from gateway.emulator.handle import Emulator
-from tests.browser.conftest import browser, chromium_path  # noqa: F401 - fixtures
-from tests.emulator.conftest import Api, GatewayApi, Receiver
+from tests.support.emulator_api import Api, GatewayApi
+from tests.support.webhook_receiver import Receiver
 
 if TYPE_CHECKING:
     from playwright.async_api import Browser
@@ -29,7 +29,7 @@ def activities(receiver: Receiver, cid: str, name: str) -> list[object]:
 
 
 async def test_console_shows_files_and_typing_and_sends_agent_indicators(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     cgw: GatewayApi,
     receiver: Receiver,
     emulator: Emulator,
@@ -99,7 +99,7 @@ async def test_console_shows_files_and_typing_and_sends_agent_indicators(
 
 
 async def test_console_serves_a_chat_api_conversation_the_same_way(
-    browser: Browser,  # noqa: F811
+    browser: Browser,
     api: Api,
     receiver: Receiver,
     emulator: Emulator,

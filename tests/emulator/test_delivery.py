@@ -9,7 +9,8 @@ from __future__ import annotations
 import itertools
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Api, Delivery, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Delivery, Receiver
 
 
 async def test_retries_grow_keep_the_event_and_stop_at_the_first_2xx(

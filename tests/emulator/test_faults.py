@@ -9,7 +9,8 @@ import asyncio
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Api, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Receiver
 
 
 async def test_fail_next_answers_the_status_count_times(

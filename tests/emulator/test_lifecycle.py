@@ -8,7 +8,8 @@ import aiohttp
 
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.emulator.conftest import Api, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Receiver
 
 HISTORY = {
     "messages": [{"type": "user", "text": "I was charged twice"}, {"type": "bot", "text": "Connecting."}]

@@ -16,7 +16,8 @@ from joserfc.errors import BadSignatureError
 from joserfc.jwk import RSAKey
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Api, Delivery, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Delivery, Receiver
 
 
 def signed_payload(body: bytes, headers: dict[str, str]) -> str:

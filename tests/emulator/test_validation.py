@@ -11,7 +11,8 @@ from typing import Any
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.emulator.conftest import Api, Receiver
+from tests.support.emulator_api import Api
+from tests.support.webhook_receiver import Receiver
 
 Body = dict[str, Any]
 

@@ -1,8 +1,8 @@
 """Fixtures for escalation tests: the 8x8 emulator and a gateway wired to it, both on real ports.
 
-Every test that starts a gateway with ``start_gateway`` runs twice, once per 8x8 API the gateway can
-escalate to (``cc_api``: ``chat_api`` = Chat API v2, ``chat_gateway`` = its successor); one emulator serves
-both. A test about one API's particulars says so with ``@pytest.mark.apis("chat_api")``.
+A test that starts a gateway with ``start_gateway`` says which 8x8 API it escalates to (``cc_api``:
+``chat_api`` = Chat API v2, ``chat_gateway`` = its successor) with ``@both_apis``, ``@chat_api_only`` or
+``@chat_gateway_only`` from ``tests/support/matrix.py``; one emulator serves both.
 """
 
 from __future__ import annotations
@@ -17,23 +17,18 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.conftest import SettingsFactory
 from tests.support.action_server import running_action_server
 from tests.support.customer import CustomerSocket
-
-GatewayFactory = Callable[..., Awaitable[TestServer]]
-
-APIS = ("chat_api", "chat_gateway")
+from tests.support.emulator_settings import api_settings
+from tests.support.gateway import GatewayFactory, SettingsFactory
 
 
-def pytest_configure(config: pytest.Config) -> None:
-    config.addinivalue_line("markers", "apis(*names): run only against these 8x8 APIs (default: both)")
-
-
-def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
-    if "cc_api" in metafunc.fixturenames:
-        marker = metafunc.definition.get_closest_marker("apis")
-        metafunc.parametrize("cc_api", marker.args if marker else APIS)
+@pytest.fixture
+def cc_api() -> str:
+    """Which 8x8 API the gateway escalates to: the test parametrises it, so it is never this fixture."""
+    pytest.fail(
+        "say which 8x8 API at the test: @both_apis, @chat_api_only or @chat_gateway_only (tests.support.matrix)"
+    )
 
 
 @pytest.fixture
@@ -46,45 +41,6 @@ async def cc(emulator_config: EmulatorConfig) -> AsyncIterator[Emulator]:
     """The contact center: a real 8x8 Chat API emulator on a free port, driven as the agent."""
     async with running_emulator(emulator_config) as emulator:
         yield emulator
-
-
-def chat_api_settings(cc: Emulator, **overrides: Any) -> dict[str, Any]:
-    return {
-        "base_url": cc.base_url,
-        "region": cc.region,
-        "tenant_id": cc.tenant_id,
-        "api_key": cc.api_key,
-        "api_secret": cc.api_secret,
-        "queue_id": "101",
-        "queues": ["102"],
-        **overrides,
-    }
-
-
-def chat_gateway_settings(cc: Emulator, **overrides: Any) -> dict[str, Any]:
-    """Chat Gateway on the emulator. Its events carry no agent names: the directory is the emulator's agents."""
-    return {
-        "base_url": cc.base_url,
-        "api_key": cc.config.chat_gateway_api_key,
-        "tenant": cc.tenant_id,
-        "queue_id": "101",
-        "queues": ["102"],
-        # The operator names agents as customers should see them (8x8 sends "First,Last" on the Chat API).
-        "agent_names": {agent.id: agent.name.split(",")[0] for agent in cc.config.agents},
-        **overrides,
-    }
-
-
-def api_settings(cc: Emulator, api: str) -> dict[str, Any]:
-    """The settings that point a gateway at ``api`` (and only at it) on the emulator."""
-    if api == "chat_gateway":
-        return {"contact_center": "chat_gateway", "chat_gateway": chat_gateway_settings(cc)}
-    return {"contact_center": "chat_api", "chat_api": chat_api_settings(cc)}
-
-
-def operation(api: str, name: str) -> str:
-    """The emulator's name of an operation (for ``fail_next``) on ``api``."""
-    return f"cgw_{name}" if api == "chat_gateway" else name
 
 
 @pytest.fixture
@@ -118,31 +74,6 @@ def new_customer(
         return await connect(escalating_gateway)
 
     return make
-
-
-async def escalate(c: CustomerSocket, cc: Emulator, *, text: str = "I want to talk to an agent") -> str:
-    """Take a started customer to ``queued``; return the contact-center conversation id."""
-    await c.say(text)
-    await c.until("state", state="escalating")
-    await c.until("state", state="queued")  # the create was accepted; 8x8's QUEUED then names the queue
-    queued = await c.until("state", state="queued")
-    assert queued["queue"] == {"id": "101", "name": "Billing"}
-    mine = c.conversation_id
-    assert mine is not None
-    ids = await cc.wait_for(lambda: conversations_of(cc, mine))
-    assert len(ids) == 1
-    return str(ids[0])
-
-
-def owner(view: dict[str, Any]) -> str | None:
-    """The gateway conversation an emulator conversation belongs to (v2 ``customerId``, Chat Gateway ``userId``)."""
-    user = view.get("user") or {}
-    customer = view.get("customer") or {}
-    return user.get("userId") or customer.get("customerId")
-
-
-def conversations_of(cc: Emulator, conversation_id: str) -> list[str]:
-    return [i for i in cc.conversation_ids() if owner(cc.conversation(i)) == conversation_id]
 
 
 @pytest.fixture(scope="session")

@@ -6,8 +6,8 @@ import aiohttp
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 
 async def _post_status(http: aiohttp.ClientSession, url: str, headers: dict[str, str] | None = None) -> int:

@@ -5,17 +5,17 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
-from tests.integration.conftest import GatewayFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_gateway_only
 from tests.support.rasa_standin import RasaStandIn
 
 TOKEN = "gateway-test-token"
 
-pytestmark = pytest.mark.apis("chat_gateway")  # the bot side is the same whichever 8x8 API is in use
+# @chat_gateway_only at each test: the bot side is the same whichever 8x8 API is in use
 
 
 async def _with_rasa(
@@ -28,6 +28,7 @@ async def _with_rasa(
     return rasa, gateway
 
 
+@chat_gateway_only
 async def test_a_slow_bot_shows_the_assistant_typing_until_its_answer(
     aiohttp_server: AiohttpServer,
     action_server: str,
@@ -46,6 +47,7 @@ async def test_a_slow_bot_shows_the_assistant_typing_until_its_answer(
     assert "virtual assistant" in answer["text"]
 
 
+@chat_gateway_only
 async def test_a_fast_bot_answers_without_a_typing_signal(
     aiohttp_server: AiohttpServer,
     action_server: str,
@@ -60,6 +62,7 @@ async def test_a_fast_bot_answers_without_a_typing_signal(
     assert not [f for f in c.seen if f["type"] == "typing"]
 
 
+@chat_gateway_only
 async def test_a_bot_that_fails_after_thinking_stops_the_typing_and_the_customer_is_told(
     aiohttp_server: AiohttpServer,
     action_server: str,

@@ -13,20 +13,16 @@ from collections.abc import Awaitable, Callable
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import unused_port
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import (
-    GatewayFactory,
-    chat_api_settings,
-    chat_gateway_settings,
-    conversations_of,
-    escalate,
-)
 from tests.integration.test_escalation_faults import _sign_with_own_key
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
+from tests.support.matrix import chat_api_only, chat_gateway_only
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 
@@ -47,7 +43,7 @@ def _echoes(cc: Emulator, cid: str, text: str) -> list[Any]:
     ]
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_our_own_lines_come_back_as_echoes_and_are_shown_once(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -62,7 +58,7 @@ async def test_our_own_lines_come_back_as_echoes_and_are_shown_once(
     assert (await c.recv())["text"] == "agent line"
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_agent_names_come_from_the_directory_else_the_display_name(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -81,7 +77,7 @@ async def test_agent_names_come_from_the_directory_else_the_display_name(
     assert (await c.until("state", state="agent"))["agent"] == {"id": "carol", "name": "Support team"}
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_an_answer_lost_after_8x8_acted_creates_and_sends_nothing_twice(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -118,7 +114,7 @@ async def test_an_answer_lost_after_8x8_acted_creates_and_sends_nothing_twice(
         assert user_lines[-3:] == ["ok", "ok", "done"]
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_unsigned_forged_and_wrong_tenant_events_are_refused_and_change_nothing(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -155,7 +151,7 @@ async def test_unsigned_forged_and_wrong_tenant_events_are_refused_and_change_no
     assert (await c.recv())["text"] == "real"
 
 
-@pytest.mark.apis("chat_api")
+@chat_api_only
 async def test_switching_to_chat_gateway_finishes_open_conversations_on_the_chat_api(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -209,7 +205,7 @@ async def test_switching_to_chat_gateway_finishes_open_conversations_on_the_chat
     assert leaves == {("DELETE", "customer"), ("PATCH", "user")}
 
 
-@pytest.mark.apis("chat_api")
+@chat_api_only
 async def test_once_the_old_apis_settings_are_gone_a_returning_customer_gets_a_new_conversation_with_everything(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -248,7 +244,7 @@ async def test_once_the_old_apis_settings_are_gone_a_returning_customer_gets_a_n
     await cc.wait_for_message(new_cid, "hello carol", author_type="user")
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_file_whose_post_answer_is_lost_reaches_the_agent_once(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:

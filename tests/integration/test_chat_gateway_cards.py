@@ -7,12 +7,12 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
-
 from gateway.emulator.delivery import Event
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_gateway_only
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 
@@ -63,7 +63,7 @@ async def _messages_taken(cc: Emulator, cid: str) -> set[int | None]:
     return {d.status for d in cc.deliveries if d.event_id in ids}
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_quick_reply_reaches_the_customer_as_buttons_and_the_choice_goes_back_as_the_cards_action(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -85,7 +85,7 @@ async def test_a_quick_reply_reaches_the_customer_as_buttons_and_the_choice_goes
     assert not any(m["text"] == "1" for m in view["messages"])  # the payload itself never reached the agent
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_an_adaptive_card_arrives_as_a_card_with_a_text_fallback_and_text_files_and_cards_stay_together(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -110,7 +110,7 @@ async def test_an_adaptive_card_arrives_as_a_card_with_a_text_fallback_and_text_
     assert [b["payload"] for b in said["buttons"]] == ["1", "2"]
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_what_cannot_be_rendered_becomes_a_fallback_line_and_is_never_refused(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:

@@ -10,14 +10,13 @@ from __future__ import annotations
 import json
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import CustomerFactory
+from tests.support.gateway import CustomerFactory
+from tests.support.matrix import both_stores
 
 # Both stores: the customer channel behaves the same on SQLite and on Redis (the rate limit is the
 # process's own, and its test counts on timing, so it runs on the default store only).
-both_stores = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
 
 
 @both_stores

@@ -14,8 +14,8 @@ import aiohttp
 import pytest
 from aiohttp.test_utils import unused_port
 
-from tests.integration.conftest import owner
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import owner
 from tests.support.process import gateway_env, wait_until
 
 

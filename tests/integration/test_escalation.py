@@ -10,18 +10,20 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 
-import pytest
-
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, chat_api_settings, conversations_of, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_api_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_apis, both_stores
 
 # Both stores: the customer channel and escalation behave the same on SQLite and on Redis.
-pytestmark = pytest.mark.parametrize("store_kind", ["sqlite", "redis"])
+pytestmark = both_stores
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 
 
+@both_apis
 async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator, cc_api: str) -> None:
     c = await new_customer()
     await c.start(
@@ -114,6 +116,7 @@ async def test_the_whole_lifecycle(new_customer: NewCustomer, cc: Emulator, cc_a
     )
 
 
+@both_apis
 async def test_every_post_carries_an_idempotency_key_and_a_bearer_token(
     new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
@@ -138,6 +141,7 @@ async def test_every_post_carries_an_idempotency_key_and_a_bearer_token(
         assert len(r.headers.get("Idempotency-Key", "")) == 36
 
 
+@both_apis
 async def test_cancel_while_queued_calls_customer_leave_and_the_bot_takes_over(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -154,6 +158,7 @@ async def test_cancel_while_queued_calls_customer_leave_and_the_bot_takes_over(
     await c.expect("message", author="bot")
 
 
+@both_apis
 async def test_leave_while_queued_abandons_and_frees_the_queue(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -165,6 +170,7 @@ async def test_leave_while_queued_abandons_and_frees_the_queue(
     await cc.wait_for_state(cid, "closed")
 
 
+@both_apis
 async def test_two_handoff_triggers_open_one_conversation(new_customer: NewCustomer, cc: Emulator) -> None:
     c = await new_customer()
     await c.start()
@@ -179,6 +185,7 @@ async def test_two_handoff_triggers_open_one_conversation(new_customer: NewCusto
     await cc.wait_for_message(mine[0], "/human_handoff", author_type="user")
 
 
+@both_apis
 async def test_agent_names_can_be_shown_in_full(
     start_gateway: GatewayFactory, connect: Callable[..., Awaitable[CustomerSocket]], cc: Emulator
 ) -> None:
@@ -191,6 +198,7 @@ async def test_agent_names_can_be_shown_in_full(
     assert joined["agent"] == {"id": "alice", "name": "Alice Anders"}
 
 
+@both_apis
 async def test_a_customer_set_property_cannot_pass_for_the_bots_context(
     new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:

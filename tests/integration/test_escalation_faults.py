@@ -10,14 +10,16 @@ import zlib
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings, operation
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_apis, chat_api_only
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 Connect = Callable[..., Awaitable[CustomerSocket]]
@@ -58,6 +60,7 @@ async def _with_agent(c: CustomerSocket, cc: Emulator) -> str:
     return cid
 
 
+@both_apis
 async def test_a_duplicated_event_is_shown_once(new_customer: NewCustomer, cc: Emulator) -> None:
     c = await new_customer()
     cid = await _with_agent(c, cc)
@@ -71,6 +74,7 @@ async def test_a_duplicated_event_is_shown_once(new_customer: NewCustomer, cc: E
     assert len(deliveries) > len({d.event_id for d in deliveries})  # it really was delivered twice
 
 
+@both_apis
 async def test_a_corrupted_signature_is_refused_then_the_retry_is_applied_once(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -83,7 +87,7 @@ async def test_a_corrupted_signature_is_refused_then_the_retry_is_applied_once(
     assert statuses == [401, 200]
 
 
-@pytest.mark.apis("chat_api")  # Chat Gateway's own: test_chat_gateway.py
+@chat_api_only  # Chat Gateway's own: test_chat_gateway.py
 async def test_forged_unsigned_wrong_tenant_and_malformed_webhooks_are_refused_and_change_nothing(
     new_customer: NewCustomer, cc: Emulator, escalating_gateway: TestServer, http: aiohttp.ClientSession
 ) -> None:
@@ -138,7 +142,7 @@ async def test_forged_unsigned_wrong_tenant_and_malformed_webhooks_are_refused_a
     assert (await c.recv())["text"] == "real"
 
 
-@pytest.mark.apis("chat_api")  # Chat Gateway has no tokens (a static API key)
+@chat_api_only  # Chat Gateway has no tokens (a static API key)
 async def test_token_expiry_mid_conversation_is_invisible_to_the_customer(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -151,6 +155,7 @@ async def test_token_expiry_mid_conversation_is_invisible_to_the_customer(
     await c.silent(0.2)  # no error or system notice reached the customer
 
 
+@both_apis
 async def test_8x8_answering_503_for_a_while_loses_and_duplicates_nothing(
     new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
@@ -168,6 +173,7 @@ async def test_8x8_answering_503_for_a_while_loses_and_duplicates_nothing(
     assert user_lines == [f"line {i}" for i in range(5)]
 
 
+@both_apis
 async def test_creation_refused_for_good_tells_the_customer_and_stays_with_the_bot(
     new_customer: NewCustomer, cc: Emulator, cc_api: str
 ) -> None:
@@ -185,6 +191,7 @@ async def test_creation_refused_for_good_tells_the_customer_and_stays_with_the_b
     assert cid
 
 
+@both_apis
 async def test_queued_before_the_create_answer_is_applied_once_the_id_is_known(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -196,6 +203,7 @@ async def test_queued_before_the_create_answer_is_applied_once_the_id_is_known(
     assert (await c.until("state", state="agent"))["agent"]["id"] == "bob"
 
 
+@both_apis
 async def test_reopen_after_leave_reuses_the_conversation_with_full_history(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:
@@ -218,6 +226,7 @@ async def test_reopen_after_leave_reuses_the_conversation_with_full_history(
     assert texts.index("anything else?") < texts.index("I'm back") < texts.index("agent")
 
 
+@both_apis
 async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_in_order(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -241,11 +250,10 @@ async def test_gateway_restart_mid_conversation_delivers_every_agent_line_once_i
 METRICS = {"token": "ops-token"}
 
 
+@both_apis
 async def test_readiness_names_the_chat_api_when_8x8_refuses_our_credentials(
     start_gateway: GatewayFactory, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
-    from tests.integration.conftest import chat_api_settings, chat_gateway_settings
-
     ok = await start_gateway()
     for _ in range(50):
         resp = await http.get(ok.make_url("/readyz"))

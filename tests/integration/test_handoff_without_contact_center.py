@@ -6,7 +6,7 @@ the path every demo without 8x8 credentials takes.
 
 from __future__ import annotations
 
-from tests.conftest import CustomerFactory
+from tests.support.gateway import CustomerFactory
 
 
 async def test_handoff_without_contact_center_says_no_agent_and_hands_back(customer: CustomerFactory) -> None:

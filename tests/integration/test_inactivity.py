@@ -7,8 +7,8 @@ from collections.abc import Awaitable, Callable
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 
 async def test_an_idle_conversation_is_closed_after_the_inactivity_timeout(

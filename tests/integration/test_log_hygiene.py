@@ -7,14 +7,16 @@ from collections.abc import Awaitable, Callable
 from structlog.testing import capture_logs
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.matrix import both_apis
 
 NewCustomer = Callable[..., Awaitable[CustomerSocket]]
 
 SECRET_LINES = ["my card is 4111 1111 1111 1111", "the password is hunter2", "agent private reply"]
 
 
+@both_apis
 async def test_a_full_conversation_logs_no_text_and_no_secret(
     new_customer: NewCustomer, cc: Emulator
 ) -> None:

@@ -11,9 +11,11 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import GatewayFactory, escalate, operation
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import operation
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory, SettingsFactory
+from tests.support.matrix import both_apis
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 
@@ -24,6 +26,7 @@ def _value(text: str, metric: str) -> float:
     return float(found[1])
 
 
+@both_apis
 async def test_metrics_need_the_token_and_count_a_conversation(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:

@@ -17,8 +17,10 @@ import pytest
 from aiohttp.test_utils import unused_port
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings
+from tests.support.escalation import escalate
+from tests.support.matrix import both_apis
 from tests.support.process import gateway_env, start_gateway_process, wait_until
 
 Launch = Callable[[], Awaitable[asyncio.subprocess.Process]]
@@ -83,12 +85,11 @@ async def test_killed_between_leave_and_the_chat_api_call_the_leave_still_reache
     assert closed["agent"] is None
 
 
+@both_apis
 async def test_the_reconciler_frees_an_agent_held_by_an_interaction_8x8_reopened(
     start_gateway: Callable[..., Awaitable[object]], cc: Emulator, cc_api: str
 ) -> None:
     from aiohttp.test_utils import TestServer
-
-    from tests.integration.conftest import api_settings
 
     settings = api_settings(cc, cc_api)
     settings[cc_api] = {**settings[cc_api], "reconcile_interval_s": 0.3}

@@ -8,12 +8,13 @@ import json
 import time
 from collections.abc import Awaitable, Callable
 
-import pytest
 from structlog.testing import capture_logs
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_api_only, chat_gateway_only
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 RELAY = {
@@ -25,7 +26,7 @@ RELAY = {
 }
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_long_wait_moves_the_chat_to_the_overflow_queue_then_ends_after_that_wait_too(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -51,7 +52,7 @@ async def test_a_long_wait_moves_the_chat_to_the_overflow_queue_then_ends_after_
     await cc.wait_for_state(cid, "closed")
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_an_agent_of_the_overflow_queue_takes_the_moved_chat(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -63,7 +64,7 @@ async def test_an_agent_of_the_overflow_queue_takes_the_moved_chat(
     assert (await c.until("state", state="agent"))["queue"]["id"] == "103"
 
 
-@pytest.mark.apis("chat_api")
+@chat_api_only
 async def test_on_the_chat_api_the_setting_is_named_at_start_up_and_the_chat_stays_in_its_queue(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -79,7 +80,7 @@ async def test_on_the_chat_api_the_setting_is_named_at_start_up_and_the_chat_sta
     assert cc.conversation(cid)["queue"]["id"] == "101"
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_refused_move_is_tried_again_at_the_next_sweep_and_told_once(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:

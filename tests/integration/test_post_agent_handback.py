@@ -10,12 +10,14 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, chat_gateway_settings, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import chat_gateway_settings
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_gateway_only
 from tests.support.rasa_standin import RasaStandIn
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
@@ -24,8 +26,6 @@ HANDBACK = {
     "handback_max_total_minutes": 30,
     "handback_user_timeout_minutes": 15,
 }
-
-pytestmark = pytest.mark.apis("chat_gateway")
 
 
 def _lines(cc: Emulator, cid: str) -> list[tuple[str, str]]:
@@ -55,6 +55,7 @@ async def _agent_then_bot(c: CustomerSocket, cc: Emulator) -> str:
     return cid
 
 
+@chat_gateway_only
 async def test_after_the_agent_the_bot_goes_on_inside_the_same_8x8_conversation(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -90,6 +91,7 @@ async def test_after_the_agent_the_bot_goes_on_inside_the_same_8x8_conversation(
     assert cc.conversation(cid)["withBotAfterAgent"] is False  # the customer's leaving ends it on 8x8 too
 
 
+@chat_gateway_only
 async def test_the_default_hand_back_keeps_the_bot_out_of_8x8(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -106,6 +108,7 @@ async def test_the_default_hand_back_keeps_the_bot_out_of_8x8(
     assert ("user", "hello again") not in _lines(cc, cid)
 
 
+@chat_gateway_only
 async def test_a_slow_bot_after_the_agent_sends_8x8s_thinking_indicator(
     aiohttp_server: AiohttpServer,
     action_server: str,

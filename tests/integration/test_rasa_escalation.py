@@ -6,20 +6,21 @@ import asyncio
 from collections.abc import Awaitable, Callable
 
 import aiohttp
-import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_api_only
 from tests.support.rasa_flow import rasa_escalation_round_trip
 from tests.support.rasa_standin import RasaStandIn
 
 TOKEN = "gateway-test-token"
 
-pytestmark = pytest.mark.apis("chat_api")  # the bot side is the same whichever 8x8 API escalations use
+# @chat_api_only at each test: the bot side is the same whichever 8x8 API escalations use
 
 
+@chat_api_only
 async def test_escalation_crosses_the_real_rasa_sdk_boundary(
     aiohttp_server: AiohttpServer,
     action_server: str,
@@ -45,6 +46,7 @@ async def test_escalation_crosses_the_real_rasa_sdk_boundary(
     assert trigger.body["entities"]["agent_name"] == "Alice"
 
 
+@chat_api_only
 async def test_readiness_names_the_bot_when_rasa_is_down(
     aiohttp_server: AiohttpServer,
     action_server: str,

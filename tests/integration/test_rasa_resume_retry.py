@@ -8,19 +8,19 @@ from collections.abc import Awaitable, Callable
 from pathlib import Path
 
 import aiohttp
-import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, conversations_of
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import conversations_of
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_api_only
 from tests.support.process import failed_start_up, gateway_env
 from tests.support.rasa_standin import RasaStandIn
 
 TOKEN = "resume-test-token"
 METRICS = {"Authorization": "Bearer ops"}
 
-pytestmark = pytest.mark.apis("chat_api")
 
 OPERATOR = {"Authorization": "Bearer ops"}  # /readyz gives its reasons to the metrics token only
 
@@ -32,6 +32,7 @@ async def metric(http: aiohttp.ClientSession, base: str, line_start: str) -> flo
     return values[0] if values else 0.0
 
 
+@chat_api_only
 async def test_refused_resume_is_retried_and_visible_until_rasa_takes_it(
     aiohttp_server: AiohttpServer,
     action_server: str,

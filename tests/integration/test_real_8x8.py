@@ -17,17 +17,13 @@ import pytest
 
 from gateway.emulator.handle import Emulator
 from gateway.emulator.state import Api, Webhook
-from tests.integration.conftest import (
-    GatewayFactory,
-    api_settings,
-    chat_api_settings,
-    chat_gateway_settings,
-    conversations_of,
-    escalate,
-)
 from tests.support.crc_forge import with_crc
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings, chat_api_settings, chat_gateway_settings
+from tests.support.escalation import conversations_of, escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
+from tests.support.matrix import both_apis, chat_gateway_only
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 PATHS = {"chat_api": "/webhooks/8x8", "chat_gateway": "/webhooks/8x8/chat-gateway"}
@@ -59,6 +55,7 @@ def _agent_line(api: str, cid: str, text: str) -> bytes:
     return json.dumps(event).encode()
 
 
+@both_apis
 async def test_web_hook_verify_is_answered_2xx_unsigned_and_nothing_else_is(
     start_gateway: GatewayFactory, cc: Emulator, cc_api: str, http: aiohttp.ClientSession
 ) -> None:
@@ -75,6 +72,7 @@ async def test_web_hook_verify_is_answered_2xx_unsigned_and_nothing_else_is(
     await cc.wait_for(lambda: verify_sent[0].status == "delivered")
 
 
+@both_apis
 async def test_a_captured_signature_on_a_forged_body_with_the_same_crc_is_refused(
     start_gateway: GatewayFactory,
     connect: Connect,
@@ -102,6 +100,7 @@ async def test_a_captured_signature_on_a_forged_body_with_the_same_crc_is_refuse
 
 
 @pytest.mark.parametrize("lost", ["answer", "list_lags"])
+@both_apis
 async def test_an_answer_lost_after_8x8_acted_makes_one_conversation_and_one_message(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str, lost: str
 ) -> None:
@@ -131,6 +130,7 @@ async def test_an_answer_lost_after_8x8_acted_makes_one_conversation_and_one_mes
         assert len(conversations_of(cc, c.conversation_id or "")) == 1
 
 
+@both_apis
 async def test_set_up_keeps_to_its_own_webhook_in_the_one_list_both_apis_see(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -158,7 +158,7 @@ async def test_set_up_keeps_to_its_own_webhook_in_the_one_list_both_apis_see(
     assert cc.conversation(cid)["api"] == "chat_gateway"
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_chat_gateway_takes_the_v2_style_events_of_8x8s_workflow_page(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -177,7 +177,7 @@ async def test_chat_gateway_takes_the_v2_style_events_of_8x8s_workflow_page(
     assert {e.type for e in cc.events_of(cid)} >= {"AGENT_JOINED", "TEXT", "AGENT_LEFT"}
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_an_agents_line_marked_is_echo_is_relayed_and_our_own_echo_is_not(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -194,6 +194,7 @@ async def test_an_agents_line_marked_is_echo_is_relayed_and_our_own_echo_is_not(
     await c.silent()  # "mine" never comes back
 
 
+@both_apis
 async def test_a_lagging_list_is_looked_at_again_before_anything_is_created_twice(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
 ) -> None:
@@ -216,6 +217,7 @@ async def test_a_lagging_list_is_looked_at_again_before_anything_is_created_twic
     cc.resume_delivery()
 
 
+@both_apis
 async def test_a_create_that_never_reached_8x8_is_made_once_its_absence_is_certain(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
 ) -> None:
@@ -235,6 +237,7 @@ async def test_a_create_that_never_reached_8x8_is_made_once_its_absence_is_certa
         assert len(conversations_of(cc, c.conversation_id or "")) == 1
 
 
+@both_apis
 async def test_the_same_text_twice_the_second_lost_on_its_way_is_sent_again(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str
 ) -> None:

@@ -8,13 +8,14 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 
-import pytest
-
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_apis, chat_gateway_only
 
 
+@both_apis
 async def test_card_numbers_and_emails_are_removed_before_the_agent_sees_them(
     start_gateway: GatewayFactory, connect: Callable[..., Awaitable[CustomerSocket]], cc: Emulator
 ) -> None:
@@ -70,7 +71,7 @@ class HealthProbe(threading.Thread):
         self.join(30)
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_redacting_a_long_history_keeps_the_gateway_responsive(
     start_gateway: GatewayFactory,
     connect: Callable[..., Awaitable[CustomerSocket]],

@@ -8,7 +8,7 @@ from typing import Any
 import aiohttp
 from aiohttp.test_utils import TestServer
 
-from tests.conftest import CustomerFactory
+from tests.support.gateway import CustomerFactory
 
 
 async def _start(http: aiohttp.ClientSession, gateway: TestServer, **body: Any) -> dict[str, Any]:

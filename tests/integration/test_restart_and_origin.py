@@ -8,8 +8,8 @@ import aiohttp
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 

@@ -22,10 +22,11 @@ from gateway.cli import main
 from gateway.emulator.handle import Emulator
 from gateway.keys import settings_key, store_key
 from gateway.relay.model import ConversationId
-from tests.integration.conftest import GatewayFactory
 from tests.integration.test_typing_receipts_attachments import PNG, _agent_chat
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_stores, chat_gateway_only
 
-pytestmark = [pytest.mark.parametrize("store_kind", ["sqlite", "redis"]), pytest.mark.apis("chat_gateway")]
+pytestmark = both_stores
 
 
 def _auth(session: str) -> dict[str, str]:
@@ -82,6 +83,7 @@ async def _traces(gateway: TestServer, needles: list[str]) -> list[str]:
     return found
 
 
+@chat_gateway_only
 async def test_purge_erases_one_customer_and_nobody_else(
     start_gateway: GatewayFactory,
     connect: Any,
@@ -121,6 +123,7 @@ async def test_purge_erases_one_customer_and_nobody_else(
     await c.ws.close()
 
 
+@chat_gateway_only
 async def test_a_closed_chats_token_expires_and_the_sweep_deletes_it(
     start_gateway: GatewayFactory, http: aiohttp.ClientSession
 ) -> None:
@@ -137,6 +140,7 @@ async def test_a_closed_chats_token_expires_and_the_sweep_deletes_it(
     assert await _status(http, gateway, open_chat) == 200
 
 
+@chat_gateway_only
 async def test_file_links_expire_and_a_chats_files_have_a_quota(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:

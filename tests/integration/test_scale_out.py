@@ -26,9 +26,10 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.emulator.handle import Emulator
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import api_settings, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings
+from tests.support.escalation import escalate
+from tests.support.gateway import SettingsFactory
 from tests.support.process import gateway_env, start_gateway_process, wait_until
 from tests.support.redis_server import RedisServer
 

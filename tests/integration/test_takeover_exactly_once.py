@@ -12,9 +12,12 @@ from collections.abc import Awaitable, Callable
 import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, api_settings, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.emulator_settings import api_settings
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
 from tests.support.lossy_proxy import running_lossy_proxy
+from tests.support.matrix import both_apis
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 
@@ -24,6 +27,7 @@ def _user_lines(cc: Emulator, cid: str) -> list[str]:
 
 
 @pytest.mark.parametrize("fate", ["taken_answer_lost", "never_reached_8x8"])
+@both_apis
 async def test_the_next_process_sends_a_line_only_if_8x8_has_not_got_it(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator, cc_api: str, fate: str
 ) -> None:

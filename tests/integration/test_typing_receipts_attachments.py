@@ -16,14 +16,15 @@ import re
 from typing import Any
 
 import aiohttp
-import pytest
 from aiohttp.test_utils import TestServer
 
 from gateway.emulator.handle import Emulator
 from gateway.keys import store_key
 from gateway.relay.model import ConversationId
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_apis, chat_api_only, chat_gateway_only
 
 # A 1x1 transparent PNG.
 PNG = base64.b64decode(
@@ -94,6 +95,7 @@ async def _agent_files(cc: Emulator, cc_id: str, count: int) -> list[dict[str, A
     return result
 
 
+@both_apis
 async def test_a_customer_file_is_stored_acked_relayed_and_served_back(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
@@ -155,6 +157,7 @@ async def test_a_customer_file_is_stored_acked_relayed_and_served_back(
     assert [e.seq for e in entries if e.client_id == "file-1"] == [ack["seq"]]
 
 
+@both_apis
 async def test_a_multipart_upload_with_a_caption(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
@@ -185,6 +188,7 @@ async def test_a_multipart_upload_with_a_caption(
         assert await served.text() == "Order 1234\nthanks\n"
 
 
+@both_apis
 async def test_bad_uploads_get_precise_problems_and_change_nothing(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -265,7 +269,7 @@ async def test_cross_site_uploads_need_an_allowed_origin(
         assert resp.headers["Access-Control-Allow-Origin"] == "https://shop.example"
 
 
-@pytest.mark.apis("chat_api")
+@chat_api_only
 async def test_on_the_chat_api_typing_goes_nowhere_quietly(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -280,7 +284,7 @@ async def test_on_the_chat_api_typing_goes_nowhere_quietly(
     assert [m for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"] != []
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_customer_typing_reaches_the_agent_at_most_once_per_interval(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -306,7 +310,7 @@ async def test_customer_typing_reaches_the_agent_at_most_once_per_interval(
     await c.silent(0.2)  # nothing comes back to the customer
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_agent_typing_read_receipts_and_files_reach_the_customer(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -377,7 +381,7 @@ async def test_agent_typing_read_receipts_and_files_reach_the_customer(
     assert frames[-1]["upto_seq"] == second
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_file_8x8_refuses_is_reported_and_one_it_could_not_take_yet_arrives_once(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -404,6 +408,7 @@ async def test_a_file_8x8_refuses_is_reported_and_one_it_could_not_take_yet_arri
     assert len(await _agent_files(cc, cc_id, 0)) == 1
 
 
+@both_apis
 async def test_a_file_sent_while_waiting_reaches_the_agent_who_takes_the_chat(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
@@ -429,7 +434,7 @@ def _user_texts(cc: Emulator, cc_id: str) -> list[str]:
     return [str(m["text"]) for m in cc.conversation(cc_id)["messages"] if m.get("authorType") == "user"]
 
 
-@pytest.mark.apis("chat_api")
+@chat_api_only
 async def test_files_larger_than_aiohttps_default_body_limit_are_taken_up_to_the_setting(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -452,6 +457,7 @@ async def test_files_larger_than_aiohttps_default_body_limit_are_taken_up_to_the
         await _problem(r, 413, "too_long")
 
 
+@both_apis
 async def test_the_customers_read_receipt_reaches_the_agent_where_shown(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession, cc_api: str
 ) -> None:
@@ -484,7 +490,7 @@ async def test_the_customers_read_receipt_reaches_the_agent_where_shown(
     await c.silent(0.1)
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_pdfs_download_rather_than_open_on_the_widgets_origin(
     start_gateway: GatewayFactory, connect: Any, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:

@@ -10,12 +10,12 @@ from __future__ import annotations
 import asyncio
 
 import aiohttp
-import pytest
 
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory
 from tests.integration.test_typing_receipts_attachments import PNG, _agent_chat
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import chat_gateway_only
 
 Upload = tuple[asyncio.StreamReader, asyncio.StreamWriter]
 
@@ -44,7 +44,7 @@ async def _status(upload: Upload, *, within_s: float) -> int:
     return int(line.split()[1])
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_a_stalled_upload_is_cut_off_and_a_second_one_meanwhile_is_refused(
     start_gateway: GatewayFactory, connect: object, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:
@@ -69,7 +69,7 @@ async def test_a_stalled_upload_is_cut_off_and_a_second_one_meanwhile_is_refused
         assert (await resp.json())["seq"] == before + 1
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_uploads_in_flight_are_capped_per_instance(
     start_gateway: GatewayFactory, connect: object, cc: Emulator
 ) -> None:
@@ -87,7 +87,7 @@ async def test_uploads_in_flight_are_capped_per_instance(
     assert await _status(holding, within_s=4) == 408
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_extra_multipart_parts_are_bounded_in_number_and_size(
     start_gateway: GatewayFactory, connect: object, cc: Emulator, http: aiohttp.ClientSession
 ) -> None:

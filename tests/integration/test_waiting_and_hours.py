@@ -6,15 +6,16 @@ import time
 from collections.abc import Awaitable, Callable
 from datetime import UTC, datetime
 
-import pytest
-
 from gateway.emulator.handle import Emulator
-from tests.integration.conftest import GatewayFactory, escalate
 from tests.support.customer import CustomerSocket
+from tests.support.escalation import escalate
+from tests.support.gateway import GatewayFactory
+from tests.support.matrix import both_apis, chat_gateway_only
 
 Connect = Callable[..., Awaitable[CustomerSocket]]
 
 
+@both_apis
 async def test_queued_customers_hear_the_queue_name(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -27,6 +28,7 @@ async def test_queued_customers_hear_the_queue_name(
     )
 
 
+@both_apis
 async def test_a_long_wait_is_offered_a_way_out_then_ended_with_the_offline_message(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -50,6 +52,7 @@ async def test_a_long_wait_is_offered_a_way_out_then_ended_with_the_offline_mess
     assert all(m["text"] != "/wait" for m in cc.conversation(cid)["messages"])
 
 
+@both_apis
 async def test_the_back_to_bot_button_while_queued_cancels(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -63,6 +66,7 @@ async def test_the_back_to_bot_button_while_queued_cancels(
     assert all(m["text"] != "/bot" for m in cc.conversation(cid)["messages"])
 
 
+@both_apis
 async def test_outside_business_hours_8x8_is_never_asked(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -79,6 +83,7 @@ async def test_outside_business_hours_8x8_is_never_asked(
     assert cc.conversation_ids() == []
 
 
+@both_apis
 async def test_a_quiet_customer_is_warned_once_then_the_chat_closes(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:
@@ -94,7 +99,7 @@ async def test_a_quiet_customer_is_warned_once_then_the_chat_closes(
     assert time.monotonic() - started >= 0.5  # the warning did not count as activity, nor come twice
 
 
-@pytest.mark.apis("chat_gateway")
+@chat_gateway_only
 async def test_default_closed_text_follows_the_weekly_hours(
     start_gateway: GatewayFactory, connect: Connect, cc: Emulator
 ) -> None:

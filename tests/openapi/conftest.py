@@ -4,7 +4,6 @@ not all answered 429, and a metrics token so ``/metrics`` is the token-guarded v
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 from aiohttp.test_utils import TestServer, unused_port
@@ -13,28 +12,9 @@ from pytest_aiohttp import AiohttpServer
 from gateway.app import build_app
 from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_api_settings, chat_gateway_settings
-
-METRICS_TOKEN = "metrics-token-for-tests"
-
-
-def api_settings(make_settings: SettingsFactory, port: int, **overrides: Any) -> Any:
-    return make_settings(
-        public_url=f"http://127.0.0.1:{port}",
-        limits={
-            "address_rate": 10_000,
-            "address_burst": 10_000,
-            "messages_per_second": 10_000,
-            "burst": 10_000,
-            # Small limits make generated requests cross them often (and keep generation fast).
-            "max_text_chars": 200,
-            "max_body_bytes": 2048,
-        },
-        metrics={"token": METRICS_TOKEN},
-        relay={"retry_base_s": 0.05, "retry_cap_s": 0.3},
-        **overrides,
-    )
+from tests.support.emulator_settings import chat_api_settings, chat_gateway_settings
+from tests.support.gateway import SettingsFactory
+from tests.support.openapi_gateway import api_settings
 
 
 @pytest.fixture

@@ -16,8 +16,8 @@ from schemathesis.core.result import Ok
 
 from gateway.app import build_app
 from gateway.openapi import NOT_DOCUMENTED, build_document
-from tests.conftest import SettingsFactory
-from tests.openapi.conftest import api_settings
+from tests.support.gateway import SettingsFactory
+from tests.support.openapi_gateway import api_settings
 
 METHODS = {"get", "put", "post", "delete", "patch", "options", "head", "trace"}
 

@@ -15,10 +15,11 @@ from gateway.app import build_app
 from gateway.contact_center.chat_gateway.wiring import WEBHOOK_PATH
 from gateway.emulator.handle import Emulator
 from gateway.emulator.signing import random_id
-from tests.conftest import SettingsFactory
-from tests.integration.conftest import chat_gateway_settings, conversations_of
-from tests.openapi.conftest import api_settings
 from tests.openapi.support import Session, escalated_session, signed_headers, start_session, until_ready
+from tests.support.emulator_settings import chat_gateway_settings
+from tests.support.escalation import conversations_of
+from tests.support.gateway import SettingsFactory
+from tests.support.openapi_gateway import api_settings
 
 
 async def test_an_after_beyond_the_largest_seq_is_refused_not_a_server_error(

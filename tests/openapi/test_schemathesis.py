@@ -36,8 +36,8 @@ from schemathesis.specs.openapi.checks import (
 
 from gateway.emulator.handle import Emulator
 from gateway.emulator.signing import random_id
-from tests.openapi.conftest import METRICS_TOKEN
 from tests.openapi.support import Session, escalated_session, signed_headers, start_session, until_ready
+from tests.support.openapi_gateway import METRICS_TOKEN
 
 CHECKS = [
     not_a_server_error,

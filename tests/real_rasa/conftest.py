@@ -17,16 +17,12 @@ that port (``start_gateway_for`` builds one wired to the emulator), or uses ``op
 
 from __future__ import annotations
 
-import asyncio
 import os
 import subprocess
-import urllib.request
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 from typing import Any, NoReturn
 
-import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
@@ -36,7 +32,6 @@ from gateway.emulator.config import EmulatorConfig
 from gateway.emulator.handle import Emulator, running_emulator
 from gateway.settings import Settings
 from tests.support.action_server import (
-    REPO_ROOT,
     free_port,
     locate_rasa_sdk_36,
     pip_install_bot_actions,
@@ -44,11 +39,19 @@ from tests.support.action_server import (
     stop,
     wait_until_ready,
 )
+from tests.support.real_rasa import (
+    EXAMPLE,
+    NO_PYTHON310,
+    RASA_START_TIMEOUT_S,
+    RASA_VENV_SCRIPT,
+    TOKEN,
+    GatewayStarter,
+    RasaInstall,
+    RasaServer,
+    rasa_says_hello,
+    until_ready,
+)
 
-RASA_VENV_SCRIPT = REPO_ROOT / "scripts" / "rasa-venv"
-EXAMPLE = REPO_ROOT / "examples" / "rasa"
-RASA_START_TIMEOUT_S = 90.0
-NO_PYTHON310 = 3
 _loud: list[str] = []
 
 
@@ -61,19 +64,6 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
     for line in _loud:
         terminalreporter.write_line(line, red=True, bold=True)
-
-
-@dataclass(frozen=True)
-class RasaInstall:
-    rasa: Path
-    model: Path
-
-
-@dataclass(frozen=True)
-class RasaServer:
-    url: str  # base URL, no trailing slash
-    token: str  # --auth-token (query parameter ``token`` of the HTTP API)
-    log_path: Path
 
 
 def _not_ready(reason: str) -> NoReturn:
@@ -102,9 +92,6 @@ def rasa_install() -> RasaInstall:
     _not_ready(f"{why} (then run pytest again)")
 
 
-TOKEN = "real-rasa-test-token"  # Rasa's --auth-token, and the gateway's GATEWAY_BOT__TOKEN
-
-
 @pytest.fixture(scope="session")
 def gateway_port() -> int:
     """Where the action server looks for the gateway (BOT_ACTIONS_GATEWAY_URL)."""
@@ -130,12 +117,6 @@ def action_server(tmp_path_factory: pytest.TempPathFactory, gateway_port: int) -
     env = {"BOT_ACTIONS_GATEWAY_URL": f"http://127.0.0.1:{gateway_port}", "BOT_ACTIONS_GATEWAY_TOKEN": TOKEN}
     with running_action_server(work / "server.log", env, python=python, cwd=work) as url:
         yield url
-
-
-def _hello(url: str) -> bool:
-    with urllib.request.urlopen(url, timeout=2) as resp:
-        body: bytes = resp.read()
-        return resp.status == 200 and body.startswith(b"Hello from Rasa")
 
 
 @pytest.fixture(scope="session")
@@ -183,7 +164,7 @@ def rasa_server(
     try:
         wait_until_ready(
             proc,
-            lambda: _hello(url + "/"),
+            lambda: rasa_says_hello(url + "/"),
             what="rasa run",
             log_path=log_path,
             timeout_s=RASA_START_TIMEOUT_S,
@@ -198,9 +179,6 @@ async def cc() -> AsyncIterator[Emulator]:
     """The 8x8 emulator (Chat Gateway v1 and Chat API v2), agents driven by the test."""
     async with running_emulator(EmulatorConfig(mode="manual", retry_scale=0.01)) as emulator:
         yield emulator
-
-
-GatewayStarter = Callable[..., Awaitable[TestServer]]
 
 
 @pytest.fixture
@@ -239,19 +217,6 @@ def start_gateway_for(
         return gateway
 
     return start
-
-
-async def until_ready(gateway: TestServer, timeout_s: float = 20) -> None:
-    async with aiohttp.ClientSession() as http:
-        loop = asyncio.get_running_loop()
-        deadline = loop.time() + timeout_s
-        while True:
-            async with http.get(gateway.make_url("/readyz")) as resp:
-                if resp.status == 200:
-                    return
-                detail = await resp.text()
-            assert loop.time() < deadline, f"gateway not ready: {detail}"
-            await asyncio.sleep(0.1)
 
 
 @pytest.fixture

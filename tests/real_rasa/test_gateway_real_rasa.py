@@ -17,10 +17,10 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.emulator.handle import Emulator
-from tests.real_rasa.conftest import GatewayStarter, RasaServer
 from tests.support.customer import CustomerSocket
 from tests.support.flaky_proxy import FlakyProxy
 from tests.support.rasa_flow import rasa_escalation_round_trip
+from tests.support.real_rasa import GatewayStarter, RasaServer
 
 pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180)]
 

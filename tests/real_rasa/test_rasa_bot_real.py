@@ -19,8 +19,8 @@ from gateway.relay.errors import BotUnavailable
 from gateway.relay.events import BotMessage
 from gateway.relay.model import ConversationId, Customer, Handback, Outcome
 from gateway.relay.ports import BotReply, BotTurn
-from tests.real_rasa.conftest import RasaServer
 from tests.support.rasa_standin import RasaStandIn
+from tests.support.real_rasa import RasaServer
 
 # The example bot asks the gateway for availability before it hands off: one listens on gateway_port.
 pytestmark = [pytest.mark.real_rasa, pytest.mark.timeout(180), pytest.mark.usefixtures("open_gateway")]

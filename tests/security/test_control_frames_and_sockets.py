@@ -12,8 +12,8 @@ import aiohttp
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 
 async def test_typing_and_read_frames_are_rate_limited_per_conversation(

@@ -16,7 +16,7 @@ import aiohttp
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 
 RATE = 1.0
 BURST = 20

@@ -20,7 +20,7 @@ from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
 from gateway.cli import main
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 from tests.support.process import gateway_env, start_gateway_process
 
 

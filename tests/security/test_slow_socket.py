@@ -29,8 +29,8 @@ from aiohttp.test_utils import TestServer
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
 from tests.support.customer import CustomerSocket
+from tests.support.gateway import SettingsFactory
 
 LINE = "x" * 60_000
 SEND_TIMEOUT_S = 3.0

@@ -20,9 +20,9 @@ from gateway.relay.model import AgentRef, CcConversationId, ConversationId
 from gateway.relay.ports import Change
 from gateway.store.redis import RedisStore
 from gateway.store.redis_leases import LeaseLost, RedisLeases
-from tests.conftest import SettingsFactory
 from tests.store.test_store_contract import _commit, _conv, _item, _msg
 from tests.support.action_server import free_port
+from tests.support.gateway import SettingsFactory
 from tests.support.redis_server import RedisServer
 
 

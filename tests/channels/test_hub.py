@@ -1,0 +1,195 @@
+"""The hub on its own: stored entries reach a conversation's open sockets gap-free, never twice, and a
+socket that cannot keep up is closed instead of holding anyone up (real sockets, a real SQLite store)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncIterator, Awaitable, Callable
+from pathlib import Path
+
+import aiohttp
+import pytest
+from aiohttp import WSCloseCode, WSMsgType
+from aiohttp.test_utils import TestServer
+from pytest_aiohttp import AiohttpServer
+
+from gateway.channels.web.hub import Hub
+from gateway.relay.model import AgentRef, Author, ConversationId, ReadUpTo, Typing
+from gateway.store.sqlite import SqliteStore
+from tests.support.customer import CustomerSocket
+from tests.support.hub_sockets import hub_app, subscribed
+from tests.support.records import append, conversation, create, message
+
+C1 = ConversationId("c1")
+C2 = ConversationId("c2")
+
+Connect = Callable[..., Awaitable[tuple[CustomerSocket, str]]]
+
+
+@pytest.fixture
+async def store(tmp_path: Path) -> AsyncIterator[SqliteStore]:
+    opened = await SqliteStore.open(tmp_path / "hub.db", synchronous="NORMAL")
+    yield opened
+    await opened.close()
+
+
+@pytest.fixture
+def hub(store: SqliteStore) -> Hub:
+    return Hub(store, queue_size=4, send_timeout_s=2.0)
+
+
+@pytest.fixture
+async def connect(aiohttp_server: AiohttpServer, hub: Hub, http: aiohttp.ClientSession) -> Connect:
+    server: TestServer = await aiohttp_server(hub_app(hub))
+
+    async def open_socket(conversation_id: str = C1, *, sent_seq: int = 0) -> tuple[CustomerSocket, str]:
+        url = server.make_url("/ws").with_query(conversation=conversation_id, sent_seq=sent_seq)
+        customer = CustomerSocket(await http.ws_connect(url))
+        return customer, await subscribed(customer)
+
+    return open_socket
+
+
+async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        assert loop.time() < deadline, "not met in time"
+        await asyncio.sleep(0.01)
+
+
+def seqs(frames: list[dict[str, object]]) -> list[object]:
+    return [f["seq"] for f in frames if "seq" in f]
+
+
+async def test_an_entry_reaches_every_socket_of_its_conversation_and_no_other(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    conv = await create(store, conversation(C1))
+    await create(store, conversation(C2))
+    first, _ = await connect(C1)
+    second, _ = await connect(C1)
+    other, _ = await connect(C2)
+    entry = message(1, "hello", author=Author.BOT)
+    await append(store, conv, entry)
+
+    await hub.publish(C1, [entry])
+
+    for socket in (first, second):
+        await socket.expect("message", seq=1, author="bot", text="hello")
+    await other.silent()
+
+
+async def test_an_entry_a_socket_already_has_is_not_sent_again(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    conv = await create(store, conversation(C1), message(1, "one"), message(2, "two"))
+    socket, _ = await connect(C1, sent_seq=2)  # it was sent 1 and 2 before (a resume)
+    third = message(3, "three")
+    await append(store, conv, third)
+
+    await hub.publish(C1, [message(1, "one"), message(2, "two")])  # late publishes of older entries
+    await hub.publish(C1, [third])
+    await hub.publish(C1, [third])  # a second publisher of the same entry
+
+    await socket.expect("message", seq=3, text="three")
+    await socket.silent()
+
+
+async def test_a_gap_is_filled_from_the_store_in_order_before_the_entry_that_revealed_it(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    socket, _ = await connect(C1)
+    await create(store, conversation(C1), message(1, "one"), message(2, "two"), message(3, "three"))
+
+    await hub.publish(C1, [message(3, "three")])  # the publishes of 1 and 2 were missed
+
+    assert [(await socket.expect("message"))["text"] for _ in range(3)] == ["one", "two", "three"]
+    await socket.silent()
+
+
+async def test_the_socket_that_sent_a_line_gets_an_ack_and_the_others_the_line(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    conv = await create(store, conversation(C1))
+    sender, sender_id = await connect(C1)
+    other, _ = await connect(C1)
+    line = message(1, "my order?", client_id="client-1")
+    await append(store, conv, line)
+
+    await hub.publish(C1, [line], origin=sender_id)
+
+    await sender.expect("ack", client_id="client-1", seq=1)
+    await other.expect("message", seq=1, text="my order?", client_id="client-1")
+    await sender.silent()
+
+
+async def test_typing_and_read_receipts_reach_the_conversations_sockets_only(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    socket, _ = await connect(C1)
+    other, _ = await connect(C2)
+
+    await hub.signal(C1, Typing(author=Author.AGENT, active=True, agent=AgentRef("a1", "Bob")))
+    await hub.signal(C1, ReadUpTo(author=Author.AGENT, seq=4))
+
+    await socket.expect("typing", author="agent", active=True, agent={"id": "a1", "name": "Bob"})
+    await socket.expect("read", author="agent", upto_seq=4)
+    await other.silent()
+
+
+async def test_resync_brings_every_socket_up_to_date_from_the_store(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    behind, _ = await connect(C1)
+    ahead, _ = await connect(C1, sent_seq=1)
+    await create(store, conversation(C1), message(1, "one"), message(2, "two"))  # stored, never published
+
+    await hub.resync()
+
+    assert seqs([await behind.expect("message"), await behind.expect("message")]) == [1, 2]
+    await ahead.expect("message", seq=2)
+    await behind.silent()
+    await ahead.silent()
+
+
+async def test_a_closed_socket_is_forgotten(hub: Hub, store: SqliteStore, connect: Connect) -> None:
+    conv = await create(store, conversation(C1))
+    leaving, _ = await connect(C1)
+    staying, _ = await connect(C1)
+    assert hub.subscriber_count() == 2
+
+    await leaving.ws.close()
+    await until(lambda: hub.subscriber_count() == 1)
+
+    assert hub.has_subscribers(C1)
+    entry = message(1, "still here")
+    await append(store, conv, entry)
+    await hub.publish(C1, [entry])
+    await staying.expect("message", seq=1)
+
+    await staying.ws.close()
+    await until(lambda: not hub.has_subscribers(C1))
+    assert hub.subscriber_count() == 0
+
+
+async def test_a_socket_whose_queue_is_full_is_closed_with_try_again_later_and_holds_nobody_up(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    stalled, _ = await connect(C1)
+    conv = await create(store, conversation(C1))
+    entries = [message(seq, f"line {seq}") for seq in range(1, 7)]
+    await append(store, conv, *entries)
+
+    # Six publishes in one go, no await in between: more than the socket's queue of four holds.
+    for entry in entries:
+        await hub.publish(C1, [entry])
+    fresh, _ = await connect(C1)  # a socket that connects afterwards is served as usual
+    await hub.resync()
+
+    frames = []
+    while (msg := await stalled.ws.receive(timeout=5)).type is WSMsgType.TEXT:
+        frames.append(msg.json())
+    assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
+    assert len(frames) < len(entries)  # it is told to resume, not sent everything
+    assert seqs([await fresh.expect("message") for _ in entries]) == [1, 2, 3, 4, 5, 6]
