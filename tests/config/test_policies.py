@@ -15,7 +15,7 @@ from gateway.policies import policies_from
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
 from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 
 
 @pytest.mark.parametrize("policy", [BotPolicy, ConversationPolicy, ExtrasPolicy])

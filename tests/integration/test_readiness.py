@@ -16,7 +16,7 @@ import pytest
 from pytest_aiohttp import AiohttpServer
 
 from gateway.app import build_app
-from tests.conftest import SettingsFactory
+from tests.support.gateway import SettingsFactory
 from tests.support.redis_server import RedisServer
 
 OPERATOR = {"Authorization": "Bearer ops"}
