@@ -20,8 +20,8 @@ from gateway.relay.model import (
     EntryKind,
     Escalation,
     Handoff,
+    LeaveItem,
     OutboxItem,
-    OutboxKind,
     Outcome,
     State,
 )
@@ -66,9 +66,7 @@ def message(seq: int, text: str, *, author: Author = Author.CUSTOMER, client_id:
 
 def leave(conversation_id: str, seq: int) -> OutboxItem:
     """A customer-leave still to deliver to the contact center."""
-    return OutboxItem(
-        key=uuid.uuid4().hex, conversation_id=ConversationId(conversation_id), kind=OutboxKind.LEAVE, seq=seq
-    )
+    return LeaveItem(key=uuid.uuid4().hex, conversation_id=ConversationId(conversation_id), seq=seq)
 
 
 async def create(store: Store, conv: Conversation, *entries: Entry) -> Conversation:
