@@ -81,6 +81,12 @@ class Indicators:
         await self._typing.close()
         await self._receipts.close()
 
+    async def idle(self) -> None:
+        """Wait until what was kicked has reached the contact center (or failed)."""
+        while len(self._typing) or len(self._receipts):
+            await self._typing.idle()
+            await self._receipts.idle()
+
     def customer_typing(self, conversation_id: ConversationId) -> None:
         """The customer is typing: tell the agent, at most once per ``typing_interval_s``, if the contact
         center can show it; otherwise, or with no agent, it goes nowhere."""

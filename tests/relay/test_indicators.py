@@ -7,7 +7,6 @@ chat it has ever seen. These tests use a real SQLite store and a contact center 
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -133,8 +132,7 @@ async def _with_agent(store: SqliteStore, n: int, lines: int = 0) -> Conversatio
 
 
 async def _drained(indicators: Indicators) -> None:
-    for _ in range(5):
-        await asyncio.sleep(0)
+    await indicators.idle()
     await indicators.stop()
 
 
@@ -150,10 +148,10 @@ async def test_typing_reaches_the_agent_at_most_once_per_interval(store: SqliteS
     cid = await _with_agent(store, 1)
     for _ in range(5):
         indicators.customer_typing(cid)
-        await asyncio.sleep(0.01)
+        await indicators.idle()
     clock.now += 2.0
     indicators.customer_typing(cid)
-    await asyncio.sleep(0.05)
+    await indicators.idle()
     await _drained(indicators)
     assert console.typing == ["cgw:1", "cgw:1"]
 
@@ -171,10 +169,10 @@ async def test_the_throttle_forgets_the_least_recent_chats_first(store: SqliteSt
     chats = [await _with_agent(store, n) for n in (1, 2, 3)]
     for cid in chats:
         indicators.customer_typing(cid)
-        await asyncio.sleep(0.02)
+        await indicators.idle()
     indicators.customer_typing(chats[0])  # forgotten: goes through again within the interval
     indicators.customer_typing(chats[2])  # remembered: throttled
-    await asyncio.sleep(0.05)
+    await indicators.idle()
     await _drained(indicators)
     assert console.typing == ["cgw:1", "cgw:2", "cgw:3", "cgw:1"]
 
@@ -190,10 +188,10 @@ async def test_a_read_receipt_is_sent_once_per_seq(store: SqliteStore) -> None:
     )
     cid = await _with_agent(store, 1, lines=3)
     indicators.customer_read(cid, 2)
-    await asyncio.sleep(0.05)
+    await indicators.idle()
     indicators.customer_read(cid, 2)
     indicators.customer_read(cid, 1)
     indicators.customer_read(cid, 3)
-    await asyncio.sleep(0.05)
+    await indicators.idle()
     await _drained(indicators)
     assert console.read == [("cgw:1", 2.0), ("cgw:1", 3.0)]

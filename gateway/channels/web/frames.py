@@ -11,8 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapte
 
 from gateway.relay.errors import CustomerError
 from gateway.relay.model import AttachedFile, Card, Customer, Entry, EntryKind, ReadUpTo, Signal, Typing
+from gateway.relay.relay import MAX_CLIENT_ID_CHARS
 
-ClientId = Annotated[str, StringConstraints(min_length=1, max_length=128)]
+ClientId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
 ShortText = Annotated[str, StringConstraints(max_length=256)]
 
 
