@@ -68,11 +68,13 @@ T = TypeVar("T")
 
 @dataclass(frozen=True, slots=True)
 class DeliveryPolicy:
-    open_max_attempts: int = 6
-    retry_base_s: float = 0.5
-    retry_cap_s: float = 30.0
-    no_agent_text: str = "Sorry, no agent is available right now."
-    undeliverable_text: str = "Sorry, your last message could not be delivered to the agent."
+    """How the outbox retries and what it tells the customer (from ``RelaySettings``; no defaults here)."""
+
+    open_max_attempts: int
+    retry_base_s: float
+    retry_cap_s: float
+    no_agent_text: str
+    undeliverable_text: str
 
 
 TAKEN_OVER_AFTER_S = 5.0

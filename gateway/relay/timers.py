@@ -31,17 +31,19 @@ logger = structlog.get_logger(__name__)
 
 @dataclass(frozen=True, slots=True)
 class TimerPolicy:
-    inactivity_timeout_s: float = 900
-    inactivity_warning_s: float = 60
-    inactivity_warning_text: str = "Are you still there?"
-    queue_offer_after_s: float = 120
-    queue_offer_text: str = "All our agents are still busy. Would you like to keep waiting?"
-    offer_buttons: tuple[Button, ...] = ()
-    max_queue_wait_s: float = 900
-    queue_timeout_text: str = "Sorry, no agent could take your chat."
-    overflow_queue_id: str = ""
-    overflow_after_s: float = 300
-    overflow_text: str = "All our agents there are still busy, so more colleagues can now take your chat."
+    """When the timers act and what they say (from ``RelaySettings``; no defaults here)."""
+
+    inactivity_timeout_s: float
+    inactivity_warning_s: float
+    inactivity_warning_text: str
+    queue_offer_after_s: float
+    queue_offer_text: str
+    offer_buttons: tuple[Button, ...]
+    max_queue_wait_s: float
+    queue_timeout_text: str
+    overflow_queue_id: str
+    overflow_after_s: float
+    overflow_text: str
 
     @property
     def interval_s(self) -> float:

@@ -14,11 +14,13 @@ import pytest
 from gateway.policies import policies_from
 from gateway.relay.hours import BusinessHours
 from gateway.relay.model import Button
+from gateway.relay.outbox import DeliveryPolicy
 from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
+from gateway.relay.timers import TimerPolicy
 from tests.support.gateway import SettingsFactory
 
 
-@pytest.mark.parametrize("policy", [BotPolicy, ConversationPolicy, ExtrasPolicy])
+@pytest.mark.parametrize("policy", [BotPolicy, ConversationPolicy, ExtrasPolicy, DeliveryPolicy, TimerPolicy])
 def test_a_policy_has_no_default_of_its_own(policy: type) -> None:
     defaulted = [
         f.name

@@ -9,7 +9,7 @@ shows here without sockets or an 8x8 emulator.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import pytest
@@ -31,7 +31,7 @@ from gateway.relay.model import (
     OutboxKind,
     State,
 )
-from gateway.relay.outbox import DeliveryPolicy, OutboxDelivery
+from gateway.relay.outbox import OutboxDelivery
 from gateway.relay.ports import (
     Attachment,
     ContactCenterExtras,
@@ -45,7 +45,7 @@ from gateway.store.sqlite import SqliteStore
 from tests.support.policies import policies_for_tests
 
 RULES = Path(__file__).resolve().parents[2] / "gateway" / "bots" / "default_rules.toml"
-FAST = DeliveryPolicy(open_max_attempts=3, retry_base_s=0.001, retry_cap_s=0.002)
+FAST = replace(policies_for_tests().delivery, open_max_attempts=3, retry_base_s=0.001, retry_cap_s=0.002)
 
 
 @dataclass
