@@ -55,6 +55,7 @@ from gateway.relay.model import CcConversationId, Conversation, ConversationId, 
 from gateway.relay.ports import Change, StoredFile, StoreStats
 from gateway.store import redis_scripts
 from gateway.store.decoded import DecodedConversations
+from gateway.store.redis_batch import CommandBatcher
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -119,6 +120,8 @@ class RedisStore:
         self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
         self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
+        self.batch = CommandBatcher(client)
+        """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
@@ -137,6 +140,7 @@ class RedisStore:
         return self.prefix + ":".join(parts)
 
     async def close(self) -> None:
+        await self.batch.close()
         await self.redis.aclose()
 
     @_unavailable_on_connection_errors
@@ -151,7 +155,7 @@ class RedisStore:
     ) -> None:
         change = self._change_json(conversation, expected=-1, entries=entries)
         change["token"] = token_hash.hex()
-        result = await self._commit(args=[self.prefix, _dumps(change)])
+        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(change))
         if result == "exists":
             raise StoreConflict(f"conversation {conversation.id} exists")
         self._check(result, conversation.id)
@@ -159,15 +163,13 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        found = cast(
-            list[str | None], await self.redis.hmget(self.key("conv", conversation_id), ["version", "data"])
-        )
-        version, data = found
+        found = await self.batch.call("HMGET", self.key("conv", conversation_id), "version", "data")
+        version, data = cast(list[str | None], found)
         return None if data is None else self._decoded.decoded(conversation_id, int(version or 0), data)
 
     @_unavailable_on_connection_errors
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
-        conversation_id = await self.redis.get(self.key("session", token_hash.hex()))
+        conversation_id = await self.batch.call("GET", self.key("session", token_hash.hex()))
         return (
             None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
         )
@@ -176,7 +178,9 @@ class RedisStore:
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         conversation_id = self._cc_owner.get(cc_conversation_id)
         if conversation_id is None:
-            conversation_id = cast(str | None, await self.redis.get(self.key("cc", cc_conversation_id)))
+            conversation_id = cast(
+                str | None, await self.batch.call("GET", self.key("cc", cc_conversation_id))
+            )
             if conversation_id is None:
                 return None
             if len(self._cc_owner) >= 10_000:
@@ -197,7 +201,7 @@ class RedisStore:
         }
         if (added := change.inbound_add) is not None:
             payload["inbound_add"] = [added.event_id, added.cc_conversation_id, repr(added.received_at)]
-        result = await self._commit(args=[self.prefix, _dumps(payload)])
+        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(payload))
         if result == "duplicate_event":
             raise DuplicateEvent(added.event_id if added else "")
         self._check(result, change.conversation.id)
@@ -248,25 +252,29 @@ class RedisStore:
     async def entries(
         self, conversation_id: ConversationId, *, after: int = 0, upto: int | None = None, limit: int = 1000
     ) -> list[Entry]:
-        rows: list[str] = await self.redis.zrangebyscore(  # type: ignore[assignment]
+        rows: list[str] = await self.batch.call(
+            "ZRANGEBYSCORE",
             self.key("entries", conversation_id),
             f"({after}",
             "+inf" if upto is None else upto,
-            start=0,
-            num=limit,
+            "LIMIT",
+            0,
+            limit,
         )
         return [codec.entry_from_json(json.loads(r)) for r in rows]
 
     @_unavailable_on_connection_errors
     async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None:
-        seq = await self.redis.hget(self.key("client_ids", conversation_id), client_id)
+        seq = await self.batch.call("HGET", self.key("client_ids", conversation_id), client_id)
         return None if seq is None else int(seq)
 
     # --- outbox ----------------------------------------------------------------------------------
 
     @_unavailable_on_connection_errors
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
-        rows = cast(list[str | None], await self._read_outbox(args=[self.prefix, conversation_id]))
+        rows = cast(
+            list[str | None], await self.batch.evalsha(self._read_outbox, self.prefix, conversation_id)
+        )
         return [codec.outbox_from_json(json.loads(r)) for r in rows if r is not None]
 
     @_unavailable_on_connection_errors
@@ -326,14 +334,13 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def record_inbound(self, event: InboundEvent) -> bool:
-        fresh = await self._record_inbound(
-            args=[
-                self.prefix,
-                event.event_id,
-                event.cc_conversation_id,
-                repr(event.received_at),
-                _dumps(codec.cc_event_to_json(event.event)),
-            ]
+        fresh = await self.batch.evalsha(
+            self._record_inbound,
+            self.prefix,
+            event.event_id,
+            event.cc_conversation_id,
+            repr(event.received_at),
+            _dumps(codec.cc_event_to_json(event.event)),
         )
         return bool(fresh)
 
@@ -349,7 +356,7 @@ class RedisStore:
     @_unavailable_on_connection_errors
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         pending = "inbound_pending" + ("" if cc_conversation_id is None else f":{cc_conversation_id}")
-        flat = cast(list[str | None], await self._read_pending(args=[self.prefix, pending]))
+        flat = cast(list[str | None], await self.batch.evalsha(self._read_pending, self.prefix, pending))
         rows = [flat[i : i + 4] for i in range(0, len(flat), 4)]
         return [
             InboundEvent(

@@ -95,8 +95,8 @@ class RedisFanout:
 
     async def _send(self, message: dict[str, object]) -> None:
         try:
-            await self._store.redis.publish(
-                self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+            await self._store.batch.call(
+                "PUBLISH", self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False)
             )
         except (RedisError, OSError) as exc:
             # Stored already; sockets elsewhere get it with the next entry, a resync or a resume.
