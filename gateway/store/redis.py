@@ -85,18 +85,19 @@ def _unavailable_on_connection_errors(
     return wrapper
 
 
-def connect(url: str) -> aioredis.Redis:
+def connect(url: str, *, read_timeout_s: float | None = SOCKET_TIMEOUT_S) -> aioredis.Redis:
     """A client with timeouts and quick retries, so a Redis restart costs a moment, not an error.
 
     Its pool blocks: a call finding all ``MAX_CONNECTIONS`` in use waits for one (up to the socket
     timeout) instead of failing at once, so a burst of customers is slowed, not refused.
+    ``read_timeout_s=None``: no timeout per answer read (the caller times a whole pipeline instead).
     """
     pool = aioredis.BlockingConnectionPool.from_url(
         url,
         max_connections=MAX_CONNECTIONS,
         timeout=SOCKET_TIMEOUT_S,
         decode_responses=True,
-        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_timeout=read_timeout_s,
         socket_connect_timeout=SOCKET_TIMEOUT_S,
         health_check_interval=15,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=5),
@@ -120,7 +121,7 @@ class RedisStore:
         self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
         self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
-        self.batch = CommandBatcher(client)
+        self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set

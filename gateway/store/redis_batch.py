@@ -20,13 +20,17 @@ from typing import Any
 
 import redis.asyncio as aioredis
 from redis.exceptions import NoScriptError, ResponseError
+from redis.exceptions import TimeoutError as RedisTimeoutError
 
 
 class CommandBatcher:
     """Collects commands during one turn of the loop and sends them as one pipeline at its end."""
 
-    def __init__(self, client: aioredis.Redis) -> None:
+    def __init__(self, client: aioredis.Redis, *, timeout_s: float) -> None:
+        """``client``: one of the batcher's own, without a timeout per answer read: each batch is timed
+        as a whole (``timeout_s``), which costs one timer per batch instead of one per command."""
         self._client = client
+        self._timeout_s = timeout_s
         self._queue: list[tuple[tuple[Any, ...], asyncio.Future[Any]]] = []
         self._flush_scheduled = False
         self._in_flight: set[asyncio.Task[None]] = set()
@@ -54,12 +58,13 @@ class CommandBatcher:
             return await script(keys=list(keys), args=list(args))
 
     async def close(self) -> None:
-        """Let the batches under way finish (their callers get answers or errors)."""
+        """Let the batches under way finish (their callers get answers or errors), then disconnect."""
         while self._in_flight or self._queue:
             if self._queue and not self._flush_scheduled:
                 self._flush()
             await asyncio.gather(*self._in_flight, return_exceptions=True)
             await asyncio.sleep(0)
+        await self._client.aclose()
 
     def _flush(self) -> None:
         self._flush_scheduled = False
@@ -74,13 +79,17 @@ class CommandBatcher:
 
     async def _send(self, batch: list[tuple[tuple[Any, ...], asyncio.Future[Any]]]) -> None:
         try:
-            if len(batch) == 1:
-                results: list[Any] = [await self._single(batch[0][0])]
-            else:
-                async with self._client.pipeline(transaction=False) as pipe:
-                    for args, _answer in batch:
-                        pipe.execute_command(*args)
-                    results = await pipe.execute(raise_on_error=False)
+            try:
+                async with asyncio.timeout(self._timeout_s):
+                    if len(batch) == 1:
+                        results: list[Any] = [await self._single(batch[0][0])]
+                    else:
+                        async with self._client.pipeline(transaction=False) as pipe:
+                            for args, _answer in batch:
+                                pipe.execute_command(*args)
+                            results = await pipe.execute(raise_on_error=False)
+            except TimeoutError as exc:  # the connection was dropped (redis-py does on a cancelled read)
+                raise RedisTimeoutError(f"no answer from Redis within {self._timeout_s} s") from exc
         except BaseException as exc:  # the connection (after redis-py's retries), or cancelled at close
             for _args, answer in batch:
                 if not answer.done():
