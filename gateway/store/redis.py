@@ -123,6 +123,7 @@ class RedisStore:
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
         self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
+        self._fanout: tuple[str, str] | None = None  # (channel, instance id): see ``publish_entries``
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
@@ -139,6 +140,12 @@ class RedisStore:
 
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
+
+    def publish_entries(self, channel: str, instance_id: str) -> None:
+        """From now on, every change that stores entries also publishes them on ``channel``, from inside its
+        script (no command of its own, and never stored without being published): the fan-out's message
+        ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}`` (see ``redis_fanout``)."""
+        self._fanout = (channel, instance_id)
 
     async def close(self) -> None:
         await self.batch.close()
@@ -224,7 +231,15 @@ class RedisStore:
             "drop_outbox": False,
             "inbound_done": [],
             "ttl": self._ttl,
+            "pub": []
+            if self._fanout is None or not entries
+            else [self._fanout[0], self._message_head(conv.id)],
         }
+
+    def _message_head(self, conversation_id: ConversationId) -> str:
+        """The fan-out message up to its entries, which the script appends (each as stored) and closes."""
+        assert self._fanout is not None
+        return '{"i":' + _dumps(self._fanout[1]) + ',"c":' + _dumps(conversation_id) + ',"e":['
 
     @staticmethod
     def _check(result: object, conversation_id: ConversationId) -> None:
