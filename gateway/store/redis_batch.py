@@ -90,9 +90,13 @@ class CommandBatcher:
                             results = await pipe.execute(raise_on_error=False)
             except TimeoutError as exc:  # the connection was dropped (redis-py does on a cancelled read)
                 raise RedisTimeoutError(f"no answer from Redis within {self._timeout_s} s") from exc
-        except BaseException as exc:  # the connection (after redis-py's retries), or cancelled at close
+        except BaseException as exc:  # the connection (after redis-py's retries), or cancelled at shutdown
             for _args, answer in batch:
-                if not answer.done():
+                if answer.done():
+                    continue
+                if isinstance(exc, asyncio.CancelledError):
+                    answer.cancel()
+                else:
                     answer.set_exception(exc)
             if not isinstance(exc, Exception):
                 raise
