@@ -1,10 +1,11 @@
-"""The Redis store's automatic pipelining (``gateway/store/redis_batch.py``): commands issued in one turn of
-the event loop take one round trip, each caller still gets its own answer or error, a Redis that forgot the
-scripts or stops answering is handled as before."""
+"""The Redis store's hot path: automatic pipelining (``gateway/store/redis_batch.py``): commands issued in one
+turn of the event loop take one round trip, each caller still gets its own answer or error, a Redis that
+forgot the scripts or stops answering is handled as before; and the fan-out published by the commit script."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import os
 import signal
 import time
@@ -15,10 +16,11 @@ import pytest
 from redis.exceptions import ResponseError
 
 import gateway.store.redis as redis_module
+from gateway.relay import codec
 from gateway.relay.errors import StoreUnavailable
 from gateway.relay.model import ConversationId
 from gateway.store.redis import RedisStore
-from tests.store.test_store_contract import _commit, _conv, _msg
+from tests.store.test_store_contract import _commit, _conv, _item, _msg
 from tests.support.redis_server import RedisServer
 
 
@@ -87,3 +89,22 @@ async def test_a_redis_that_stops_answering_makes_calls_unavailable_within_the_t
             await store.close()
     finally:
         server.stop()
+
+
+async def test_a_change_that_stores_entries_publishes_them_from_its_script(store: RedisStore) -> None:
+    store.publish_entries("t:fanout", "instance-a")
+    conv = _conv()
+    await store.create_conversation(conv, b"t")
+    async with store.redis.pubsub(ignore_subscribe_messages=True) as listening:
+        await listening.subscribe("t:fanout")
+        entries = (_msg(1, client_id="k1"), _msg(2, client_id="k2"))
+        conv = await _commit(store, conv, last_seq=2, entries=entries)
+        await _commit(store, conv, outbox_add=(_item("o1", 2),))  # no entries: nothing published
+        received = []
+        deadline = time.monotonic() + 1.0
+        while time.monotonic() < deadline:  # (the subscription's own answer comes as None)
+            if (message := await listening.get_message(timeout=0.2)) is not None:
+                received.append(json.loads(message["data"]))
+    assert received == [
+        {"i": "instance-a", "c": conv.id, "e": [codec.entry_to_json(e) for e in entries]},
+    ]
