@@ -31,6 +31,11 @@ atomically or not at all; ``commit`` compares the stored ``version`` first (like
 ``WHERE version = ?``). A retried script whose first run was applied (the answer was lost with the
 connection) is recognised by its change id and applied once. Durability is Redis's: run it with ``appendonly yes`` and
 ``appendfsync always`` (see README, "Running several instances").
+
+The hot path's commands (reads, scripts, lease claims and releases) go through ``self.batch``
+(``redis_batch.CommandBatcher``): those issued in one turn of the event loop reach Redis as one pipeline.
+A change that stores entries also publishes them for the other instances' sockets, from its script
+(``publish_entries``).
 """
 
 from __future__ import annotations
