@@ -59,6 +59,7 @@ class Relay:
     procs: list[asyncio.subprocess.Process]
     urls: list[str]  # each process's customer WebSocket, in the same order
     store_pid: int | None = None  # the bench's redis-server, when the gateway runs on Redis
+    store_url: str | None = None
 
     @property
     def pids(self) -> list[int]:
@@ -236,7 +237,7 @@ class Procs:
                 proc, url = await stack.enter_async_context(self._new_gateway(emu, plan, src, store_url))
                 procs.append(proc)
                 urls.append(url)
-            yield Relay(procs, urls, store_pid)
+            yield Relay(procs, urls, store_pid, store_url)
 
     @asynccontextmanager
     async def _redis(self) -> AsyncIterator[tuple[int, str]]:
@@ -412,9 +413,9 @@ async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None
                     sys_s,
                 ]
 
-            before = sample()
+            before, redis_before = sample(), await redis_counts(relay.store_url)
             result = await read_result(load, f"roundtrip {target}")
-            after = sample()
+            after, redis_after = sample(), await redis_counts(relay.store_url)
             await finish(load, f"roundtrip {target}")
             per_rt = [
                 round((a - b) * 1000 / result["round_trips"], 3) for a, b in zip(after, before, strict=True)
@@ -427,6 +428,10 @@ async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None
             result["emulator_cpu_ms_per_rt"] = per_rt[n]
             if store:
                 result["redis_cpu_ms_per_rt"] = per_rt[n + 1]
+                for key, a, b in zip(
+                    ("redis_requests_per_rt", "redis_commands_per_rt"), redis_after, redis_before, strict=True
+                ):
+                    result[key] = round((a - b) / result["round_trips"], 2)
             result["load_cpu_ms_per_rt"] = per_rt[n + 2]
             if spy is not None:
                 spy.send_signal(signal.SIGINT)
@@ -434,6 +439,19 @@ async def roundtrip_once(procs: Procs, plan: Plan, target: str, src: Path | None
             result["instances"] = n
             result["server_rss_mb"] = round(sum(map(rss_mb, relay.pids)), 1)
             return result
+
+
+async def redis_counts(url: str | None) -> tuple[int, int]:
+    """Redis's read events (requests: a pipeline's commands may arrive in one) and commands processed
+    (those run inside a script included), so far; (0, 0) without Redis."""
+    if url is None:
+        return 0, 0
+    client = aioredis.Redis.from_url(url, socket_timeout=5)
+    try:
+        stats = await client.info("stats")
+    finally:
+        await client.aclose()
+    return int(stats["total_reads_processed"]), int(stats["total_commands_processed"])
 
 
 async def start_profiler(plan: Plan, pid: int) -> asyncio.subprocess.Process | None:
@@ -475,7 +493,9 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
             result = await roundtrip_once(procs, plan, target, gateways.get(target))
             runs[target].append(result)
             redis_cpu = (
-                f", Redis {result['redis_cpu_ms_per_rt']:.2f}" if "redis_cpu_ms_per_rt" in result else ""
+                f", Redis {result['redis_cpu_ms_per_rt']:.2f} in {result['redis_requests_per_rt']:.1f} requests"
+                if "redis_cpu_ms_per_rt" in result
+                else ""
             )
             say(
                 f"  round {i + 1} {target:20} {result['rps']:8.1f} round trips/s  "
@@ -494,7 +514,7 @@ async def part_roundtrip(procs: Procs, plan: Plan) -> dict[str, Any]:
         "load_cpu_ms_per_rt",
     ]
     if plan.store == "redis":
-        keys.append("redis_cpu_ms_per_rt")
+        keys += ["redis_cpu_ms_per_rt", "redis_requests_per_rt", "redis_commands_per_rt"]
     summary = {t: {k: _median(r, k) for k in keys if k in r[0]} for t, r in runs.items()}
     last = list(gateways)[-1]
     ratios = _ratios(summary[last], summary["floor"])

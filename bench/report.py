@@ -44,6 +44,8 @@ def report_roundtrip(rt: dict[str, Any]) -> None:
     ratio("  x floor", "server_cpu_ms_per_rt", "target <= 2")
     line("  of which kernel", "server_sys_cpu_ms_per_rt", ".3f", "system time: socket I/O, fsync")
     line("Redis CPU ms/rt", "redis_cpu_ms_per_rt", ".3f")
+    line("Redis requests/rt", "redis_requests_per_rt", ".1f", "read events: a pipeline's commands count once")
+    line("Redis commands/rt", "redis_commands_per_rt", ".1f", "those run inside scripts included")
     line("emulator CPU ms/rt", "emulator_cpu_ms_per_rt", ".3f")
     line("load gen CPU ms/rt", "load_cpu_ms_per_rt", ".3f")
     if ab := rt.get("ratio_last_to_first"):

@@ -31,6 +31,11 @@ atomically or not at all; ``commit`` compares the stored ``version`` first (like
 ``WHERE version = ?``). A retried script whose first run was applied (the answer was lost with the
 connection) is recognised by its change id and applied once. Durability is Redis's: run it with ``appendonly yes`` and
 ``appendfsync always`` (see docs/deploying.md, "Running several instances").
+
+The hot path's commands (reads, scripts, lease claims and releases) go through ``self.batch``
+(``redis_batch.CommandBatcher``): those issued in one turn of the event loop reach Redis as one pipeline.
+A change that stores entries also publishes them for the other instances' sockets, from its script
+(``publish_entries``).
 """
 
 from __future__ import annotations
@@ -56,6 +61,7 @@ from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store import redis_scripts
 from gateway.store.decoded import DecodedConversations
 from gateway.store.readiness import pinged
+from gateway.store.redis_batch import CommandBatcher
 
 P = ParamSpec("P")
 T = TypeVar("T")
@@ -85,18 +91,19 @@ def _unavailable_on_connection_errors(
     return wrapper
 
 
-def connect(url: str) -> aioredis.Redis:
+def connect(url: str, *, read_timeout_s: float | None = SOCKET_TIMEOUT_S) -> aioredis.Redis:
     """A client with timeouts and quick retries, so a Redis restart costs a moment, not an error.
 
     Its pool blocks: a call finding all ``MAX_CONNECTIONS`` in use waits for one (up to the socket
     timeout) instead of failing at once, so a burst of customers is slowed, not refused.
+    ``read_timeout_s=None``: no timeout per answer read (the caller times a whole pipeline instead).
     """
     pool = aioredis.BlockingConnectionPool.from_url(
         url,
         max_connections=MAX_CONNECTIONS,
         timeout=SOCKET_TIMEOUT_S,
         decode_responses=True,
-        socket_timeout=SOCKET_TIMEOUT_S,
+        socket_timeout=read_timeout_s,
         socket_connect_timeout=SOCKET_TIMEOUT_S,
         health_check_interval=15,
         retry=Retry(ExponentialBackoff(cap=0.5, base=0.05), retries=5),
@@ -120,6 +127,9 @@ class RedisStore:
         self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
         self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
+        self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
+        """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
+        self._fanout: tuple[str, str] | None = None  # (channel, instance id): see ``publish_entries``
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
@@ -137,7 +147,14 @@ class RedisStore:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
+    def publish_entries(self, channel: str, instance_id: str) -> None:
+        """From now on, every change that stores entries also publishes them on ``channel``, from inside its
+        script (no command of its own, and never stored without being published): the fan-out's message
+        ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}`` (see ``redis_fanout``)."""
+        self._fanout = (channel, instance_id)
+
     async def close(self) -> None:
+        await self.batch.close()
         await self.redis.aclose()
 
     @_unavailable_on_connection_errors
@@ -155,7 +172,7 @@ class RedisStore:
     ) -> None:
         change = self._change_json(conversation, expected=-1, entries=entries)
         change["token"] = token_hash.hex()
-        result = await self._commit(args=[self.prefix, _dumps(change)])
+        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(change))
         if result == "exists":
             raise StoreConflict(f"conversation {conversation.id} exists")
         self._check(result, conversation.id)
@@ -163,15 +180,13 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        found = cast(
-            list[str | None], await self.redis.hmget(self.key("conv", conversation_id), ["version", "data"])
-        )
-        version, data = found
+        found = await self.batch.call("HMGET", self.key("conv", conversation_id), "version", "data")
+        version, data = cast(list[str | None], found)
         return None if data is None else self._decoded.decoded(conversation_id, int(version or 0), data)
 
     @_unavailable_on_connection_errors
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
-        conversation_id = await self.redis.get(self.key("session", token_hash.hex()))
+        conversation_id = await self.batch.call("GET", self.key("session", token_hash.hex()))
         return (
             None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
         )
@@ -180,7 +195,9 @@ class RedisStore:
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         conversation_id = self._cc_owner.get(cc_conversation_id)
         if conversation_id is None:
-            conversation_id = cast(str | None, await self.redis.get(self.key("cc", cc_conversation_id)))
+            conversation_id = cast(
+                str | None, await self.batch.call("GET", self.key("cc", cc_conversation_id))
+            )
             if conversation_id is None:
                 return None
             if len(self._cc_owner) >= 10_000:
@@ -201,7 +218,7 @@ class RedisStore:
         }
         if (added := change.inbound_add) is not None:
             payload["inbound_add"] = [added.event_id, added.cc_conversation_id, repr(added.received_at)]
-        result = await self._commit(args=[self.prefix, _dumps(payload)])
+        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(payload))
         if result == "duplicate_event":
             raise DuplicateEvent(added.event_id if added else "")
         self._check(result, change.conversation.id)
@@ -223,7 +240,15 @@ class RedisStore:
             "drop_outbox": False,
             "inbound_done": [],
             "ttl": self._ttl,
+            "pub": []
+            if self._fanout is None or not entries
+            else [self._fanout[0], self._message_head(conv.id)],
         }
+
+    def _message_head(self, conversation_id: ConversationId) -> str:
+        """The fan-out message up to its entries, which the script appends (each as stored) and closes."""
+        assert self._fanout is not None
+        return '{"i":' + _dumps(self._fanout[1]) + ',"c":' + _dumps(conversation_id) + ',"e":['
 
     @staticmethod
     def _check(result: object, conversation_id: ConversationId) -> None:
@@ -252,25 +277,29 @@ class RedisStore:
     async def entries(
         self, conversation_id: ConversationId, *, after: int = 0, upto: int | None = None, limit: int = 1000
     ) -> list[Entry]:
-        rows: list[str] = await self.redis.zrangebyscore(  # type: ignore[assignment]
+        rows: list[str] = await self.batch.call(
+            "ZRANGEBYSCORE",
             self.key("entries", conversation_id),
             f"({after}",
             "+inf" if upto is None else upto,
-            start=0,
-            num=limit,
+            "LIMIT",
+            0,
+            limit,
         )
         return [codec.entry_from_json(json.loads(r)) for r in rows]
 
     @_unavailable_on_connection_errors
     async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None:
-        seq = await self.redis.hget(self.key("client_ids", conversation_id), client_id)
+        seq = await self.batch.call("HGET", self.key("client_ids", conversation_id), client_id)
         return None if seq is None else int(seq)
 
     # --- outbox ----------------------------------------------------------------------------------
 
     @_unavailable_on_connection_errors
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
-        rows = cast(list[str | None], await self._read_outbox(args=[self.prefix, conversation_id]))
+        rows = cast(
+            list[str | None], await self.batch.evalsha(self._read_outbox, self.prefix, conversation_id)
+        )
         return [codec.outbox_from_json(json.loads(r)) for r in rows if r is not None]
 
     @_unavailable_on_connection_errors
@@ -330,14 +359,13 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def record_inbound(self, event: InboundEvent) -> bool:
-        fresh = await self._record_inbound(
-            args=[
-                self.prefix,
-                event.event_id,
-                event.cc_conversation_id,
-                repr(event.received_at),
-                _dumps(codec.cc_event_to_json(event.event)),
-            ]
+        fresh = await self.batch.evalsha(
+            self._record_inbound,
+            self.prefix,
+            event.event_id,
+            event.cc_conversation_id,
+            repr(event.received_at),
+            _dumps(codec.cc_event_to_json(event.event)),
         )
         return bool(fresh)
 
@@ -353,7 +381,7 @@ class RedisStore:
     @_unavailable_on_connection_errors
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         pending = "inbound_pending" + ("" if cc_conversation_id is None else f":{cc_conversation_id}")
-        flat = cast(list[str | None], await self._read_pending(args=[self.prefix, pending]))
+        flat = cast(list[str | None], await self.batch.evalsha(self._read_pending, self.prefix, pending))
         rows = [flat[i : i + 4] for i in range(0, len(flat), 4)]
         return [
             InboundEvent(

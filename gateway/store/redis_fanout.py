@@ -1,8 +1,10 @@
 """Fan-out across instances: entries stored by one instance reach customer sockets held by another.
 
 ``publish`` delivers to this instance's sockets (the local ``Hub``: ack for the sending socket, gap
-filling from the store) and publishes the entries on the ``P fanout`` channel. Every instance listens on
-that channel and hands what other instances published to its own hub. Nothing is lost in between:
+filling from the store). The entries were published on the ``P fanout`` channel already, by the script
+that stored them (``RedisStore.publish_entries``): no command of their own, and none stored unpublished.
+Every instance listens on that channel and hands what other instances published to its own hub (its own
+messages it recognises by their first bytes, without decoding them). Nothing is lost in between:
 
 - a socket that resumes subscribes locally first and then replays from the store, and the channel is
   listened to from start-up, so every entry stored after the replay's read is published after it;
@@ -52,6 +54,8 @@ class RedisFanout:
         self._hub = hub
         self.instance_id = instance_id or uuid.uuid4().hex
         self.channel = store.key("fanout")
+        self._own = f'{{"i":{json.dumps(self.instance_id)},'  # how this instance's messages begin
+        store.publish_entries(self.channel, self.instance_id)  # entries: published by the commit's script
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         # Its own connection, which never reconnects behind our back: a silent re-subscription would
@@ -83,10 +87,8 @@ class RedisFanout:
     async def publish(
         self, conversation_id: ConversationId, entries: Sequence[Entry], *, origin: str | None = None
     ) -> None:
+        """To this instance's sockets; the others got the entries from the script that stored them."""
         await self._hub.publish(conversation_id, entries, origin=origin)
-        await self._send(
-            {"i": self.instance_id, "c": conversation_id, "e": [codec.entry_to_json(e) for e in entries]}
-        )
 
     async def signal(self, conversation_id: ConversationId, signal: Signal) -> None:
         """Typing and read receipts: to this instance's sockets, then to the others' (not stored)."""
@@ -95,8 +97,8 @@ class RedisFanout:
 
     async def _send(self, message: dict[str, object]) -> None:
         try:
-            await self._store.redis.publish(
-                self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False)
+            await self._store.batch.call(
+                "PUBLISH", self.channel, json.dumps(message, separators=(",", ":"), ensure_ascii=False)
             )
         except (RedisError, OSError) as exc:
             # Stored already; sockets elsewhere get it with the next entry, a resync or a resume.
@@ -131,10 +133,10 @@ class RedisFanout:
                     await pubsub.aclose()
 
     async def _deliver(self, data: str) -> None:
+        if data.startswith(self._own):
+            return  # delivered locally already
         try:
             message = json.loads(data)
-            if message["i"] == self.instance_id:
-                return  # delivered locally before publishing
             conversation_id = ConversationId(message["c"])
             if not self._hub.has_subscribers(conversation_id):
                 return

@@ -61,7 +61,7 @@ class RedisLeases:
         key = self._store.key("lease", name)
         token = f"{self.instance_id}:{uuid.uuid4().hex}"
         try:
-            mine = await self._redis.set(key, token, nx=True, px=int(self.lease_s * 1000))
+            mine = await self._store.batch.call("SET", key, token, "NX", "PX", int(self.lease_s * 1000))
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"redis: {exc}") from exc
         if not mine:
@@ -84,7 +84,7 @@ class RedisLeases:
                 del self._held[key]
             if not held.lost:
                 with contextlib.suppress(RedisError, OSError):
-                    await self._release(keys=[key], args=[token])  # else it expires
+                    await self._store.batch.evalsha(self._release, token, keys=(key,))  # else it expires
 
     async def _keep(self) -> None:
         """Every third of the lease, renew what is held, in one pipeline; cancel the work whose lease is

@@ -112,6 +112,12 @@ if c.inbound_add then
   redis.call('HSET', ik, 'cc', c.inbound_add[2], 'received_at', c.inbound_add[3])
   redis.call('EXPIRE', ik, c.ttl)
 end
+if c.pub[1] then
+  -- the fan-out: the stored entries to every instance's customer sockets (pub = channel, message head)
+  local stored = {}
+  for i, e in ipairs(c.entries) do stored[i] = e[3] end
+  redis.call('PUBLISH', c.pub[1], c.pub[2] .. table.concat(stored, ',') .. ']}')
+end
 return 'ok'
 """
 

@@ -60,23 +60,24 @@ async def test_acked_changes_survive_a_redis_crash_with_appendfsync_always(tmp_p
 async def test_a_retried_change_whose_answer_was_lost_is_applied_once(store: RedisStore) -> None:
     conv = _conv()
     await store.create_conversation(conv, b"t")
-    sent: list[list[str]] = []
-    real = store._commit
+    sent: list[tuple[str, ...]] = []
+    real = store.batch.evalsha
 
-    async def lose_the_first_answer(*, args: list[str]) -> object:
+    async def lose_the_first_answer(script: object, *args: str, keys: tuple[str, ...] = ()) -> object:
         sent.append(args)
-        result = await real(args=args)
+        result = await real(script, *args, keys=keys)
         if len(sent) == 1:
             raise RedisConnectionError("connection lost after the script ran")
         return result
 
-    store._commit = lose_the_first_answer  # type: ignore[assignment]
+    store.batch.evalsha = lose_the_first_answer  # type: ignore[method-assign]
     new = replace(conv, version=1, last_seq=1)
     change = Change(conversation=new, expected_version=0, entries=(_msg(1, client_id="k1"),))
     with pytest.raises(StoreUnavailable):
         await store.commit(change)
-    store._commit = real
-    assert await real(args=sent[0]) == "same"  # what redis-py's retry sends: recognised, not re-applied
+    store.batch.evalsha = real  # type: ignore[method-assign]
+    # what redis-py's retry sends: recognised, not re-applied
+    assert await real(store._commit, *sent[0]) == "same"
     assert [e.seq for e in await store.entries(conv.id)] == [1]
     with pytest.raises(StaleConversation):
         await store.commit(change)  # the same change made again (a new change id) is stale
