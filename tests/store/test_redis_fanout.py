@@ -113,11 +113,16 @@ async def test_an_unreadable_message_on_the_channel_is_dropped_and_the_next_one_
 async def test_after_its_subscription_drops_an_instance_brings_its_sockets_up_to_date_from_the_store(
     start_instance: StartInstance, redis_url: str
 ) -> None:
-    a, b = await start_instance(redis_url), await start_instance(redis_url)
+    _other, b = await start_instance(redis_url), await start_instance(redis_url)
     on_b = await b.connect()
-    conv = await create(a.store, conversation(C1))
-    # Stored by a, its publish lost: only a re-read of the store can bring it to b's socket.
-    await append(a.store, conv, message(1, "sent while you were away"))
+    # Stored through a store that publishes nothing (as if its publication were lost): only a re-read of
+    # the store can bring it to b's socket. (An instance's own store publishes from its commit script.)
+    unwired = await RedisStore.open(redis_url)
+    try:
+        conv = await create(unwired, conversation(C1))
+        await append(unwired, conv, message(1, "sent while you were away"))
+    finally:
+        await unwired.close()
     await on_b.silent(0.2)
 
     admin = aioredis.Redis.from_url(redis_url)
