@@ -22,8 +22,34 @@ WriteJob = Callable[[sqlite3.Connection], Any]
 
 
 def transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
-    """Run ``jobs`` in one transaction (one fsync), each in its own savepoint: a job that raises is undone
-    alone and its exception returned in its place."""
+    """Run ``jobs`` in one transaction (one fsync): each job's (True, value), or (False, exception) for a
+    job that raised, which is undone alone.
+
+    The usual batch, where no job raises, runs the jobs one after the other with nothing around them. When
+    one raises, the batch is rolled back and run again with each job in its own savepoint. A job is a
+    function of the database alone (its rows are computed before it is queued), so the jobs before it do
+    the same again, and it raises again.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[tuple[bool, Any]] = []
+        for job in jobs:
+            try:
+                outcomes.append((True, job(conn)))
+            except Exception:
+                conn.execute("ROLLBACK")
+                break
+        else:
+            conn.execute("COMMIT")
+            return outcomes
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return _in_savepoints(jobs, conn)
+
+
+def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
     outcomes: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
     try:
