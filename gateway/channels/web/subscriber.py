@@ -68,6 +68,10 @@ class Subscriber:
     _queue: asyncio.Queue[_Job] = field(init=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False)
     _closing: asyncio.Task[None] | None = field(default=None, init=False)
+    _send_started: float | None = field(default=None, init=False)
+    """When the send under way began (None between sends), for the watchdog."""
+    _watchdog: asyncio.TimerHandle | None = field(default=None, init=False)
+    _send_timed_out: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(self.queue_size)
@@ -79,6 +83,9 @@ class Subscriber:
         """The socket is done with (its handler ended): the writer stops, what it had queued is dropped."""
         if self._writer is not None:
             self._writer.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     @property
     def overflowed(self) -> bool:
@@ -128,7 +135,11 @@ class Subscriber:
                         await self._send(data)
                     case _Replay():
                         await self._catch_up(upto=None)
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if not self._send_timed_out:
+                raise
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()  # the watchdog's own cancel, handled here
             self._give_up("send_timeout")
         except (ConnectionError, RuntimeError) as exc:
             # The socket went away mid-send; its handler unsubscribes it. Entries are stored, so the
@@ -140,8 +151,31 @@ class Subscriber:
                 self._give_up("crashed")
 
     async def _send(self, data: str) -> None:
-        async with asyncio.timeout(self.send_timeout_s):
+        # One watchdog timer per socket instead of a timeout per send: a send almost never waits, and a
+        # timer armed and cancelled for each frame costs more than the frame's own write.
+        loop = asyncio.get_running_loop()
+        self._send_started = loop.time()
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(self._send_started + self.send_timeout_s, self._check_send)
+        try:
             await self.ws.send_str(data)
+        finally:
+            self._send_started = None
+
+    def _check_send(self) -> None:
+        """A send that has taken ``send_timeout_s`` ends the writer (which closes the socket); one still
+        within its time is looked at again when it would be due; between sends the watchdog sleeps."""
+        self._watchdog = None
+        started = self._send_started
+        if started is None or self._writer is None:
+            return
+        due = started + self.send_timeout_s
+        loop = asyncio.get_running_loop()
+        if loop.time() < due:
+            self._watchdog = loop.call_at(due, self._check_send)
+            return
+        self._send_timed_out = True
+        self._writer.cancel()
 
     def _frame(self, entry: Entry, frame: str, origin: str | None) -> str:
         own = origin == self.id or entry.client_id in self.sending
