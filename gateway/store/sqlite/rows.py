@@ -10,9 +10,12 @@ from gateway.relay import codec
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import Conversation, Entry
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+"""Compact JSON of the codec's dicts (trees: nothing to check for cycles), made once, not per call."""
+
 
 def dumps(obj: object) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(obj)
 
 
 EntryRow = tuple[str, int, str | None, str]
