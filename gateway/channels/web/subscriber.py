@@ -29,8 +29,24 @@ from gateway.relay.ports import Store
 
 logger = structlog.get_logger(__name__)
 
-Rendered = tuple[Entry, str]
 CLOSE_GRACE_S = 2.0
+
+
+class Rendered:
+    """A stored entry and its frame, serialised on first use and then shared by every socket: the socket
+    that sent a customer's line gets an ack instead, and is often the only one."""
+
+    __slots__ = ("_frame", "entry")
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self._frame: str | None = None
+
+    @property
+    def frame(self) -> str:
+        if self._frame is None:
+            self._frame = dumps(entry_frame(self.entry))
+        return self._frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,21 +193,23 @@ class Subscriber:
         self._send_timed_out = True
         self._writer.cancel()
 
-    def _frame(self, entry: Entry, frame: str, origin: str | None) -> str:
+    def _frame(self, rendered: Rendered, origin: str | None) -> str:
+        entry = rendered.entry
         own = origin == self.id or entry.client_id in self.sending
         if own and entry.author is Author.CUSTOMER and entry.client_id is not None:
             self.sending.discard(entry.client_id)
             return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
-        return frame
+        return rendered.frame
 
     async def _entries(self, rendered: Sequence[Rendered], origin: str | None) -> None:
-        for entry, frame in rendered:
-            if entry.seq <= self.sent_seq:
+        for item in rendered:
+            seq = item.entry.seq
+            if seq <= self.sent_seq:
                 continue
-            if entry.seq > self.sent_seq + 1:
-                await self._catch_up(upto=entry.seq - 1)
-            await self._send(self._frame(entry, frame, origin))
-            self.sent_seq = entry.seq
+            if seq > self.sent_seq + 1:
+                await self._catch_up(upto=seq - 1)
+            await self._send(self._frame(item, origin))
+            self.sent_seq = seq
 
     async def _catch_up(self, *, upto: int | None) -> None:
         while True:
@@ -200,7 +218,7 @@ class Subscriber:
             )
             for entry in entries:
                 # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
-                await self._send(self._frame(entry, dumps(entry_frame(entry)), None))
+                await self._send(self._frame(Rendered(entry), None))
                 self.sent_seq = entry.seq
             if len(entries) < 500:
                 return
