@@ -143,7 +143,7 @@ class Procs:
 
     @asynccontextmanager
     async def _redis(self) -> AsyncIterator[tuple[int, str]]:
-        """A ``redis-server`` of the bench's own on a free port, persisting as the README recommends."""
+        """A ``redis-server`` of the bench's own on a free port, persisting as docs/deploying.md recommends."""
         binary = shutil.which("redis-server")
         if binary is None:
             raise RuntimeError("--store redis needs redis-server on the PATH (apt-get install redis-server)")

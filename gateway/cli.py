@@ -1,6 +1,6 @@
 """``chat-gateway``: run the gateway, the demo or the local 8x8 emulator, and inspect configuration.
 
-Configuration comes from ``GATEWAY_*`` environment variables and ``.env`` (see README). A wrong or
+Configuration comes from ``GATEWAY_*`` environment variables and ``.env`` (see docs/deploying.md). A wrong or
 missing setting stops the command with one line naming the variable; nothing else is printed.
 """
 

@@ -4,7 +4,7 @@ Both the Rasa adapter and the embedded bot produce these items, so there is one 
 ``text`` (+ ``buttons``), ``image`` and ``attachment`` become bot messages; a ``custom`` item holding a
 ``handoff`` object is the escalation signal (never shown). Any other ``custom`` object up to
 ``MAX_CUSTOM_BYTES`` of JSON becomes a bot message of its own carrying it: the widget gets it as the
-message frame's ``custom`` (README, "Custom payloads"); anything else there is dropped with a warning.
+message frame's ``custom`` (docs/rasa.md, "Custom payloads"); anything else there is dropped with a warning.
 """
 
 from __future__ import annotations

@@ -30,7 +30,7 @@ Every change (``commit``, ``create_conversation``, ``record_inbound``) is one Lu
 atomically or not at all; ``commit`` compares the stored ``version`` first (like the SQLite store's
 ``WHERE version = ?``). A retried script whose first run was applied (the answer was lost with the
 connection) is recognised by its change id and applied once. Durability is Redis's: run it with ``appendonly yes`` and
-``appendfsync always`` (see README, "Running several instances").
+``appendfsync always`` (see docs/deploying.md, "Running several instances").
 """
 
 from __future__ import annotations

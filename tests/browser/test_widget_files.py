@@ -68,7 +68,7 @@ async def test_the_demo_page_loads_the_widget_with_one_tag(
 def test_the_widget_stays_small() -> None:
     """Every shop page pays for the widget: its JS and CSS, each gzipped as served, stay under 25 KB.
 
-    The README's accessibility section states the measured size; this keeps the promise.
+    docs/widget.md's accessibility section states the measured size; this keeps the promise.
     """
     files = [MODULES.parent / "widget.js", MODULES.parent / "widget.css", *sorted(MODULES.glob("*.js"))]
     gzipped = sum(len(gzip.compress(f.read_bytes(), 9)) for f in files)

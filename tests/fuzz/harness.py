@@ -44,7 +44,7 @@ ERROR_CODES = {
     "rate_limited",
     "wrong_state",
 }
-"""The customer protocol's error codes for bad input (README "The customer protocol"); ``unavailable`` is
+"""The customer protocol's error codes for bad input (docs/widget.md, "The customer protocol"); ``unavailable`` is
 for the gateway's own trouble, so bad input never earns it."""
 
 

@@ -198,7 +198,7 @@ async def test_typing_receipts_and_files_cross_instances(
 
 @pytest.fixture
 def durable_redis(tmp_path: Path) -> Iterator[RedisServer]:
-    """A redis-server of this test's own, with the README's persistence (appendfsync always)."""
+    """A redis-server of this test's own, with docs/deploying.md's persistence (appendfsync always)."""
     server = RedisServer(tmp_path / "redis")
     server.start()
     yield server

@@ -33,7 +33,7 @@ def redis_server_binary() -> str:
 
 
 class RedisServer:
-    """``redis-server`` with the persistence the README recommends (AOF, fsync before every answer)."""
+    """``redis-server`` with the persistence docs/deploying.md recommends (AOF, fsync before every answer)."""
 
     def __init__(self, data_dir: Path, *, durable: bool = True) -> None:
         self.binary = redis_server_binary()

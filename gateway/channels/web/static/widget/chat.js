@@ -188,7 +188,7 @@ export class Chat {
       if (b && typeof b.payload === "string" && typeof b.title === "string") this.buttonTitles.set(b.payload, b.title);
     }
     if (frame.custom && typeof frame.custom === "object") {
-      // A bot's custom payload (README, "Custom payloads"): the page shows it, if it wants to.
+      // A bot's custom payload (docs/rasa.md, "Custom payloads"): the page shows it, if it wants to.
       window.dispatchEvent(new CustomEvent("chat-gateway:custom", { detail: { seq: frame.seq, custom: frame.custom, live } }));
       if (!frame.text && !frame.image && !(Array.isArray(frame.buttons) && frame.buttons.length)) return;
     }
