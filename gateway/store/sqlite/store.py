@@ -40,8 +40,8 @@ class SqliteStore:
     than handing it to a thread and back would (profiled with ``python -m bench --profile``).
 
     Writes are group-committed (``writer.GroupCommit``): every write that arrives while a transaction is
-    being written joins the next one, each in its own savepoint, so N concurrent writers cost one fsync
-    instead of N. A write's caller resumes only after the COMMIT that contains it (persist before ack).
+    being written joins the next one, so N concurrent writers cost one fsync instead of N, and a write that
+    fails is undone alone. A write's caller resumes only after the COMMIT that contains it (persist before ack).
     Writes apply in the order they were asked for.
     """
 

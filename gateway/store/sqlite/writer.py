@@ -1,8 +1,8 @@
 """Group commit: every write that arrives while a transaction is being written joins the next one.
 
-Each write is a job ``fn(conn)`` run on the writer connection's thread, in its own savepoint, so N
-concurrent writers cost one fsync instead of N. A write's caller resumes only after the COMMIT that
-contains it (persist before ack). Writes apply in the order they were asked for.
+Each write is a job ``fn(conn)`` run on the writer connection's thread, so N concurrent writers cost one
+fsync instead of N; a job that raises is undone alone (``transaction``). A write's caller resumes only after
+the COMMIT that contains it (persist before ack). Writes apply in the order they were asked for.
 """
 
 from __future__ import annotations
