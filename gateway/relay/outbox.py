@@ -144,15 +144,18 @@ class OutboxDelivery:
     async def _drain(self, key: Hashable) -> None:
         conversation_id = ConversationId(str(key))
         store = self._store
+        alone = isinstance(self._leases, SoleInstance)
         while True:
             async with self._leases.claim(f"outbox:{conversation_id}") as mine:
                 if not mine:
                     return  # another instance delivers it, and looks again once it lets go
                 while items := await store.outbox(conversation_id):
                     await self._deliver(items[0])
+                    if alone and len(items) == 1:
+                        break  # alone, work queued since the read has kicked this worker again: no re-read
             # Work queued by another instance while we held the lease is ours to deliver. (Alone, work
             # queued meanwhile has kicked this worker again.)
-            if isinstance(self._leases, SoleInstance) or not await store.outbox(conversation_id):
+            if alone or not await store.outbox(conversation_id):
                 return
 
     async def _deliver(self, item: OutboxItem) -> None:

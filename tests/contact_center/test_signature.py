@@ -38,6 +38,24 @@ def test_the_signed_payload_matches_8x8s_test_vector() -> None:
     assert zlib.crc32(VECTOR_BODY) == 1564621066  # not the 1411811814 of 8x8's other page
 
 
+@pytest.mark.parametrize("odd", ['q"uote', "back\\slash", "line\nbreak\t\x00\x1f", "é 😀 \u2028 </"])
+def test_the_signed_payload_is_the_compact_json_of_the_headers_whatever_they_hold(odd: str) -> None:
+    """The payload is written out by hand: it must stay byte for byte what ``json.dumps`` makes of it."""
+    headers = {**VECTOR_HEADERS, "x-8x8-customer-id": odd, "x-8x8-event-id": odd + "e", "x-8x8-retry": "+2"}
+    expected = {
+        "checksum": zlib.crc32(VECTOR_BODY),
+        "cid": odd,
+        "eid": odd + "e",
+        "retry": 2,
+        "tid": headers["x-8x8-tenant-id"],
+        "tt": int(headers["x-8x8-transmission-time"]),
+    }
+    assert (
+        signed_payload(VECTOR_BODY, headers)
+        == json.dumps(expected, separators=(",", ":"), ensure_ascii=False).encode()
+    )
+
+
 class _Keys:
     def __init__(self) -> None:
         self.private = rsa.generate_private_key(public_exponent=65537, key_size=2048)

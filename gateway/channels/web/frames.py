@@ -218,8 +218,12 @@ def signal_frame(signal: Signal) -> dict[str, Any]:
             return frame
 
 
+_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+"""Compact JSON of server frames (trees: nothing to check for cycles), made once, not per frame."""
+
+
 def dumps(frame: dict[str, Any]) -> str:
-    return json.dumps(frame, separators=(",", ":"), ensure_ascii=False)
+    return _ENCODER.encode(frame)
 
 
 def error_frame(code: str, message: str) -> str:

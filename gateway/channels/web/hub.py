@@ -13,8 +13,8 @@ from collections.abc import Callable, Sequence
 import structlog
 from aiohttp import web
 
-from gateway.channels.web.frames import dumps, entry_frame, signal_frame
-from gateway.channels.web.subscriber import Subscriber
+from gateway.channels.web.frames import dumps, signal_frame
+from gateway.channels.web.subscriber import Rendered, Subscriber
 from gateway.relay.model import ConversationId, Entry, Signal
 from gateway.relay.ports import Store
 
@@ -78,7 +78,7 @@ class Hub:
         subs = self._subscribers.get(conversation_id)
         if not subs:
             return
-        rendered = [(e, dumps(entry_frame(e))) for e in entries]  # serialised once for every socket
+        rendered = [Rendered(e) for e in entries]  # serialised once for every socket that needs it
         for sub in list(subs.values()):
             sub.deliver(rendered, origin=origin)
 

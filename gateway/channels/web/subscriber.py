@@ -29,8 +29,24 @@ from gateway.relay.ports import Store
 
 logger = structlog.get_logger(__name__)
 
-Rendered = tuple[Entry, str]
 CLOSE_GRACE_S = 2.0
+
+
+class Rendered:
+    """A stored entry and its frame, serialised on first use and then shared by every socket: the socket
+    that sent a customer's line gets an ack instead, and is often the only one."""
+
+    __slots__ = ("_frame", "entry")
+
+    def __init__(self, entry: Entry) -> None:
+        self.entry = entry
+        self._frame: str | None = None
+
+    @property
+    def frame(self) -> str:
+        if self._frame is None:
+            self._frame = dumps(entry_frame(self.entry))
+        return self._frame
 
 
 @dataclass(frozen=True, slots=True)
@@ -68,6 +84,10 @@ class Subscriber:
     _queue: asyncio.Queue[_Job] = field(init=False)
     _writer: asyncio.Task[None] | None = field(default=None, init=False)
     _closing: asyncio.Task[None] | None = field(default=None, init=False)
+    _send_started: float | None = field(default=None, init=False)
+    """When the send under way began (None between sends), for the watchdog."""
+    _watchdog: asyncio.TimerHandle | None = field(default=None, init=False)
+    _send_timed_out: bool = field(default=False, init=False)
 
     def __post_init__(self) -> None:
         self._queue = asyncio.Queue(self.queue_size)
@@ -79,6 +99,9 @@ class Subscriber:
         """The socket is done with (its handler ended): the writer stops, what it had queued is dropped."""
         if self._writer is not None:
             self._writer.cancel()
+        if self._watchdog is not None:
+            self._watchdog.cancel()
+            self._watchdog = None
 
     @property
     def overflowed(self) -> bool:
@@ -128,7 +151,11 @@ class Subscriber:
                         await self._send(data)
                     case _Replay():
                         await self._catch_up(upto=None)
-        except TimeoutError:
+        except asyncio.CancelledError:
+            if not self._send_timed_out:
+                raise
+            if (task := asyncio.current_task()) is not None:
+                task.uncancel()  # the watchdog's own cancel, handled here
             self._give_up("send_timeout")
         except (ConnectionError, RuntimeError) as exc:
             # The socket went away mid-send; its handler unsubscribes it. Entries are stored, so the
@@ -140,24 +167,49 @@ class Subscriber:
                 self._give_up("crashed")
 
     async def _send(self, data: str) -> None:
-        async with asyncio.timeout(self.send_timeout_s):
+        # One watchdog timer per socket instead of a timeout per send: a send almost never waits, and a
+        # timer armed and cancelled for each frame costs more than the frame's own write.
+        loop = asyncio.get_running_loop()
+        self._send_started = loop.time()
+        if self._watchdog is None:
+            self._watchdog = loop.call_at(self._send_started + self.send_timeout_s, self._check_send)
+        try:
             await self.ws.send_str(data)
+        finally:
+            self._send_started = None
 
-    def _frame(self, entry: Entry, frame: str, origin: str | None) -> str:
+    def _check_send(self) -> None:
+        """A send that has taken ``send_timeout_s`` ends the writer (which closes the socket); one still
+        within its time is looked at again when it would be due; between sends the watchdog sleeps."""
+        self._watchdog = None
+        started = self._send_started
+        if started is None or self._writer is None:
+            return
+        due = started + self.send_timeout_s
+        loop = asyncio.get_running_loop()
+        if loop.time() < due:
+            self._watchdog = loop.call_at(due, self._check_send)
+            return
+        self._send_timed_out = True
+        self._writer.cancel()
+
+    def _frame(self, rendered: Rendered, origin: str | None) -> str:
+        entry = rendered.entry
         own = origin == self.id or entry.client_id in self.sending
         if own and entry.author is Author.CUSTOMER and entry.client_id is not None:
             self.sending.discard(entry.client_id)
             return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
-        return frame
+        return rendered.frame
 
     async def _entries(self, rendered: Sequence[Rendered], origin: str | None) -> None:
-        for entry, frame in rendered:
-            if entry.seq <= self.sent_seq:
+        for item in rendered:
+            seq = item.entry.seq
+            if seq <= self.sent_seq:
                 continue
-            if entry.seq > self.sent_seq + 1:
-                await self._catch_up(upto=entry.seq - 1)
-            await self._send(self._frame(entry, frame, origin))
-            self.sent_seq = entry.seq
+            if seq > self.sent_seq + 1:
+                await self._catch_up(upto=seq - 1)
+            await self._send(self._frame(item, origin))
+            self.sent_seq = seq
 
     async def _catch_up(self, *, upto: int | None) -> None:
         while True:
@@ -166,7 +218,7 @@ class Subscriber:
             )
             for entry in entries:
                 # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
-                await self._send(self._frame(entry, dumps(entry_frame(entry)), None))
+                await self._send(self._frame(Rendered(entry), None))
                 self.sent_seq = entry.seq
             if len(entries) < 500:
                 return

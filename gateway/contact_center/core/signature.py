@@ -42,24 +42,31 @@ def b64url_decode(data: str) -> bytes:
         raise SignatureInvalid("signature: not base64url") from exc
 
 
+_json_str: Callable[[str], str] = json.encoder.encode_basestring
+"""A str as JSON exactly as ``json.dumps(..., ensure_ascii=False)`` writes it."""
+
+
 def signed_payload(raw_body: bytes, headers: Mapping[str, str]) -> bytes:
-    payload = {
-        "checksum": zlib.crc32(raw_body),
-        "cid": headers["x-8x8-customer-id"],
-        "eid": headers["x-8x8-event-id"],
-        "retry": int(headers["x-8x8-retry"]),
-        "tid": headers["x-8x8-tenant-id"],
-        "tt": int(headers["x-8x8-transmission-time"]),
-    }
-    return json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    """``json.dumps`` of {checksum, cid, eid, retry, tid, tt} with ``separators=(",", ":")`` and
+    ``ensure_ascii=False``, written out: the same bytes, without building and walking a dict."""
+    retry, tt = int(headers["x-8x8-retry"]), int(headers["x-8x8-transmission-time"])
+    return (
+        f'{{"checksum":{zlib.crc32(raw_body)},"cid":{_json_str(headers["x-8x8-customer-id"])},'
+        f'"eid":{_json_str(headers["x-8x8-event-id"])},"retry":{retry},'
+        f'"tid":{_json_str(headers["x-8x8-tenant-id"])},"tt":{tt}}}'
+    ).encode()
 
 
-def parse_signature(value: str) -> tuple[str, str, bytes]:
-    """-> (protected header as sent, kid, signature bytes)."""
+def split_signature(value: str) -> tuple[str, str]:
+    """-> (protected header as sent, the signature part)."""
     parts = value.split(".")
     if len(parts) != 3 or parts[1] != "":
         raise SignatureInvalid("signature: not a detached compact JWS")
-    protected, _, sig = parts
+    return parts[0], parts[2]
+
+
+def kid_of(protected: str) -> str:
+    """The kid of a protected header that asks for RS256 over an unencoded payload."""
     try:
         header: Any = json.loads(b64url_decode(protected))
     except ValueError as exc:
@@ -77,7 +84,7 @@ def parse_signature(value: str) -> tuple[str, str, bytes]:
     kid = header.get("kid")
     if not isinstance(kid, str) or not kid or len(kid) > 128:
         raise SignatureInvalid("signature: no kid")
-    return protected, kid, b64url_decode(sig)
+    return kid
 
 
 def public_key_from_jwk(jwk: Mapping[str, Any]) -> RSAPublicKey:
@@ -119,6 +126,17 @@ class JwkCache:
         self._fetch_window_s = fetch_window_s
         self._clock = clock
         self._lock = asyncio.Lock()
+        self._kids: dict[str, str] = {}  # protected headers that checked out, as sent -> kid
+
+    def kid_of(self, protected: str) -> str:
+        """``kid_of(protected)``, remembered: 8x8 sends the same header with every event of a key."""
+        kid = self._kids.get(protected)
+        if kid is None:
+            kid = kid_of(protected)
+            if len(self._kids) > 100:
+                self._kids.clear()
+            self._kids[protected] = kid
+        return kid
 
     def _cached(self, kid: str) -> RSAPublicKey | None:
         entry = self._keys.get(kid)
@@ -163,7 +181,9 @@ class JwkCache:
 
 async def verify(raw_body: bytes, headers: Mapping[str, str], keys: JwkCache) -> None:
     """Raise ``SignatureInvalid`` unless the request carries a valid 8x8 signature over this body."""
-    protected, kid, signature = parse_signature(headers["x-8x8-signature"])
+    protected, sig = split_signature(headers["x-8x8-signature"])
+    kid = keys.kid_of(protected)
+    signature = b64url_decode(sig)
     try:
         payload = signed_payload(raw_body, headers)
     except ValueError as exc:

@@ -1,0 +1,121 @@
+"""Group commit: every write that arrives while a transaction is being written joins the next one.
+
+Each write is a job ``fn(conn)`` run on the writer connection's thread, so N concurrent writers cost one
+fsync instead of N; a job that raises is undone alone (``transaction``). A write's caller resumes only after
+the COMMIT that contains it (persist before ack). Writes apply in the order they were asked for.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import sqlite3
+from collections.abc import Callable, Sequence
+from functools import partial
+from typing import Any, TypeVar
+
+from gateway.store.sqlite.connection import Connection
+
+T = TypeVar("T")
+
+WriteJob = Callable[[sqlite3.Connection], Any]
+
+
+def transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
+    """Run ``jobs`` in one transaction (one fsync): each job's (True, value), or (False, exception) for a
+    job that raised, which is undone alone.
+
+    The usual batch, where no job raises, runs the jobs one after the other with nothing around them. When
+    one raises, the batch is rolled back and run again with each job in its own savepoint. A job is a
+    function of the database alone (its rows are computed before it is queued), so the jobs before it do
+    the same again, and it raises again.
+    """
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        outcomes: list[tuple[bool, Any]] = []
+        for job in jobs:
+            try:
+                outcomes.append((True, job(conn)))
+            except Exception:
+                conn.execute("ROLLBACK")
+                break
+        else:
+            conn.execute("COMMIT")
+            return outcomes
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return _in_savepoints(jobs, conn)
+
+
+def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
+    outcomes: list[tuple[bool, Any]] = []
+    conn.execute("BEGIN IMMEDIATE")
+    try:
+        for job in jobs:
+            conn.execute("SAVEPOINT job")
+            try:
+                value = job(conn)
+            except Exception as exc:
+                conn.execute("ROLLBACK TO job")
+                conn.execute("RELEASE job")
+                outcomes.append((False, exc))
+            else:
+                conn.execute("RELEASE job")
+                outcomes.append((True, value))
+        conn.execute("COMMIT")
+    except BaseException:
+        with contextlib.suppress(sqlite3.Error):
+            conn.execute("ROLLBACK")
+        raise
+    return outcomes
+
+
+class GroupCommit:
+    """The write queue of one writer ``Connection``: ``write(job)`` resumes after the commit that holds it."""
+
+    def __init__(self, writer: Connection) -> None:
+        self._writer = writer
+        self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
+        self._flushing: asyncio.Task[None] | None = None
+
+    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        self._queued.append((job, future))
+        if self._flushing is None:
+            self._flushing = asyncio.create_task(self._flush())
+        return await future
+
+    async def drain(self) -> None:
+        """Wait for the transaction being written, if any (before closing the connection)."""
+        if self._flushing is not None:
+            await self._flushing
+
+    async def _flush(self) -> None:
+        batch: list[tuple[WriteJob, asyncio.Future[Any]]] = []
+        try:
+            while self._queued:
+                batch = [(job, fut) for job, fut in self._queued if not fut.cancelled()]
+                self._queued = []
+                if not batch:
+                    continue
+                try:
+                    outcomes = await self._writer.run(partial(transaction, [job for job, _ in batch]))
+                except Exception as exc:  # the transaction as a whole failed (disk full, I/O error, ...)
+                    outcomes = [(False, exc)] * len(batch)
+                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                    if future.done():
+                        continue
+                    if ok:
+                        future.set_result(value)
+                    else:
+                        future.set_exception(value)
+        except asyncio.CancelledError:
+            # Shutting down mid-transaction: whether it committed is unknown, so nobody is told it did.
+            for _, future in [*batch, *self._queued]:
+                future.cancel()
+            self._queued = []
+            raise
+        finally:
+            self._flushing = None
