@@ -65,7 +65,7 @@ async def test_out_of_hours_the_bot_says_when_agents_are_back_and_stays(
     await c.start(customer={"name": "Ann"})
 
     await c.say("I want to talk to a human")
-    answer = await c.expect("message", author="bot", timeout=30)
+    answer = await c.bot_says(timeout=30)
 
     day = {
         "mon": "Monday",
@@ -85,7 +85,7 @@ async def test_out_of_hours_the_bot_says_when_agents_are_back_and_stays(
     assert c.conversation_id is not None
     assert (await tracker(http, rasa_server, c.conversation_id))["paused"] is False
     await c.say("hello")
-    assert (await c.expect("message", author="bot", timeout=30))["text"].startswith("Hi!")
+    assert (await c.bot_says(timeout=30))["text"].startswith("Hi!")
 
 
 async def test_failed_resume_is_retried_until_rasa_takes_it(

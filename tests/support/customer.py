@@ -38,6 +38,17 @@ class CustomerSocket:
             assert frame.get(key) == value, f"{key}: expected {value!r} in {frame}"
         return frame
 
+    async def bot_says(self, timeout: float = 15.0) -> dict[str, Any]:
+        """The bot's next line: the next frame but the bot's "thinking" typing frames (sent while a slow
+        answer is on its way, as under load), which must be a message from the bot."""
+        while True:
+            frame = await self.recv(timeout)
+            if frame["type"] == "typing" and frame.get("author") == "bot":
+                continue
+            assert frame["type"] == "message", f"expected message, got {frame}"
+            assert frame.get("author") == "bot", f"author: expected 'bot' in {frame}"
+            return frame
+
     async def until(self, type: str, timeout: float = 5.0, **fields: Any) -> dict[str, Any]:
         """Skip frames until one of ``type`` with ``fields`` arrives."""
         loop = asyncio.get_running_loop()

@@ -13,11 +13,11 @@ from tests.support.customer import CustomerSocket
 async def rasa_escalation_round_trip(c: CustomerSocket, cc: Emulator) -> str:
     await c.start(customer={"name": "Ann Rasa", "language": "en"})
     await c.say("hello")
-    greeting = await c.expect("message", author="bot", timeout=15)
+    greeting = await c.bot_says(timeout=15)
     assert greeting["text"] == "Hi! I'm the virtual assistant. How can I help?"
 
     await c.say("I want to talk to a human")  # a typed "/human_handoff" would be escaped
-    connecting = await c.expect("message", author="bot", timeout=15)
+    connecting = await c.bot_says(timeout=15)
     assert connecting["text"] == "Connecting you to a human agent..."
     await c.until("state", state="escalating")
     await c.until("state", state="queued")
@@ -42,10 +42,10 @@ async def rasa_escalation_round_trip(c: CustomerSocket, cc: Emulator) -> str:
     await cc.agent_leave(cid)
     back = await c.until("state", state="bot")
     assert back["outcome"] == "completed"
-    handback = await c.expect("message", author="bot", timeout=15)
+    handback = await c.bot_says(timeout=15)
     assert handback["text"] == "The agent has left the chat. I'm here again if you need anything."
 
     await c.say("hello")
-    again = await c.expect("message", author="bot", timeout=15)
+    again = await c.bot_says(timeout=15)
     assert again["text"] == "Hi! I'm the virtual assistant. How can I help?"
     return str(cid)
