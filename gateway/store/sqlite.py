@@ -492,7 +492,9 @@ def _insert_inbound(conn: sqlite3.Connection, row: InboundRow, *, applied: int) 
 
 
 def _entry_rows(conversation_id: str, entries: Sequence[Entry]) -> list[EntryRow]:
-    return [(conversation_id, e.seq, e.client_id, _dumps(codec.entry_to_json(e))) for e in entries]
+    return [
+        (conversation_id, e.seq, codec.entry_client_id(e), _dumps(codec.entry_to_json(e))) for e in entries
+    ]
 
 
 def _insert_entries(conn: sqlite3.Connection, rows: list[EntryRow]) -> None:
