@@ -156,7 +156,7 @@ class Draft:
     def done(self) -> Decision:
         last_seq = self.conv.last_seq + len(self.entries)
         # System notices (warnings, offers) are not activity: they must not keep a quiet chat open.
-        active = any(not isinstance(e, MessageEntry) or e.author is not Author.SYSTEM for e in self.entries)
+        active = any(isinstance(e, StateEntry) or e.author is not Author.SYSTEM for e in self.entries)
         # A late contact-center event carries its own (older) time: it must not rewind the inactivity clock.
         active_at = max(self.at, self.conv.active_at) if active else self.conv.active_at
         return Decision(
