@@ -211,7 +211,7 @@ def cmd_transcript(args: argparse.Namespace) -> int:
 
     from gateway.app import StartupError, open_store
     from gateway.channels.web.frames import iso
-    from gateway.relay.model import ConversationId, EntryKind
+    from gateway.relay.model import ConversationId, StateEntry
 
     settings = load_settings()
 
@@ -229,11 +229,11 @@ def cmd_transcript(args: argparse.Namespace) -> int:
             after = 0
             while entries := await store.entries(conv.id, after=after, limit=500):
                 for e in entries:
-                    if e.kind is EntryKind.STATE:
+                    if isinstance(e, StateEntry):
                         detail = e.queue.name or e.queue.id if e.queue else e.agent.name if e.agent else ""
-                        line = f"[{e.state.value if e.state else ''}] {detail}".rstrip()
+                        line = f"[{e.state.value}] {detail}".rstrip()
                     else:
-                        who = e.agent.name if e.agent else e.author.value if e.author else "?"
+                        who = e.agent.name if e.agent else e.author.value
                         line = f"{who}: {e.text or e.image or ''}"
                     print(f"{e.seq:>5}  {iso(e.ts)}  {line}")
                 after = entries[-1].seq

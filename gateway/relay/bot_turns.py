@@ -20,7 +20,17 @@ from gateway.relay.commits import Commits
 from gateway.relay.decision import AskBot, Effect, ResumeBot
 from gateway.relay.errors import BotUnavailable, IllegalTransition
 from gateway.relay.events import BotMessage, BotSaid, HandoffRequested
-from gateway.relay.model import Author, Button, Conversation, ConversationId, Handback, Handoff, State, Typing
+from gateway.relay.model import (
+    Author,
+    Button,
+    Conversation,
+    ConversationId,
+    Handback,
+    Handoff,
+    MessageEntry,
+    State,
+    Typing,
+)
 from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
 from gateway.relay.ports import Bot, BotReply, BotTurn, ContactCenter, Fanout, Store, Telemetry
 from gateway.relay.tasks import SerialRunner
@@ -87,7 +97,7 @@ class BotTurns:
                 continue
             last = await self._store.entries(conversation_id, after=conv.last_seq - 1)
             line = last[-1] if last else None
-            if line is None or line.author is not Author.CUSTOMER or not line.text:
+            if not isinstance(line, MessageEntry) or line.author is not Author.CUSTOMER or not line.text:
                 continue
             logger.info("bot_turn_recovered", conversation_id=conversation_id, seq=line.seq)
             self._jobs.submit(conversation_id, partial(self._turn, conversation_id, line.text))

@@ -23,6 +23,7 @@ from gateway.relay.model import (
     Escalation,
     Handoff,
     LeaveItem,
+    MessageEntry,
     OpenItem,
     OutboxItem,
     OutboxKind,
@@ -30,6 +31,7 @@ from gateway.relay.model import (
     PostItem,
     QueueRef,
     State,
+    StateEntry,
 )
 
 Json = dict[str, Any]
@@ -241,11 +243,14 @@ def conversation_from_json(d: Json) -> Conversation:
 
 
 def entry_to_json(e: Entry) -> Json:
+    """The shape every version wrote: ``kind`` plus the fields of that kind, keys in the same order."""
+    head: Json = {"seq": e.seq, "kind": e.kind, "ts": e.ts}
+    agent, queue = agent_to_json(e.agent), queue_to_json(e.queue)
+    if isinstance(e, StateEntry):
+        return _drop_none({**head, "agent": agent, "state": e.state, "queue": queue, "outcome": e.outcome})
     return _drop_none(
         {
-            "seq": e.seq,
-            "kind": e.kind,
-            "ts": e.ts,
+            **head,
             "author": e.author,
             "text": e.text,
             "client_id": e.client_id,
@@ -254,20 +259,25 @@ def entry_to_json(e: Entry) -> Json:
             "custom": e.custom,
             "attachments": _attachments_to_json(e.attachments),
             "card": card_to_json(e.card),
-            "agent": agent_to_json(e.agent),
-            "state": e.state,
-            "queue": queue_to_json(e.queue),
-            "outcome": e.outcome,
+            "agent": agent,
+            "queue": queue,
         }
     )
 
 
+def entry_client_id(e: Entry) -> str | None:
+    return e.client_id if isinstance(e, MessageEntry) else None  # the stores index a customer's lines by it
+
+
 def entry_from_json(d: Json) -> Entry:
-    return Entry(
-        seq=d["seq"],
-        kind=EntryKind(d["kind"]),
-        ts=d["ts"],
-        author=Author(d["author"]) if d.get("author") else None,
+    agent, queue = agent_from_json(d.get("agent")), queue_from_json(d.get("queue"))
+    if EntryKind(d["kind"]) is EntryKind.STATE:
+        outcome = Outcome(d["outcome"]) if d.get("outcome") else None
+        return StateEntry(d["seq"], d["ts"], State(d["state"]), queue=queue, outcome=outcome, agent=agent)
+    return MessageEntry(
+        d["seq"],
+        d["ts"],
+        Author(d["author"]),
         text=d.get("text"),
         client_id=d.get("client_id"),
         buttons=_buttons_from_json(d),
@@ -275,10 +285,8 @@ def entry_from_json(d: Json) -> Entry:
         custom=d.get("custom"),
         attachments=_attachments_from_json(d),
         card=card_from_json(d.get("card")),
-        agent=agent_from_json(d.get("agent")),
-        state=State(d["state"]) if d.get("state") else None,
-        queue=queue_from_json(d.get("queue")),
-        outcome=Outcome(d["outcome"]) if d.get("outcome") else None,
+        agent=agent,
+        queue=queue,
     )
 
 

@@ -18,9 +18,9 @@ from gateway.relay.model import (
     Conversation,
     ConversationId,
     Entry,
-    EntryKind,
     Handback,
     LeaveItem,
+    MessageEntry,
     OpenItem,
     OutboxItem,
     OutboxKind,
@@ -29,6 +29,7 @@ from gateway.relay.model import (
     QueueRef,
     Signal,
     State,
+    StateEntry,
 )
 
 _OUTBOX_NAMESPACE = uuid.UUID("3f0f9f56-2a53-4c1e-9d8a-6f1c7e0b2a11")
@@ -95,10 +96,9 @@ class Draft:
         card: Card | None = None,
         agent: AgentRef | None = None,
         queue: QueueRef | None = None,
-    ) -> Entry:
-        entry = Entry(
+    ) -> MessageEntry:
+        entry = MessageEntry(
             seq=self.next_seq,
-            kind=EntryKind.MESSAGE,
             ts=self.at,
             author=author,
             text=text,
@@ -121,11 +121,10 @@ class Draft:
         queue: QueueRef | None = None,
         outcome: Outcome | None = None,
         agent: AgentRef | None = None,
-    ) -> Entry:
+    ) -> StateEntry:
         self.conv = replace(self.conv, state=state)
-        entry = Entry(
+        entry = StateEntry(
             seq=self.next_seq,
-            kind=EntryKind.STATE,
             ts=self.at,
             state=state,
             queue=queue,
@@ -157,7 +156,7 @@ class Draft:
     def done(self) -> Decision:
         last_seq = self.conv.last_seq + len(self.entries)
         # System notices (warnings, offers) are not activity: they must not keep a quiet chat open.
-        active = any(e.author is not Author.SYSTEM for e in self.entries)
+        active = any(isinstance(e, StateEntry) or e.author is not Author.SYSTEM for e in self.entries)
         # A late contact-center event carries its own (older) time: it must not rewind the inactivity clock.
         active_at = max(self.at, self.conv.active_at) if active else self.conv.active_at
         return Decision(

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 
 from gateway.relay.errors import ContactCenterRejected, ContactCenterUnavailable, TooLarge, WrongState
-from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId, State
+from gateway.relay.model import AttachedFile, Author, Conversation, ConversationId, MessageEntry, State
 from gateway.relay.policy import ExtrasPolicy
 from gateway.relay.ports import ContactCenter, Store, StoredFile
 
@@ -80,13 +80,18 @@ class Files:
 
     async def files_of(self, conversation_id: ConversationId, seq: int) -> tuple[AttachedFile, ...]:
         entries = await self._store.entries(conversation_id, after=seq - 1, upto=seq)
-        return tuple(a for e in entries for a in e.attachments)
+        return tuple(a for e in entries if isinstance(e, MessageEntry) for a in e.attachments)
 
     async def stored_bytes(self, conversation_id: ConversationId) -> int:
         """What the customer's files in this conversation add up to (the storage quota counts these)."""
         total, after = 0, 0
         while entries := await self._store.entries(conversation_id, after=after, limit=1000):
-            total += sum(a.size or 0 for e in entries if e.author is Author.CUSTOMER for a in e.attachments)
+            total += sum(
+                a.size or 0
+                for e in entries
+                if isinstance(e, MessageEntry) and e.author is Author.CUSTOMER
+                for a in e.attachments
+            )
             after = entries[-1].seq
         return total
 

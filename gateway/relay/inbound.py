@@ -20,7 +20,14 @@ from gateway.relay.commits import Commits
 from gateway.relay.errors import DuplicateEvent, IllegalTransition
 from gateway.relay.events import AgentRead, AgentSaid, InboundEvent, Queued, SystemNotice
 from gateway.relay.files import new_file_key
-from gateway.relay.model import Author, CcConversationId, Conversation, ConversationId, OutboxKind
+from gateway.relay.model import (
+    Author,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    MessageEntry,
+    OutboxKind,
+)
 from gateway.relay.policy import ConversationPolicy
 from gateway.relay.ports import Leases, SoleInstance, Store, StoredFile, Telemetry
 from gateway.relay.tasks import Coalescer, KeyedLocks
@@ -204,5 +211,9 @@ class Inbound:
         entries = await self._store.entries(
             conversation_id, after=conv.agent_read_seq, upto=limit, limit=100_000
         )
-        read = [e.seq for e in entries if e.author is Author.CUSTOMER and e.ts <= read_at]
+        read = [
+            e.seq
+            for e in entries
+            if isinstance(e, MessageEntry) and e.author is Author.CUSTOMER and e.ts <= read_at
+        ]
         return max(read, default=0)

@@ -45,9 +45,9 @@ from gateway.relay.model import (
     Author,
     BotWindow,
     Conversation,
-    Entry,
     Escalation,
     Handback,
+    MessageEntry,
     Outcome,
     QueueRef,
     ReadUpTo,
@@ -83,7 +83,7 @@ def _end_escalation(d: Draft, outcome: Outcome, *, failure: str | None = None) -
 # --- customer ------------------------------------------------------------------------------------
 
 
-def _mirrored(d: Draft, entry: Entry, author: Author) -> None:
+def _mirrored(d: Draft, entry: MessageEntry, author: Author) -> None:
     """With the bot inside the contact center's conversation (post-agent): the line goes there too."""
     w = d.conv.cc_bot
     if w is None or entry.text is None:

@@ -149,13 +149,12 @@ Signal = Typing | ReadUpTo
 
 
 @dataclass(frozen=True, slots=True)
-class Entry:
-    """One transcript entry: a message (``author`` + ``text``) or a state change (``state``)."""
+class MessageEntry:
+    """A line someone said: ``text`` and/or buttons, an image, a bot's payload, files or a card."""
 
     seq: int
-    kind: EntryKind
     ts: float  # seconds since the epoch
-    author: Author | None = None
+    author: Author
     text: str | None = None
     client_id: str | None = None
     buttons: tuple[Button, ...] = ()
@@ -163,10 +162,26 @@ class Entry:
     custom: str | None = None  # a bot's custom payload (compact JSON of an object); the widget's to show
     attachments: tuple[AttachedFile, ...] = ()
     card: Card | None = None
-    agent: AgentRef | None = None
-    state: State | None = None
+    agent: AgentRef | None = None  # the agent who said it (agent lines)
+    queue: QueueRef | None = None  # the queue an overflow notice names
+    kind: ClassVar[EntryKind] = EntryKind.MESSAGE
+
+
+@dataclass(frozen=True, slots=True)
+class StateEntry:
+    """The conversation changed state; ``outcome`` says how an escalation ended."""
+
+    seq: int
+    ts: float  # seconds since the epoch
+    state: State
     queue: QueueRef | None = None
     outcome: Outcome | None = None
+    agent: AgentRef | None = None  # the agent who joined, or who left
+    kind: ClassVar[EntryKind] = EntryKind.STATE
+
+
+Entry = MessageEntry | StateEntry
+"""One transcript entry (one class per kind)."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -40,8 +40,8 @@ from gateway.relay.model import (
     Conversation,
     ConversationId,
     Customer,
-    EntryKind,
     LeaveItem,
+    MessageEntry,
     OpenItem,
     OutboxItem,
     PostItem,
@@ -278,7 +278,7 @@ class OutboxDelivery:
         return sum(
             1
             for e in entries
-            if e.kind is EntryKind.MESSAGE
+            if isinstance(e, MessageEntry)
             and e.author is author
             and e.text is not None
             and self._with_links(e.text, e.attachments) == text
@@ -323,7 +323,9 @@ class OutboxDelivery:
             return [
                 HistoryLine(author=e.author, text=self._with_links(e.text or "", e.attachments))
                 for e in entries
-                if e.author in (Author.CUSTOMER, Author.BOT) and (e.text or e.attachments)
+                if isinstance(e, MessageEntry)
+                and e.author in (Author.CUSTOMER, Author.BOT)
+                and (e.text or e.attachments)
             ]
 
         # Redacting a long history is CPU work: off the event loop, so sockets and /healthz keep answering.

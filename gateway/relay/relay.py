@@ -39,6 +39,7 @@ from gateway.relay.model import (
     ConversationId,
     Customer,
     Entry,
+    MessageEntry,
     State,
 )
 from gateway.relay.policy import BotPolicy, ConversationPolicy, ExtrasPolicy
@@ -211,7 +212,9 @@ class Relay:
         if back_to_bot:
             with contextlib.suppress(WrongState):
                 await self.cancel(conversation_id)
-        return next(e.seq for e in decision.entries if e.client_id == client_id), True
+        return next(
+            e.seq for e in decision.entries if isinstance(e, MessageEntry) and e.client_id == client_id
+        ), True
 
     async def check_upload(
         self, conv: Conversation, *, client_id: str | None, upto_bytes: int, quota_bytes: int

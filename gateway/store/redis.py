@@ -234,7 +234,9 @@ class RedisStore:
             "state": conv.state.value,
             "active_at": repr(conv.active_at),
             "cc": conv.cc_conversation_id or "",
-            "entries": [[e.seq, e.client_id or "", _dumps(codec.entry_to_json(e))] for e in entries],
+            "entries": [
+                [e.seq, codec.entry_client_id(e) or "", _dumps(codec.entry_to_json(e))] for e in entries
+            ],
             "outbox_add": [],
             "outbox_done": [],
             "drop_outbox": False,

@@ -13,7 +13,7 @@ import json
 from collections.abc import Sequence
 
 from gateway.relay import codec
-from gateway.relay.model import ConversationId
+from gateway.relay.model import ConversationId, MessageEntry
 from gateway.store.redis import RedisStore
 
 SCAN_COUNT = 1000
@@ -44,7 +44,8 @@ async def purge(store: RedisStore, conversation_ids: Sequence[ConversationId]) -
         rows: list[str] = await r.zrange(store.key("entries", conversation_id), 0, -1)  # type: ignore[assignment]
         for row in rows:
             entry = codec.entry_from_json(json.loads(row))
-            doomed += [store.key("attachment", a.key) for a in entry.attachments]
+            if isinstance(entry, MessageEntry):
+                doomed += [store.key("attachment", a.key) for a in entry.attachments]
         items: list[str] = await r.zrange(store.key("outbox", conversation_id), 0, -1)  # type: ignore[assignment]
         members += [(store.key("outbox_items"), item) for item in items]
         if cc_id:

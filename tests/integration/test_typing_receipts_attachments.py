@@ -20,7 +20,7 @@ from aiohttp.test_utils import TestServer
 
 from gateway.emulator.handle import Emulator
 from gateway.keys import store_key
-from gateway.relay.model import ConversationId
+from gateway.relay.model import ConversationId, MessageEntry
 from tests.support.customer import CustomerSocket
 from tests.support.escalation import escalate
 from tests.support.gateway import GatewayFactory
@@ -154,7 +154,7 @@ async def test_a_customer_file_is_stored_acked_relayed_and_served_back(
         assert len(await _agent_lines(cc, cc_id, 0)) == before
         assert len(await _agent_files(cc, cc_id, 0)) == 1
     entries = await gateway.app[store_key].entries(ConversationId(str(c.conversation_id)))
-    assert [e.seq for e in entries if e.client_id == "file-1"] == [ack["seq"]]
+    assert [e.seq for e in entries if isinstance(e, MessageEntry) and e.client_id == "file-1"] == [ack["seq"]]
 
 
 @both_apis

@@ -19,7 +19,7 @@ from gateway.channels.web.hub import Hub
 from gateway.contact_center.unconfigured import NoContactCenter
 from gateway.relay.errors import InvalidInput, TooLarge, WrongState
 from gateway.relay.files import Upload
-from gateway.relay.model import Conversation, ConversationId, Customer, State
+from gateway.relay.model import Conversation, ConversationId, Customer, MessageEntry, State
 from gateway.relay.relay import Relay, hash_token
 from gateway.store.sqlite import SqliteStore
 from tests.support.policies import policies_for_tests
@@ -71,6 +71,7 @@ async def test_a_file_for_the_agent_is_stored_with_its_line(relay: Relay, store:
     assert file is not None
     assert (file.name, file.content_type, file.size) == ("a.pdf", "application/pdf", 5)
     (entry,) = await relay.entries(cid, after=seq - 1, upto=seq)
+    assert isinstance(entry, MessageEntry)
     assert (entry.text, entry.attachments) == ("invoice", (file,))
     stored = await relay.open_file(file.key)
     assert stored is not None

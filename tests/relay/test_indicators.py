@@ -22,8 +22,7 @@ from gateway.relay.model import (
     Conversation,
     ConversationId,
     Customer,
-    Entry,
-    EntryKind,
+    MessageEntry,
     State,
 )
 from gateway.relay.policy import ExtrasPolicy
@@ -108,8 +107,7 @@ async def _with_agent(store: SqliteStore, n: int, lines: int = 0) -> Conversatio
     await store.create_conversation(conv, hash_token(cid))
     if lines:
         entries = tuple(
-            Entry(seq=i, kind=EntryKind.MESSAGE, ts=float(i), author=Author.AGENT, text="hi")
-            for i in range(1, lines + 1)
+            MessageEntry(seq=i, ts=float(i), author=Author.AGENT, text="hi") for i in range(1, lines + 1)
         )
         stored = await store.conversation(cid)
         assert stored is not None

@@ -36,18 +36,26 @@ from gateway.relay.machine import TRANSITIONS, decide
 from gateway.relay.model import (
     Author,
     CcConversationId,
-    EntryKind,
+    Entry,
     Handoff,
+    MessageEntry,
     OpenItem,
     OutboxKind,
     Outcome,
     PostItem,
     QueueRef,
     State,
+    StateEntry,
 )
 from tests.relay.machine_fixtures import ALICE, BILLING, CC_ID, conversation, one_of_each
 
 B, E, Q, A, C = State.BOT, State.ESCALATING, State.QUEUED, State.AGENT, State.CLOSED
+
+
+def _what(e: Entry) -> State | Author:
+    """A state entry's state, a message's author."""
+    return e.state if isinstance(e, StateEntry) else e.author
+
 
 # (state, event type) -> the state after it, for every arrow in the table.
 EXPECTED: dict[tuple[State, type[Event]], State] = {
@@ -106,12 +114,7 @@ def test_anything_not_in_the_table_is_refused_and_changes_nothing(state: State, 
 def test_a_customer_line_with_the_bot_is_stored_and_sent_to_the_bot() -> None:
     d = decide(conversation(B), CustomerSaid("hello", "k1", 20.0))
     (entry,) = d.entries
-    assert (entry.kind, entry.author, entry.text, entry.client_id) == (
-        EntryKind.MESSAGE,
-        Author.CUSTOMER,
-        "hello",
-        "k1",
-    )
+    assert entry == MessageEntry(6, 20.0, Author.CUSTOMER, text="hello", client_id="k1")
     assert d.effects == (AskBot("hello"),)
     assert d.outbox == ()
 
@@ -133,7 +136,8 @@ def test_a_line_for_the_gateway_itself_is_stored_but_not_forwarded() -> None:
 
 def test_a_returning_customer_starts_with_the_bot() -> None:
     d = decide(conversation(C), CustomerSaid("back", "k4", 20.0))
-    assert [(e.kind, e.state) for e in d.entries] == [(EntryKind.STATE, State.BOT), (EntryKind.MESSAGE, None)]
+    assert [type(e) for e in d.entries] == [StateEntry, MessageEntry]
+    assert d.entries[0] == StateEntry(6, 20.0, State.BOT)
     assert d.effects == (AskBot("back"),)
 
 
@@ -141,7 +145,7 @@ def test_handoff_opens_with_the_transcript_so_far() -> None:
     conv = conversation(B, cc_synced_seq=0)
     d = decide(conv, HandoffRequested(Handoff(queue_id="102"), "esc-9", 20.0))
     (state,) = d.entries
-    assert (state.state, state.queue) == (State.ESCALATING, QueueRef("102"))
+    assert state == StateEntry(6, 20.0, State.ESCALATING, queue=QueueRef("102"))
     (item,) = d.outbox
     assert isinstance(item, OpenItem)
     assert (item.kind, item.seq, item.from_seq, item.escalation_id) == (OutboxKind.OPEN, 6, 0, "esc-9")
@@ -159,7 +163,7 @@ def test_re_escalation_posts_only_the_lines_since_the_contact_center_last_knew()
 
 def test_outside_business_hours_the_handoff_is_refused_at_once() -> None:
     d = decide(conversation(B), HandoffRequested(Handoff(), "esc-3", 20.0, closed_notice="closed"))
-    assert [e.state or e.author for e in d.entries] == [State.ESCALATING, Author.SYSTEM, State.BOT]
+    assert [_what(e) for e in d.entries] == [State.ESCALATING, Author.SYSTEM, State.BOT]
     assert d.outbox == ()
     (effect,) = d.effects
     assert isinstance(effect, ResumeBot)
@@ -171,7 +175,7 @@ def test_created_records_the_id_and_queues() -> None:
     conv = conversation(E, queue=BILLING)
     d = decide(conv, EscalationCreated(CC_ID, 20.0))
     assert d.conversation.cc_conversation_id == CC_ID
-    assert d.entries[0].state is State.QUEUED
+    assert d.entries == (StateEntry(6, 20.0, State.QUEUED, queue=BILLING),)
 
 
 def test_a_second_contact_center_id_is_refused() -> None:
@@ -188,7 +192,7 @@ def test_created_after_the_customer_cancelled_is_still_recorded_so_leave_can_rea
 
 def test_failure_tells_the_customer_drops_the_outbox_and_hands_back() -> None:
     d = decide(conversation(E), EscalationFailed("rejected: 400", "no agent", 20.0))
-    assert [e.author or e.state for e in d.entries] == [Author.SYSTEM, State.BOT]
+    assert [_what(e) for e in d.entries] == [Author.SYSTEM, State.BOT]
     assert d.drop_outbox
     (effect,) = d.effects
     assert isinstance(effect, ResumeBot)
@@ -228,7 +232,9 @@ def test_leaving_while_escalated_frees_the_agent_and_quietly_resumes_the_bot(
     state: State, outcome: Outcome
 ) -> None:
     d = decide(conversation(state), CustomerLeft(20.0))
-    assert d.entries[-1].outcome is outcome
+    last = d.entries[-1]
+    assert isinstance(last, StateEntry)
+    assert (last.state, last.outcome) == (State.CLOSED, outcome)
     (item,) = d.outbox
     assert item.kind is OutboxKind.LEAVE
     (effect,) = d.effects
@@ -265,7 +271,7 @@ def test_an_overflow_moves_the_queue_tells_the_customer_and_starts_the_wait_agai
     assert d.conversation.escalation is not None
     esc = d.conversation.escalation
     assert (esc.queued_at, esc.offered_at, esc.overflowed_at) == (20.0, None, 20.0)
-    assert [(e.author, e.text) for e in d.entries] == [(Author.SYSTEM, "moved")]
+    assert d.entries == (MessageEntry(6, 20.0, Author.SYSTEM, text="moved", queue=QueueRef("103")),)
     assert d.outbox == ()  # the move itself is the timer's call to the contact center
 
 
@@ -281,14 +287,15 @@ def test_system_notices_are_not_activity() -> None:
 
 def test_agent_messages_carry_the_agent() -> None:
     d = decide(conversation(A), AgentSaid(ALICE, "hi", 20.0))
-    assert (d.entries[0].author, d.entries[0].agent) == (Author.AGENT, ALICE)
+    assert d.entries == (MessageEntry(6, 20.0, Author.AGENT, text="hi", agent=ALICE),)
 
 
 def test_queued_and_joined_remember_queue_and_agent() -> None:
     queued = decide(conversation(E), Queued(BILLING, 20.0))
-    assert (queued.conversation.queue, queued.entries[0].queue) == (BILLING, BILLING)
+    assert queued.conversation.queue == BILLING
+    assert queued.entries == (StateEntry(6, 20.0, State.QUEUED, queue=BILLING),)
     joined = decide(queued.conversation, AgentJoined(ALICE, 21.0))
-    assert joined.entries[0].agent == ALICE
+    assert joined.entries == (StateEntry(7, 21.0, State.AGENT, queue=BILLING, agent=ALICE),)
     assert joined.conversation.escalation is not None
     assert joined.conversation.escalation.agent_joined_at == 21.0
     again = decide(joined.conversation, AgentJoined(ALICE, 30.0))  # e.g. after a transfer

@@ -10,7 +10,7 @@ import pytest
 
 from gateway.relay.events import AgentRead, AgentSaid, CustomerSaid
 from gateway.relay.machine import decide
-from gateway.relay.model import AttachedFile, Author, OutboxKind, PostItem, ReadUpTo, State
+from gateway.relay.model import AttachedFile, Author, MessageEntry, OutboxKind, PostItem, ReadUpTo, State
 from tests.relay.machine_fixtures import ALICE, conversation
 
 PDF = AttachedFile(key="k-pdf", name="invoice.pdf", content_type="application/pdf", size=1234)
@@ -20,6 +20,7 @@ PDF = AttachedFile(key="k-pdf", name="invoice.pdf", content_type="application/pd
 def test_a_customer_file_is_stored_with_the_line_and_queued_for_the_agent(state: State) -> None:
     d = decide(conversation(state), CustomerSaid("see attached", "c-1", 30.0, attachments=(PDF,)))
     (entry,) = d.entries
+    assert isinstance(entry, MessageEntry)
     assert (entry.seq, entry.author, entry.text, entry.attachments) == (
         6,
         Author.CUSTOMER,
@@ -34,6 +35,7 @@ def test_a_customer_file_is_stored_with_the_line_and_queued_for_the_agent(state:
 def test_an_agent_file_reaches_the_transcript() -> None:
     d = decide(conversation(State.AGENT), AgentSaid(ALICE, "", 30.0, attachments=(PDF,)))
     (entry,) = d.entries
+    assert isinstance(entry, MessageEntry)
     assert (entry.author, entry.agent, entry.attachments) == (Author.AGENT, ALICE, (PDF,))
     assert d.outbox == ()
 

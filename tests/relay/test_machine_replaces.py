@@ -8,7 +8,7 @@ import pytest
 from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import EscalationCreated
 from gateway.relay.machine import decide
-from gateway.relay.model import CcConversationId, State
+from gateway.relay.model import CcConversationId, State, StateEntry
 from tests.relay.machine_fixtures import BILLING, CC_ID, conversation
 
 NEW = CcConversationId("cgw:new-1")
@@ -20,7 +20,7 @@ def test_a_new_id_replacing_the_stored_one_is_recorded_and_queues() -> None:
         EscalationCreated(NEW, 20.0, replaces=CC_ID),
     )
     assert d.conversation.cc_conversation_id == NEW
-    assert d.entries[0].state is State.QUEUED
+    assert d.entries == (StateEntry(6, 20.0, State.QUEUED, queue=BILLING),)
 
 
 def test_replacing_some_other_id_is_refused() -> None:

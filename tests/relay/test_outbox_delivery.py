@@ -28,6 +28,7 @@ from gateway.relay.model import (
     ConversationId,
     Customer,
     Handoff,
+    MessageEntry,
     OutboxKind,
     State,
 )
@@ -231,7 +232,7 @@ async def test_a_refused_escalation_tells_the_customer_and_hands_back_to_the_bot
     cid = await _escalated(gateway)
     conv = await gateway.relay.conversation(cid)
     assert conv.state is State.BOT
-    texts = [e.text for e in await gateway.relay.entries(cid)]
+    texts = [e.text for e in await gateway.relay.entries(cid) if isinstance(e, MessageEntry)]
     assert FAST.no_agent_text in texts
     assert await gateway.store.outbox(cid) == []
 
@@ -241,7 +242,9 @@ async def test_an_escalation_gives_up_after_its_last_attempt(gateway: Gateway) -
     cid = await _escalated(gateway)
     assert (await gateway.relay.conversation(cid)).state is State.BOT
     assert gateway.operations() == []
-    assert FAST.no_agent_text in [e.text for e in await gateway.relay.entries(cid)]
+    assert FAST.no_agent_text in [
+        e.text for e in await gateway.relay.entries(cid) if isinstance(e, MessageEntry)
+    ]
 
 
 async def test_a_refused_line_is_dropped_and_the_customer_told(gateway: Gateway) -> None:
@@ -249,7 +252,9 @@ async def test_a_refused_line_is_dropped_and_the_customer_told(gateway: Gateway)
     gateway.cc.refuse.add("post")
     await gateway.relay.customer_says(cid, "hello?", "k1")
     await gateway.settle()
-    assert FAST.undeliverable_text in [e.text for e in await gateway.relay.entries(cid)]
+    assert FAST.undeliverable_text in [
+        e.text for e in await gateway.relay.entries(cid) if isinstance(e, MessageEntry)
+    ]
     assert await gateway.store.outbox(cid) == []
 
 

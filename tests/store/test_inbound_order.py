@@ -26,6 +26,7 @@ from gateway.relay.model import (
     Conversation,
     ConversationId,
     Customer,
+    MessageEntry,
     State,
 )
 from gateway.relay.ports import Leases, Store
@@ -77,8 +78,8 @@ def _agent_line(event_id: str, text: str) -> InboundEvent:
     return InboundEvent(event_id, CC, AgentSaid(AgentRef("a1", "Alex"), text, 2.0), 2.0)
 
 
-async def _authors_in_order(store: Store) -> list[tuple[Author | None, str | None]]:
-    return [(e.author, e.text) for e in await store.entries(CID)]
+async def _authors_in_order(store: Store) -> list[tuple[Author, str | None]]:
+    return [(e.author, e.text) for e in await store.entries(CID) if isinstance(e, MessageEntry)]
 
 
 async def test_an_agent_line_answered_before_a_customer_line_comes_first(store: Store) -> None:

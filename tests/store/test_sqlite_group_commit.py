@@ -11,8 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from gateway.relay.codec import entry_client_id
 from gateway.relay.errors import StaleConversation
-from gateway.relay.model import Author, Conversation, ConversationId, Customer, Entry, EntryKind, State
+from gateway.relay.model import Author, Conversation, ConversationId, Customer, Entry, MessageEntry, State
 from gateway.relay.ports import Change
 from gateway.store.sqlite import SqliteStore
 
@@ -22,9 +23,7 @@ def _conv(cid: str) -> Conversation:
 
 
 def _line(seq: int, client_id: str) -> Entry:
-    return Entry(
-        seq=seq, kind=EntryKind.MESSAGE, ts=1.0, author=Author.CUSTOMER, text="x", client_id=client_id
-    )
+    return MessageEntry(seq=seq, ts=1.0, author=Author.CUSTOMER, text="x", client_id=client_id)
 
 
 def _change(conv: Conversation, entry: Entry) -> Change:
@@ -61,15 +60,15 @@ async def test_a_failing_write_is_undone_alone_and_the_rest_of_its_transaction_i
             stored = await store.conversation(kept.id)
             assert stored is not None
             assert (stored.version, stored.state) == (1, State.AGENT)
-            assert [e.client_id for e in await store.entries(kept.id)] == ["k1", "k2"]
+            assert [entry_client_id(e) for e in await store.entries(kept.id)] == ["k1", "k2"]
         for undone in (b, d):
             stored = await store.conversation(undone.id)
             assert stored is not None
             assert (stored.version, stored.state) == (0, State.BOT)
-            assert [e.client_id for e in await store.entries(undone.id)] == ["k1"]
+            assert [entry_client_id(e) for e in await store.entries(undone.id)] == ["k1"]
         # and the store goes on writing
         await store.commit(_change(b, _line(2, "k3")))
-        assert [e.client_id for e in await store.entries(b.id)] == ["k1", "k3"]
+        assert [entry_client_id(e) for e in await store.entries(b.id)] == ["k1", "k3"]
     finally:
         await store.close()
 

@@ -24,7 +24,7 @@ from gateway.relay.model import (
     ConversationId,
     Customer,
     Entry,
-    EntryKind,
+    MessageEntry,
     OutboxItem,
     PostItem,
     QueueRef,
@@ -60,10 +60,8 @@ def _conv(
     )
 
 
-def _msg(seq: int, text: str = "x", client_id: str | None = None) -> Entry:
-    return Entry(
-        seq=seq, kind=EntryKind.MESSAGE, ts=float(seq), author=Author.CUSTOMER, text=text, client_id=client_id
-    )
+def _msg(seq: int, text: str = "x", client_id: str | None = None) -> MessageEntry:
+    return MessageEntry(seq=seq, ts=float(seq), author=Author.CUSTOMER, text=text, client_id=client_id)
 
 
 def _item(key: str, seq: int, cid: str = "c1") -> OutboxItem:
@@ -118,7 +116,7 @@ async def test_a_stale_change_is_refused_and_changes_nothing(store: Store) -> No
     with pytest.raises(StaleConversation):
         await _commit(store, conv, last_seq=1, entries=(_msg(1, "other"),), outbox_add=(_item("k", 1),))
     assert await store.conversation(conv.id) == current
-    assert [e.text for e in await store.entries(conv.id)] == ["x"]
+    assert [e.text for e in await store.entries(conv.id) if isinstance(e, MessageEntry)] == ["x"]
     assert await store.outbox(conv.id) == []
 
 
@@ -212,7 +210,7 @@ async def test_an_event_stored_with_its_application_is_stored_once(store: Store)
     conv = _conv(cc_id="cc-1")
     await store.create_conversation(conv, b"t")
     event = InboundEvent("e1", CcConversationId("cc-1"), AgentSaid(AgentRef("a", "A"), "hi", 6.0), 6.0)
-    line = Entry(seq=1, kind=EntryKind.MESSAGE, ts=6.0, author=Author.AGENT, text="hi")
+    line = MessageEntry(seq=1, ts=6.0, author=Author.AGENT, text="hi")
     applied = replace(conv, version=1, last_seq=1)
     await store.commit(Change(conversation=applied, expected_version=0, entries=(line,), inbound_add=event))
     assert await store.pending_inbound() == []

@@ -17,10 +17,10 @@ from gateway.relay.model import (
     ConversationId,
     Customer,
     Entry,
-    EntryKind,
     Escalation,
     Handoff,
     LeaveItem,
+    MessageEntry,
     OutboxItem,
     Outcome,
     State,
@@ -53,10 +53,11 @@ def conversation(
     )
 
 
-def message(seq: int, text: str, *, author: Author = Author.CUSTOMER, client_id: str | None = None) -> Entry:
-    return Entry(
+def message(
+    seq: int, text: str, *, author: Author = Author.CUSTOMER, client_id: str | None = None
+) -> MessageEntry:
+    return MessageEntry(
         seq=seq,
-        kind=EntryKind.MESSAGE,
         ts=1_700_000_000.0 + seq,
         author=author,
         text=text,

@@ -10,7 +10,7 @@ from urllib.parse import quote
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from gateway.relay.errors import CustomerError
-from gateway.relay.model import AttachedFile, Card, Customer, Entry, EntryKind, ReadUpTo, Signal, Typing
+from gateway.relay.model import AttachedFile, Card, Customer, Entry, ReadUpTo, Signal, StateEntry, Typing
 from gateway.relay.relay import MAX_CLIENT_ID_CHARS
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
@@ -137,8 +137,7 @@ def iso(ts: float) -> str:
 
 def entry_frame(entry: Entry) -> dict[str, Any]:
     """A transcript entry as the customer sees it: a ``message`` or a ``state`` frame."""
-    if entry.kind is EntryKind.STATE:
-        assert entry.state is not None
+    if isinstance(entry, StateEntry):
         frame: dict[str, Any] = {
             "type": "state",
             "seq": entry.seq,
@@ -148,7 +147,6 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
         if entry.outcome is not None:
             frame["outcome"] = entry.outcome.value
     else:
-        assert entry.author is not None
         frame = {
             "type": "message",
             "seq": entry.seq,

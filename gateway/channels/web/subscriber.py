@@ -24,7 +24,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from gateway.channels.web.frames import dumps, entry_frame
-from gateway.relay.model import Author, ConversationId, Entry
+from gateway.relay.model import Author, ConversationId, Entry, MessageEntry
 from gateway.relay.ports import Store
 
 logger = structlog.get_logger(__name__)
@@ -195,8 +195,10 @@ class Subscriber:
 
     def _frame(self, rendered: Rendered, origin: str | None) -> str:
         entry = rendered.entry
+        if not isinstance(entry, MessageEntry) or entry.client_id is None:
+            return rendered.frame
         own = origin == self.id or entry.client_id in self.sending
-        if own and entry.author is Author.CUSTOMER and entry.client_id is not None:
+        if own and entry.author is Author.CUSTOMER:
             self.sending.discard(entry.client_id)
             return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
         return rendered.frame

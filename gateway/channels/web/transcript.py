@@ -17,7 +17,7 @@ from aiohttp import web
 from gateway.channels.web.frames import file_path
 from gateway.channels.web.rest import authorised
 from gateway.keys import relay_key, settings_key
-from gateway.relay.model import Author, Conversation, Entry, EntryKind, Outcome, State
+from gateway.relay.model import Author, Conversation, Entry, MessageEntry, Outcome, State, StateEntry
 
 routes = web.RouteTableDef()
 
@@ -37,7 +37,7 @@ def _when(ts: float) -> str:
     return datetime.fromtimestamp(ts, UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
-def _state_text(entry: Entry) -> str:
+def _state_text(entry: StateEntry) -> str:
     match entry.state:
         case State.ESCALATING:
             return "Connecting you to an agent"
@@ -52,8 +52,6 @@ def _state_text(entry: Entry) -> str:
             return "The assistant is back"
         case State.CLOSED:
             return "Chat ended"
-        case None:
-            return "State changed"
 
 
 def entry_lines(entry: Entry, base_url: str, *, titles: Mapping[str, str] | None = None) -> list[str]:
@@ -63,12 +61,12 @@ def entry_lines(entry: Entry, base_url: str, *, titles: Mapping[str, str] | None
     button the customer chose, as the widget shows it.
     """
     when = f"[{_when(entry.ts)}]"
-    if entry.kind is EntryKind.STATE:
+    if isinstance(entry, StateEntry):
         return [f"{when} -- {_state_text(entry)} --"]
     if entry.author is Author.AGENT:
         who = entry.agent.name if entry.agent is not None else "Agent"
     else:
-        who = _AUTHORS[entry.author or Author.SYSTEM]
+        who = _AUTHORS[entry.author]
     # Continuation lines are indented so a line of the text never looks like a new entry.
     text = entry.text or ""
     if entry.author is Author.CUSTOMER and titles:
@@ -91,7 +89,8 @@ def render_transcript(
     lines = [f"Chat transcript (conversation {conv.id}, started {started})", ""]
     titles: dict[str, str] = {}
     for entry in entries:
-        titles.update((b.payload, b.title) for b in entry.buttons)
+        if isinstance(entry, MessageEntry):
+            titles.update((b.payload, b.title) for b in entry.buttons)
         lines.extend(entry_lines(entry, base_url, titles=titles))
     if left_out:
         lines.append(f"... and {left_out} more entries, left out of this file")

@@ -42,7 +42,9 @@ def insert_inbound(conn: sqlite3.Connection, row: InboundRow, *, applied: int) -
 
 
 def entries_to_rows(conversation_id: str, entries: Sequence[Entry]) -> list[EntryRow]:
-    return [(conversation_id, e.seq, e.client_id, dumps(codec.entry_to_json(e))) for e in entries]
+    return [
+        (conversation_id, e.seq, codec.entry_client_id(e), dumps(codec.entry_to_json(e))) for e in entries
+    ]
 
 
 def insert_entries(conn: sqlite3.Connection, rows: list[EntryRow]) -> None:
