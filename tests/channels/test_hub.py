@@ -193,3 +193,30 @@ async def test_a_socket_whose_queue_is_full_is_closed_with_try_again_later_and_h
     assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
     assert len(frames) < len(entries)  # it is told to resume, not sent everything
     assert seqs([await fresh.expect("message") for _ in entries]) == [1, 2, 3, 4, 5, 6]
+
+
+async def test_an_idle_socket_holds_no_writer_task_and_the_next_entry_still_reaches_it(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    """Most sockets are idle most of the time: each one's writer runs only while it has frames to send
+    (a task per idle socket was about 3 KB of the 10,000-idle-sessions figure in docs/benchmark.md)."""
+    conv = await create(store, conversation(C1))
+    writers_before = sum(1 for t in asyncio.all_tasks() if t.get_name().startswith("socket-writer-"))
+    sockets = [(await connect(C1))[0] for _ in range(5)]
+    entry = message(1, "hello", author=Author.BOT)
+    conv = await append(store, conv, entry)
+    await hub.publish(C1, [entry])
+    for socket in sockets:
+        await socket.expect("message", seq=1, text="hello")
+
+    await until(
+        lambda: (
+            sum(1 for t in asyncio.all_tasks() if t.get_name().startswith("socket-writer-")) == writers_before
+        )
+    )
+
+    second = message(2, "still there?", author=Author.BOT)
+    await append(store, conv, second)
+    await hub.publish(C1, [second])
+    for socket in sockets:
+        await socket.expect("message", seq=2, text="still there?")
