@@ -3,9 +3,8 @@ webhook receiver and orphan sweep after it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from aiohttp import web
 
@@ -14,8 +13,8 @@ from gateway.contact_center.chat_api.reconciler import ChatApiOrphanCheck
 from gateway.contact_center.chat_api.webhook import ChatApiWebhook
 from gateway.contact_center.chat_api.wiring import keep_setting_up, open_chat_api
 from gateway.contact_center.keys import chat_api_adapter_key, chat_api_key, chat_api_webhook_key
-from gateway.contact_center.reconciler import run_reconciler
-from gateway.keys import metrics_key, relay_key, settings_key, store_key
+from gateway.keys import metrics_key, relay_key, settings_key
+from gateway.wiring.contact_center import orphan_sweeps
 from gateway.wiring.tasks import running
 
 
@@ -55,17 +54,11 @@ async def chat_api_receiver_context(app: web.Application) -> AsyncIterator[None]
         agent_name=cfg.agent_name,
         sighted=api.uncertain.sightings.saw,
     )
-    sweeps: list[Coroutine[Any, Any, None]] = []
-    if cfg.reconcile_interval_s > 0:
-        sweeps.append(
-            run_reconciler(
-                app[store_key],
-                ChatApiOrphanCheck(api.client),
-                interval_s=cfg.reconcile_interval_s,
-                window_s=cfg.reconcile_window_s,
-                clock=relay.clock,
-                on_fixed=lambda: metrics.escalation("orphan_freed"),
-            )
-        )
+    sweeps = orphan_sweeps(
+        app,
+        ChatApiOrphanCheck(api.client),
+        interval_s=cfg.reconcile_interval_s,
+        window_s=cfg.reconcile_window_s,
+    )
     async with running(*sweeps):
         yield

@@ -3,9 +3,8 @@ its webhook receiver and orphan sweep after it."""
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Coroutine
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
 from aiohttp import web
 
@@ -13,8 +12,8 @@ from gateway.contact_center.chat_gateway.reconciler import ChatGatewayOrphanChec
 from gateway.contact_center.chat_gateway.webhook import AgentNames, ChatGatewayWebhook
 from gateway.contact_center.chat_gateway.wiring import keep_setting_up, open_chat_gateway
 from gateway.contact_center.keys import chat_gateway_key, chat_gateway_webhook_key
-from gateway.contact_center.reconciler import run_reconciler
-from gateway.keys import metrics_key, relay_key, settings_key, store_key
+from gateway.keys import metrics_key, relay_key, settings_key
+from gateway.wiring.contact_center import orphan_sweeps
 from gateway.wiring.tasks import running
 
 
@@ -62,17 +61,11 @@ async def chat_gateway_receiver_context(app: web.Application) -> AsyncIterator[N
             else None
         ),
     )
-    sweeps: list[Coroutine[Any, Any, None]] = []
-    if cfg.reconcile_interval_s > 0:
-        sweeps.append(
-            run_reconciler(
-                app[store_key],
-                ChatGatewayOrphanCheck(cgw.client),
-                interval_s=cfg.reconcile_interval_s,
-                window_s=cfg.reconcile_window_s,
-                clock=relay.clock,
-                on_fixed=lambda: metrics.escalation("orphan_freed"),
-            )
-        )
+    sweeps = orphan_sweeps(
+        app,
+        ChatGatewayOrphanCheck(cgw.client),
+        interval_s=cfg.reconcile_interval_s,
+        window_s=cfg.reconcile_window_s,
+    )
     async with running(*sweeps):
         yield

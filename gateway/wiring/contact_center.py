@@ -6,15 +6,17 @@ that opened it; without any API configured, escalation says no agent is availabl
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Coroutine
 from contextlib import asynccontextmanager
+from typing import Any
 
 import structlog
 from aiohttp import web
 
 from gateway.contact_center.keys import chat_api_adapter_key, chat_gateway_key
+from gateway.contact_center.reconciler import OrphanCheck, run_reconciler
 from gateway.contact_center.routing import ContactCenterRouter
-from gateway.keys import contact_center_key, settings_key
+from gateway.keys import contact_center_key, metrics_key, relay_key, settings_key, store_key
 
 logger = structlog.get_logger(__name__)
 
@@ -35,3 +37,22 @@ async def contact_center_context(app: web.Application) -> AsyncIterator[None]:
         chat_gateway=app[chat_gateway_key].adapter if chat_gateway_key in app else None,
     )
     yield
+
+
+def orphan_sweeps(
+    app: web.Application, check: OrphanCheck, *, interval_s: float, window_s: float
+) -> list[Coroutine[Any, Any, None]]:
+    """One API's orphan sweep (``GATEWAY_<API>__RECONCILE_INTERVAL_S``; 0: none), for ``running``."""
+    if interval_s <= 0:
+        return []
+    metrics = app[metrics_key]
+    return [
+        run_reconciler(
+            app[store_key],
+            check,
+            interval_s=interval_s,
+            window_s=window_s,
+            clock=app[relay_key].clock,
+            on_fixed=lambda: metrics.escalation("orphan_freed"),
+        )
+    ]
