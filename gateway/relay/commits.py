@@ -85,17 +85,20 @@ class Commits:
     ) -> None:
         """Record outbox items or inbound events as finished without changing the conversation.
 
-        Outbox items alone keep the conversation's version (the store leaves its row as it is); an inbound
-        event moves it on, so that another instance's copy of the same event is refused as stale.
+        Outbox items alone are removed without reading or locking the conversation (its row stays as it is);
+        an inbound event moves its version on, so that another instance's copy of the same event is
+        refused as stale.
         """
-        bump = 1 if inbound_done else 0
+        if not inbound_done:  # bookkeeping only: no copy of the conversation, no lock
+            await self._store.outbox_delivered(conversation_id, outbox_done)
+            return
         async with self.hold(conversation_id):
             for _ in range(COMMIT_ATTEMPTS):
                 conv = await self.conversation(conversation_id)
                 try:
                     await self._store.commit(
                         Change(
-                            conversation=replace(conv, version=conv.version + bump),
+                            conversation=replace(conv, version=conv.version + 1),
                             expected_version=conv.version,
                             outbox_done=outbox_done,
                             inbound_done=inbound_done,

@@ -99,6 +99,10 @@ class DuplicateEvent(GatewayError):
     """A change would store a contact-center event whose id is stored already; nothing was applied."""
 
 
+class RepeatedClientId(GatewayError):
+    """A change would store a customer line whose ``client_id`` is stored already; nothing was applied."""
+
+
 class StoreUnavailable(GatewayError):
     """The store could not be reached (e.g. Redis restarting); retry later."""
 

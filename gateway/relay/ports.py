@@ -32,6 +32,8 @@ class Change:
     (else ``StaleConversation``), so two writers can never interleave within one conversation.
     A change whose ``conversation.version`` equals ``expected_version`` leaves the stored conversation
     as it is and only applies the rest (delivered outbox items, say): no rewrite of its row.
+    An entry whose ``client_id`` the conversation has stored already makes the store raise
+    ``RepeatedClientId``, with nothing applied.
     """
 
     conversation: Conversation
@@ -70,6 +72,11 @@ class Store(Protocol):
         ...
 
     async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None: ...
+
+    async def outbox_delivered(self, conversation_id: ConversationId, keys: Sequence[str]) -> None:
+        """Remove delivered outbox items, whatever the conversation's version (bookkeeping, idempotent:
+        keys no longer stored, or a conversation purged meanwhile, are no error)."""
+        ...
 
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
         """Undelivered items of one conversation, in order."""

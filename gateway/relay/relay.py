@@ -27,7 +27,7 @@ import structlog
 from gateway.relay.bot_turns import BotTurns
 from gateway.relay.commits import Commits
 from gateway.relay.decision import Decision, Effect
-from gateway.relay.errors import IllegalTransition, InvalidInput, UnknownSession, WrongState
+from gateway.relay.errors import IllegalTransition, InvalidInput, RepeatedClientId, UnknownSession, WrongState
 from gateway.relay.events import CancelRequested, CustomerLeft, CustomerSaid, Event, InboundEvent
 from gateway.relay.files import FILE_STATES, Files, Upload
 from gateway.relay.inbound import Inbound
@@ -194,20 +194,27 @@ class Relay:
         """
         policy = self._conversation_policy
         back_to_bot = False
+        stripped = text.strip()
+        plain = not attachments and stripped not in (policy.back_to_bot_payload, policy.keep_waiting_payload)
         async with self._commits.hold(conversation_id):
-            seq = await self._store.seq_of_client_id(conversation_id, client_id)
-            if seq is not None:
+            # A plain line is committed straight away: the store refuses a repeated client_id
+            # (``RepeatedClientId``), so the usual, new line costs no lookup of its own.
+            if not plain and (seq := await self._store.seq_of_client_id(conversation_id, client_id)):
                 return seq, False
             if attachments and (await self.conversation(conversation_id)).state not in FILE_STATES:
                 raise WrongState("files can be sent to an agent only: ask for one first")
             forward = True
-            stripped = text.strip()
             if stripped in (policy.back_to_bot_payload, policy.keep_waiting_payload):
                 waiting = (await self.conversation(conversation_id)).state in (State.ESCALATING, State.QUEUED)
                 forward = not waiting
                 back_to_bot = waiting and stripped == policy.back_to_bot_payload
             event = CustomerSaid(text, client_id, self.clock(), forward=forward, attachments=attachments)
-            decision = await self._commits.commit(conversation_id, event)
+            try:
+                decision = await self._commits.commit(conversation_id, event)
+            except (RepeatedClientId, IllegalTransition):
+                if (seq := await self._store.seq_of_client_id(conversation_id, client_id)) is None:
+                    raise
+                return seq, False
         await self._commits.after(decision, origin=origin)
         if back_to_bot:
             with contextlib.suppress(WrongState):

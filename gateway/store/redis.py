@@ -54,7 +54,7 @@ from redis.exceptions import ConnectionError as RedisConnectionError
 from redis.exceptions import TimeoutError as RedisTimeoutError
 
 from gateway.relay import codec
-from gateway.relay.errors import DuplicateEvent, StaleConversation, StoreUnavailable
+from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversation, StoreUnavailable
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
@@ -126,6 +126,7 @@ class RedisStore:
         self._record_inbound = client.register_script(redis_scripts.RECORD_INBOUND)
         self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
         self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
+        self._outbox_delivered = client.register_script(redis_scripts.OUTBOX_DELIVERED)
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
         self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
@@ -258,6 +259,8 @@ class RedisStore:
             return
         if result == "stale":
             raise StaleConversation(conversation_id)
+        if result == "duplicate_client_id":
+            raise RepeatedClientId(conversation_id)
         raise StoreConflict(f"conversation {conversation_id}: {result}")
 
     @_unavailable_on_connection_errors
@@ -296,6 +299,11 @@ class RedisStore:
         return None if seq is None else int(seq)
 
     # --- outbox ----------------------------------------------------------------------------------
+
+    @_unavailable_on_connection_errors
+    async def outbox_delivered(self, conversation_id: ConversationId, keys: Sequence[str]) -> None:
+        if keys:
+            await self.batch.evalsha(self._outbox_delivered, self.prefix, conversation_id, *keys)
 
     @_unavailable_on_connection_errors
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:

@@ -144,6 +144,24 @@ end
 return 1
 """
 
+OUTBOX_DELIVERED = """
+-- delivered items out of a conversation's outbox (ARGV[3..]); keys no longer there are no error
+local p = ARGV[1]
+local id = ARGV[2]
+local ok = p .. 'outbox:' .. id
+local items = p .. 'outbox_items'
+for i = 3, #ARGV do
+  if redis.call('ZREM', ok, ARGV[i]) == 1 then redis.call('HDEL', items, ARGV[i]) end
+end
+local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
+if first[1] then
+  redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
+else
+  redis.call('ZREM', p .. 'outbox_conversations', id)
+end
+return 'ok'
+"""
+
 READ_OUTBOX = """
 -- a conversation's undelivered items, in order, in one round trip
 local items = ARGV[1] .. 'outbox_items'

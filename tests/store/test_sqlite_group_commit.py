@@ -5,14 +5,13 @@ fails is undone alone and the others in its transaction are kept (each caller le
 from __future__ import annotations
 
 import asyncio
-import sqlite3
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
 
 from gateway.relay.codec import entry_client_id
-from gateway.relay.errors import StaleConversation
+from gateway.relay.errors import RepeatedClientId, StaleConversation
 from gateway.relay.model import Author, Conversation, ConversationId, Customer, Entry, MessageEntry, State
 from gateway.relay.ports import Change
 from gateway.store.sqlite import SqliteStore
@@ -54,7 +53,7 @@ async def test_a_failing_write_is_undone_alone_and_the_rest_of_its_transaction_i
         )
         assert results[0] is None
         assert results[2] is None
-        assert isinstance(results[1], sqlite3.IntegrityError)
+        assert isinstance(results[1], RepeatedClientId)
         assert isinstance(results[3], StaleConversation)
         for kept in (a, c):
             stored = await store.conversation(kept.id)
@@ -88,7 +87,7 @@ async def test_the_first_or_last_write_failing_keeps_the_others(tmp_path: Path, 
             ),
             return_exceptions=True,
         )
-        assert [isinstance(r, sqlite3.IntegrityError) for r in results] == [i == failing for i in range(3)]
+        assert [isinstance(r, RepeatedClientId) for r in results] == [i == failing for i in range(3)]
         versions = [(await store.conversation(conv.id)).version for conv in convs]  # type: ignore[union-attr]
         assert versions == [0 if i == failing else 1 for i in range(3)]
     finally:

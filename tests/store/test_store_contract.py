@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from gateway.relay.errors import DuplicateEvent, StaleConversation
+from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversation
 from gateway.relay.events import AgentSaid, InboundEvent, Queued
 from gateway.relay.model import (
     AgentRef,
@@ -124,7 +124,7 @@ async def test_a_failing_change_applies_nothing_at_all(store: Store) -> None:
     conv = _conv()
     await store.create_conversation(conv, b"t")
     conv = await _commit(store, conv, last_seq=1, entries=(_msg(1, client_id="k1"),))
-    with pytest.raises((sqlite3.IntegrityError, ValueError)):
+    with pytest.raises(RepeatedClientId):
         # the same client_id twice is refused: the whole change (state, entry, outbox) rolls back
         await _commit(
             store,
@@ -184,6 +184,24 @@ async def test_a_change_that_keeps_the_version_only_settles_outbox_items(store: 
         await store.commit(Change(conversation=conv, expected_version=conv.version, outbox_done=("o3",)))
     assert [i.key for i in await store.outbox(conv.id)] == ["o3"]
     assert await store.conversation(conv.id) == newer
+
+
+async def test_delivered_outbox_items_are_removed_whatever_the_version(store: Store) -> None:
+    """``outbox_delivered`` is bookkeeping: it needs no copy of the conversation, leaves it as it is, and
+    keys it no longer has (or a conversation purged meanwhile) are no error."""
+    conv = _conv()
+    await store.create_conversation(conv, b"t")
+    conv = await _commit(store, conv, outbox_add=(_item("o1", 1), _item("o2", 2)))
+    newer = await _commit(store, conv, last_seq=1, entries=(_msg(1),))
+    await store.outbox_delivered(conv.id, ["o1"])
+    assert [i.key for i in await store.outbox(conv.id)] == ["o2"]
+    assert await store.conversations_with_outbox() == [conv.id]
+    assert await store.conversation(conv.id) == newer
+    await store.outbox_delivered(conv.id, ["o1", "o2"])
+    assert await store.outbox(conv.id) == []
+    assert await store.conversations_with_outbox() == []
+    await store.outbox_delivered(ConversationId("gone"), ["o9"])
+    assert await store.conversation(ConversationId("gone")) is None
 
 
 async def test_contact_center_events_are_stored_once_and_marked_applied(store: Store) -> None:

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from gateway.relay import codec
-from gateway.relay.errors import DuplicateEvent, StaleConversation
+from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversation
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
@@ -151,7 +151,12 @@ class SqliteStore:
                 != 1
             ):
                 raise StaleConversation(conv.id)
-            insert_entries(conn, entry_rows)
+            try:
+                insert_entries(conn, entry_rows)
+            except sqlite3.IntegrityError as exc:
+                if "client_id" in str(exc):
+                    raise RepeatedClientId(conv.id) from exc
+                raise
             if change.drop_outbox:
                 conn.execute("DELETE FROM outbox WHERE conversation_id = ?", (conv.id,))
             elif change.outbox_done:
@@ -198,6 +203,14 @@ class SqliteStore:
         return int(rows[0][0]) if rows else None
 
     # --- outbox ----------------------------------------------------------------------------------
+
+    async def outbox_delivered(self, conversation_id: ConversationId, keys: Sequence[str]) -> None:
+        done = [(key,) for key in keys]
+
+        def job(conn: sqlite3.Connection) -> None:
+            conn.executemany("DELETE FROM outbox WHERE key = ?", done)
+
+        await self._writes.write(job)
 
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
         rows = await self._reader.fetchall(
