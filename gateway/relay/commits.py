@@ -129,7 +129,7 @@ class Commits:
             try:
                 await self._store.commit(
                     Change(
-                        conversation=replace(decision.conversation, version=conv.version + 1),
+                        conversation=decision.conversation,  # version: conv.version + 1
                         expected_version=conv.version,
                         entries=decision.entries,
                         outbox_add=decision.outbox,

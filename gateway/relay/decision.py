@@ -6,6 +6,7 @@ A draft starts from the conversation as loaded; the machine's handlers append en
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from dataclasses import dataclass, field, replace
 
@@ -33,6 +34,7 @@ from gateway.relay.model import (
 )
 
 _OUTBOX_NAMESPACE = uuid.UUID("3f0f9f56-2a53-4c1e-9d8a-6f1c7e0b2a11")
+_NAMESPACE_BYTES = _OUTBOX_NAMESPACE.bytes
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,8 +65,17 @@ class Decision:
 
 
 def outbox_key(conversation_id: str, kind: OutboxKind, seq: int) -> str:
-    """A stable UUID per logical contact-center operation: the Idempotency-Key of all its retries."""
-    return str(uuid.uuid5(_OUTBOX_NAMESPACE, f"{conversation_id}/{kind.value}/{seq}"))
+    """A stable UUID per logical contact-center operation: the Idempotency-Key of all its retries.
+
+    ``str(uuid.uuid5(_OUTBOX_NAMESPACE, name))``, written out (half the cost, on every customer line).
+    """
+    digest = bytearray(
+        hashlib.sha1(_NAMESPACE_BYTES + f"{conversation_id}/{kind.value}/{seq}".encode()).digest()
+    )
+    digest[6] = (digest[6] & 0x0F) | 0x50  # version 5
+    digest[8] = (digest[8] & 0x3F) | 0x80  # RFC 4122 variant
+    h = digest[:16].hex()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
 
 
 @dataclass(slots=True)
@@ -159,8 +170,11 @@ class Draft:
         active = any(isinstance(e, StateEntry) or e.author is not Author.SYSTEM for e in self.entries)
         # A late contact-center event carries its own (older) time: it must not rewind the inactivity clock.
         active_at = max(self.at, self.conv.active_at) if active else self.conv.active_at
+        # The decided conversation is the next version of the one loaded (the store's check of it).
         return Decision(
-            conversation=replace(self.conv, last_seq=last_seq, active_at=active_at),
+            conversation=replace(
+                self.conv, last_seq=last_seq, active_at=active_at, version=self.conv.version + 1
+            ),
             entries=tuple(self.entries),
             outbox=tuple(self.outbox),
             drop_outbox=self.drop_outbox,

@@ -87,7 +87,7 @@ class Inbound:
         applies what is left. Returns whether the event was new.
         """
         ev = inbound.event
-        if isinstance(ev, AgentSaid) and any(not a.key for a in ev.attachments):
+        if isinstance(ev, AgentSaid) and ev.attachments and any(not a.key for a in ev.attachments):
             # Keys are chosen once, here, so every later application of the event serves the same links.
             files = tuple(a if a.key else replace(a, key=new_file_key()) for a in ev.attachments)
             inbound = replace(inbound, event=replace(ev, attachments=files))

@@ -161,12 +161,6 @@ class OutboxDelivery:
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
         conv = await self._relay.conversation(item.conversation_id)
-        log = logger.bind(
-            conversation_id=conv.id,
-            cc_conversation_id=conv.cc_conversation_id,
-            outbox=item.kind.value,
-            seq=item.seq,
-        )
         match item:
             case OpenItem():
                 await self._open(conv, item)
@@ -177,8 +171,13 @@ class OutboxDelivery:
             case _:
                 assert_never(item)
         # Customer lines (POST) only at debug: a log line per message costs the hot path.
-        (log.debug if isinstance(item, PostItem) else log.info)(
-            "outbox_delivered", duration_ms=round((time.perf_counter() - started) * 1000, 1)
+        (logger.debug if isinstance(item, PostItem) else logger.info)(
+            "outbox_delivered",
+            conversation_id=conv.id,
+            cc_conversation_id=conv.cc_conversation_id,
+            outbox=item.kind.value,
+            seq=item.seq,
+            duration_ms=round((time.perf_counter() - started) * 1000, 1),
         )
 
     async def _open(self, conv: Conversation, item: OpenItem) -> None:

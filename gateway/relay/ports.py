@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Sequence
-from contextlib import AbstractAsyncContextManager, asynccontextmanager
+from collections.abc import Sequence
+from contextlib import AbstractAsyncContextManager
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -336,9 +336,21 @@ class SoleInstance:
     Within one process the relay's own per-key workers already keep the work single.
     """
 
-    @asynccontextmanager
-    async def claim(self, name: str) -> AsyncIterator[bool]:
-        yield True
+    def claim(self, name: str) -> AbstractAsyncContextManager[bool]:
+        return _GRANTED
+
+
+class _Granted:
+    """A claim that always succeeds and holds nothing (shared: it keeps no state)."""
+
+    async def __aenter__(self) -> bool:
+        return True
+
+    async def __aexit__(self, *exc: object) -> None:
+        return None
+
+
+_GRANTED = _Granted()
 
 
 @dataclass(frozen=True, slots=True)

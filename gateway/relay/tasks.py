@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections import deque
-from collections.abc import AsyncIterator, Awaitable, Callable, Hashable
+from collections.abc import Awaitable, Callable, Hashable
 
 import structlog
 
@@ -16,26 +16,51 @@ class KeyedLocks:
     """One ``asyncio.Lock`` per key, created on demand and dropped when nobody holds or waits for it."""
 
     def __init__(self) -> None:
-        self._locks: dict[Hashable, tuple[asyncio.Lock, int]] = {}
+        self._locks: dict[Hashable, _KeyLock] = {}
 
-    @contextlib.asynccontextmanager
-    async def hold(self, key: Hashable) -> AsyncIterator[None]:
-        lock, users = self._locks.get(key, (None, 0))
-        if lock is None:
-            lock = asyncio.Lock()
-        self._locks[key] = (lock, users + 1)
-        try:
-            async with lock:
-                yield
-        finally:
-            lock, users = self._locks[key]
-            if users == 1:
-                del self._locks[key]
-            else:
-                self._locks[key] = (lock, users - 1)
+    def hold(self, key: Hashable) -> _Hold:
+        """``async with locks.hold(key):`` (a plain class, not a generator: this is on every event's path)."""
+        return _Hold(self._locks, key)
 
     def __len__(self) -> int:
         return len(self._locks)
+
+
+class _KeyLock:
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = asyncio.Lock()
+        self.users = 0
+
+
+class _Hold:
+    __slots__ = ("_key", "_locks")
+
+    def __init__(self, locks: dict[Hashable, _KeyLock], key: Hashable) -> None:
+        self._locks = locks
+        self._key = key
+
+    async def __aenter__(self) -> None:
+        entry = self._locks.get(self._key)
+        if entry is None:
+            entry = self._locks[self._key] = _KeyLock()
+        entry.users += 1
+        try:
+            await entry.lock.acquire()
+        except BaseException:
+            self._leave(entry)
+            raise
+
+    async def __aexit__(self, *exc: object) -> None:
+        entry = self._locks[self._key]
+        entry.lock.release()
+        self._leave(entry)
+
+    def _leave(self, entry: _KeyLock) -> None:
+        entry.users -= 1
+        if entry.users == 0:
+            del self._locks[self._key]
 
 
 class _TaskOwner:
