@@ -24,6 +24,7 @@ key                                   type    holds
                                               (the bytes, base64; absent until a contact-center file is fetched)
 ``P lease:<name>``                    string  holder of a lease, with a TTL (see ``redis_leases``)
 ``P fanout``                          pubsub  entries for customer sockets on other instances
+``P fanout:<instance id>``            pubsub  nothing: an instance's presence, listened to with ``P fanout``
 ====================================  ======  ==========================================================
 
 Every change (``commit``, ``create_conversation``, ``record_inbound``) is one Lua script, so it applies
@@ -130,7 +131,7 @@ class RedisStore:
         self._read_pending = client.register_script(redis_scripts.READ_PENDING)
         self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
-        self._fanout: tuple[str, str] | None = None  # (channel, instance id): see ``publish_entries``
+        self._fanout: tuple[str, str, str] | None = None  # see ``publish_entries``
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
@@ -148,11 +149,19 @@ class RedisStore:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    def publish_entries(self, channel: str, instance_id: str) -> None:
+    def publish_entries(self, channel: str, instance_id: str) -> str:
         """From now on, every change that stores entries also publishes them on ``channel``, from inside its
-        script (no command of its own, and never stored without being published): the fan-out's message
-        ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}`` (see ``redis_fanout``)."""
-        self._fanout = (channel, instance_id)
+        script (no command of its own, and never stored without being published to whoever listens): the
+        fan-out's message ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}`` (see
+        ``redis_fanout``).
+
+        Returns this instance's presence channel, which its listener subscribes to together with
+        ``channel``. The script publishes only when ``channel`` has more listeners than the presence
+        channel, that is when another instance listens: alone, an instance hears none of its own messages.
+        """
+        presence = f"{channel}:{instance_id}"
+        self._fanout = (channel, '{"i":' + _dumps(instance_id) + ',"c":', presence)
+        return presence
 
     async def close(self) -> None:
         await self.batch.close()
@@ -243,15 +252,15 @@ class RedisStore:
             "drop_outbox": False,
             "inbound_done": [],
             "ttl": self._ttl,
-            "pub": []
-            if self._fanout is None or not entries
-            else [self._fanout[0], self._message_head(conv.id)],
+            "pub": [] if self._fanout is None or not entries else self._publication(conv.id),
         }
 
-    def _message_head(self, conversation_id: ConversationId) -> str:
-        """The fan-out message up to its entries, which the script appends (each as stored) and closes."""
+    def _publication(self, conversation_id: ConversationId) -> list[str]:
+        """Channel, the fan-out message up to its entries (which the script appends, each as stored, and
+        closes), presence channel."""
         assert self._fanout is not None
-        return '{"i":' + _dumps(self._fanout[1]) + ',"c":' + _dumps(conversation_id) + ',"e":['
+        channel, head, presence = self._fanout
+        return [channel, head + _dumps(conversation_id) + ',"e":[', presence]
 
     @staticmethod
     def _check(result: object, conversation_id: ConversationId) -> None:

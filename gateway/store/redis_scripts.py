@@ -113,10 +113,15 @@ if c.inbound_add then
   redis.call('EXPIRE', ik, c.ttl)
 end
 if c.pub[1] then
-  -- the fan-out: the stored entries to every instance's customer sockets (pub = channel, message head)
-  local stored = {}
-  for i, e in ipairs(c.entries) do stored[i] = e[3] end
-  redis.call('PUBLISH', c.pub[1], c.pub[2] .. table.concat(stored, ',') .. ']}')
+  -- the fan-out: the stored entries to the other instances' customer sockets (pub = channel, message
+  -- head, this instance's presence channel); skipped when no other instance listens: the channel's
+  -- listeners are then this instance alone (listening on its presence channel too) or nobody
+  local n = redis.call('PUBSUB', 'NUMSUB', c.pub[1], c.pub[3])
+  if n[2] > n[4] then
+    local stored = {}
+    for i, e in ipairs(c.entries) do stored[i] = e[3] end
+    redis.call('PUBLISH', c.pub[1], c.pub[2] .. table.concat(stored, ',') .. ']}')
+  end
 end
 return 'ok'
 """
