@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-import uuid
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -59,7 +59,7 @@ class RedisLeases:
     @contextlib.asynccontextmanager
     async def claim(self, name: str) -> AsyncIterator[bool]:
         key = self._store.key("lease", name)
-        token = f"{self.instance_id}:{uuid.uuid4().hex}"
+        token = f"{self.instance_id}:{os.urandom(16).hex()}"
         try:
             mine = await self._store.batch.call("SET", key, token, "NX", "PX", int(self.lease_s * 1000))
         except (RedisError, OSError) as exc:
