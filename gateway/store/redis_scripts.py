@@ -71,7 +71,7 @@ if c.expected < 0 or c.version ~= c.expected then
              'data', c.data, 'change', c.change)
   if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
   redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
-  if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+  if c.cc ~= '' and c.cc ~= old_cc then redis.call('SET', p .. 'cc:' .. c.cc, id) end  -- (once per id)
 end
 if c.expected < 0 then redis.call('SET', p .. 'session:' .. c.token, id) end
 for _, e in ipairs(c.entries) do
@@ -90,11 +90,14 @@ for _, o in ipairs(c.outbox_add) do
   redis.call('ZADD', ok, redis.call('INCR', p .. 'outbox_next'), o[1])
   redis.call('HSET', items, o[1], o[2])
 end
-local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
-if first[1] then
-  redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
-else
-  redis.call('ZREM', p .. 'outbox_conversations', id)
+if c.drop_outbox or #c.outbox_done > 0 or #c.outbox_add > 0 then
+  -- (an outbox left as it was keeps its place in outbox_conversations)
+  local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
+  else
+    redis.call('ZREM', p .. 'outbox_conversations', id)
+  end
 end
 for _, ev in ipairs(c.inbound_done) do
   local ik = p .. 'inbound:' .. ev
