@@ -180,19 +180,6 @@ end
 return found
 """
 
-READ_PENDING = """
--- unapplied events (all, or one contact-center conversation's) in arrival order: id, cc, received_at, data
-local found = {}
-for _, ev in ipairs(redis.call('ZRANGE', ARGV[1] .. ARGV[2], 0, -1)) do
-  local row = redis.call('HMGET', ARGV[1] .. 'inbound:' .. ev, 'cc', 'received_at', 'data')
-  found[#found + 1] = ev
-  found[#found + 1] = row[1]
-  found[#found + 1] = row[2]
-  found[#found + 1] = row[3]
-end
-return found
-"""
-
 RENEW_LEASE = """
 if redis.call('GET', KEYS[1]) == ARGV[1] then
   return redis.call('PEXPIRE', KEYS[1], ARGV[2])
