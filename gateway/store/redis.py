@@ -20,10 +20,10 @@ key                                   type    holds
 ``P inbound:<event id>``              hash    ``cc``, ``received_at``, ``data``; once applied ``data`` is
                                               dropped and the key expires after ``processed_ttl_s``
 ``P inbound_pending``                 zset    unapplied event ids by arrival (also ``P inbound_pending:<cc id>``)
-``P attachment:<key>``                hash    ``conversation_id``, ``created_at``, ``meta`` (JSON), ``data``
-                                              (the bytes, base64; absent until a contact-center file is fetched)
+``P attachment:<key>``                hash    a file: ``conversation_id``, ``created_at``, ``meta``, ``data``
 ``P lease:<name>``                    string  holder of a lease, with a TTL (see ``redis_leases``)
 ``P fanout``                          pubsub  entries for customer sockets on other instances
+``P fanout:<instance id>``            pubsub  nothing: an instance's presence, listened to with ``P fanout``
 ====================================  ======  ==========================================================
 
 Every change (``commit``, ``create_conversation``, ``record_inbound``) is one Lua script, so it applies
@@ -40,10 +40,10 @@ A change that stores entries also publishes them for the other instances' socket
 
 from __future__ import annotations
 
-import base64
+import asyncio
 import functools
 import json
-import uuid
+import os
 from collections.abc import Callable, Coroutine, Sequence
 from typing import Any, ParamSpec, TypeVar, cast
 
@@ -74,8 +74,8 @@ class StoreConflict(ValueError):
     """A change that breaks a uniqueness rule (a client_id, seq, item key or session stored twice)."""
 
 
-def _dumps(obj: object) -> str:
-    return json.dumps(obj, separators=(",", ":"), ensure_ascii=False)
+# compact JSON, one encoder for every call (what the store encodes holds no cycles)
+dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
 def _unavailable_on_connection_errors(
@@ -124,13 +124,12 @@ class RedisStore:
         self._ttl = max(1, int(processed_ttl_s))
         self._commit = client.register_script(redis_scripts.COMMIT)
         self._record_inbound = client.register_script(redis_scripts.RECORD_INBOUND)
-        self._put_attachment = client.register_script(redis_scripts.PUT_ATTACHMENT)
+        self.put_attachment_script = client.register_script(redis_scripts.PUT_ATTACHMENT)
         self._read_outbox = client.register_script(redis_scripts.READ_OUTBOX)
         self._outbox_delivered = client.register_script(redis_scripts.OUTBOX_DELIVERED)
-        self._read_pending = client.register_script(redis_scripts.READ_PENDING)
         self.batch = CommandBatcher(connect(url, read_timeout_s=None), timeout_s=SOCKET_TIMEOUT_S)
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
-        self._fanout: tuple[str, str] | None = None  # (channel, instance id): see ``publish_entries``
+        self._fanout: tuple[str, str, str] | None = None  # see ``publish_entries``
         self._decoded = DecodedConversations()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
@@ -148,11 +147,14 @@ class RedisStore:
     def key(self, *parts: str) -> str:
         return self.prefix + ":".join(parts)
 
-    def publish_entries(self, channel: str, instance_id: str) -> None:
-        """From now on, every change that stores entries also publishes them on ``channel``, from inside its
-        script (no command of its own, and never stored without being published): the fan-out's message
-        ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}`` (see ``redis_fanout``)."""
-        self._fanout = (channel, instance_id)
+    def publish_entries(self, channel: str, instance_id: str) -> str:
+        """From now on, every change that stores entries also publishes them on ``channel`` from its script
+        while another instance listens: ``{"i": instance_id, "c": conversation id, "e": [entry, ...]}``.
+        Returns this instance's presence channel, which its listener subscribes to with ``channel``: the
+        script publishes only when ``channel`` has more listeners than that (see ``redis_fanout``)."""
+        presence = f"{channel}:{instance_id}"
+        self._fanout = (channel, '{"i":' + dumps(instance_id) + ',"c":', presence)
+        return presence
 
     async def close(self) -> None:
         await self.batch.close()
@@ -173,7 +175,7 @@ class RedisStore:
     ) -> None:
         change = self._change_json(conversation, expected=-1, entries=entries)
         change["token"] = token_hash.hex()
-        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(change))
+        result = await self.batch.evalsha(self._commit, self.prefix, dumps(change))
         if result == "exists":
             raise StoreConflict(f"conversation {conversation.id} exists")
         self._check(result, conversation.id)
@@ -187,10 +189,8 @@ class RedisStore:
 
     @_unavailable_on_connection_errors
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
-        conversation_id = await self.batch.call("GET", self.key("session", token_hash.hex()))
-        return (
-            None if conversation_id is None else await self.conversation(ConversationId(str(conversation_id)))
-        )
+        found = await self.batch.call("GET", self.key("session", token_hash.hex()))
+        return None if found is None else await self.conversation(ConversationId(str(found)))
 
     @_unavailable_on_connection_errors
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
@@ -212,14 +212,14 @@ class RedisStore:
             change.conversation, expected=change.expected_version, entries=change.entries
         )
         payload |= {
-            "outbox_add": [[o.key, _dumps(codec.outbox_to_json(o))] for o in change.outbox_add],
+            "outbox_add": [[o.key, dumps(codec.outbox_to_json(o))] for o in change.outbox_add],
             "outbox_done": list(change.outbox_done),
             "drop_outbox": change.drop_outbox,
             "inbound_done": list(change.inbound_done),
         }
         if (added := change.inbound_add) is not None:
             payload["inbound_add"] = [added.event_id, added.cc_conversation_id, repr(added.received_at)]
-        result = await self.batch.evalsha(self._commit, self.prefix, _dumps(payload))
+        result = await self.batch.evalsha(self._commit, self.prefix, dumps(payload))
         if result == "duplicate_event":
             raise DuplicateEvent(added.event_id if added else "")
         self._check(result, change.conversation.id)
@@ -228,30 +228,29 @@ class RedisStore:
     def _change_json(self, conv: Conversation, *, expected: int, entries: Sequence[Entry]) -> dict[str, Any]:
         return {
             "id": conv.id,
-            "change": uuid.uuid4().hex,  # names this change, so a retry of it is recognised
+            "change": os.urandom(16).hex(),  # names this change, so a retry of it is recognised
             "expected": expected,
             "version": conv.version,
-            "data": "" if conv.version == expected else _dumps(codec.conversation_to_json(conv)),
+            "data": "" if conv.version == expected else dumps(codec.conversation_to_json(conv)),
             "state": conv.state.value,
             "active_at": repr(conv.active_at),
             "cc": conv.cc_conversation_id or "",
             "entries": [
-                [e.seq, codec.entry_client_id(e) or "", _dumps(codec.entry_to_json(e))] for e in entries
+                [e.seq, codec.entry_client_id(e) or "", dumps(codec.entry_to_json(e))] for e in entries
             ],
             "outbox_add": [],
             "outbox_done": [],
             "drop_outbox": False,
             "inbound_done": [],
             "ttl": self._ttl,
-            "pub": []
-            if self._fanout is None or not entries
-            else [self._fanout[0], self._message_head(conv.id)],
+            "pub": [] if self._fanout is None or not entries else self._publication(conv.id),
         }
 
-    def _message_head(self, conversation_id: ConversationId) -> str:
-        """The fan-out message up to its entries, which the script appends (each as stored) and closes."""
+    def _publication(self, conversation_id: ConversationId) -> list[str]:
+        """Channel, message up to its entries (the script appends them and closes it), presence channel."""
         assert self._fanout is not None
-        return '{"i":' + _dumps(self._fanout[1]) + ',"c":' + _dumps(conversation_id) + ',"e":['
+        channel, head, presence = self._fanout
+        return [channel, head + dumps(conversation_id) + ',"e":[', presence]
 
     @staticmethod
     def _check(result: object, conversation_id: ConversationId) -> None:
@@ -336,34 +335,19 @@ class RedisStore:
             outbox_oldest_created_at=oldest,
         )
 
-    # --- attachments -----------------------------------------------------------------------------
+    # --- attachments (see redis_files.py) ------------------------------------------------------
 
     @_unavailable_on_connection_errors
     async def put_attachment(self, file: StoredFile) -> None:
-        await self._put_attachment(
-            args=[
-                self.prefix,
-                file.attachment.key,
-                file.conversation_id,
-                repr(file.created_at),
-                _dumps(codec.attachment_to_json(file.attachment)),
-                "0" if file.data is None else "1",
-                "" if file.data is None else base64.b64encode(file.data).decode("ascii"),
-            ]
-        )
+        from gateway.store.redis_files import put_attachment
+
+        await put_attachment(self, file)
 
     @_unavailable_on_connection_errors
     async def attachment(self, key: str) -> StoredFile | None:
-        found: dict[str, str] = await self.redis.hgetall(self.key("attachment", key))  # type: ignore[assignment]
-        if not found:
-            return None
-        data = found.get("data")
-        return StoredFile(
-            conversation_id=ConversationId(found["conversation_id"]),
-            attachment=codec.attachment_from_json(json.loads(found["meta"])),
-            data=None if data is None else base64.b64decode(data),
-            created_at=float(found["created_at"]),
-        )
+        from gateway.store.redis_files import attachment
+
+        return await attachment(self, key)
 
     # --- inbound ---------------------------------------------------------------------------------
 
@@ -375,7 +359,7 @@ class RedisStore:
             event.event_id,
             event.cc_conversation_id,
             repr(event.received_at),
-            _dumps(codec.cc_event_to_json(event.event)),
+            dumps(codec.cc_event_to_json(event.event)),
         )
         return bool(fresh)
 
@@ -391,15 +375,21 @@ class RedisStore:
     @_unavailable_on_connection_errors
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         pending = "inbound_pending" + ("" if cc_conversation_id is None else f":{cc_conversation_id}")
-        flat = cast(list[str | None], await self.batch.evalsha(self._read_pending, self.prefix, pending))
-        rows = [flat[i : i + 4] for i in range(0, len(flat), 4)]
+        # Usually nothing waits: one plain read then, no script. Else the events, in one more round trip.
+        event_ids = cast(list[str], await self.batch.call("ZRANGE", self.prefix + pending, 0, -1))
+        if not event_ids:
+            return []
+        reads = [
+            self.batch.call("HMGET", self.key("inbound", e), "cc", "received_at", "data") for e in event_ids
+        ]
+        rows = cast(list[list[str | None]], await asyncio.gather(*reads))
         return [
             InboundEvent(
-                event_id=str(event_id),
+                event_id=event_id,
                 cc_conversation_id=CcConversationId(str(cc)),
                 received_at=float(str(received_at)),
                 event=codec.cc_event_from_json(json.loads(data)),
             )
-            for event_id, cc, received_at, data in rows
+            for event_id, (cc, received_at, data) in zip(event_ids, rows, strict=True)
             if data is not None  # applied meanwhile
         ]

@@ -2,9 +2,13 @@
 
 ``publish`` delivers to this instance's sockets (the local ``Hub``: ack for the sending socket, gap
 filling from the store). The entries were published on the ``P fanout`` channel already, by the script
-that stored them (``RedisStore.publish_entries``): no command of their own, and none stored unpublished.
-Every instance listens on that channel and hands what other instances published to its own hub (its own
-messages it recognises by their first bytes, without decoding them). Nothing is lost in between:
+that stored them (``RedisStore.publish_entries``): no command of their own, and none stored unpublished
+while another instance listens. Every instance listens on that channel and hands what other instances
+published to its own hub (its own messages it recognises by their first bytes, without decoding them).
+It also listens, on the same subscription, on a presence channel of its own (``P fanout:<instance id>``),
+on which nothing is published: a script that finds no more listeners on ``P fanout`` than on its
+instance's presence channel (the instance alone, or nobody) skips the publish, so an instance alone
+hears nothing back. Nothing is lost in between:
 
 - a socket that resumes subscribes locally first and then replays from the store, and the channel is
   listened to from start-up, so every entry stored after the replay's read is published after it;
@@ -55,7 +59,8 @@ class RedisFanout:
         self.instance_id = instance_id or uuid.uuid4().hex
         self.channel = store.key("fanout")
         self._own = f'{{"i":{json.dumps(self.instance_id)},'  # how this instance's messages begin
-        store.publish_entries(self.channel, self.instance_id)  # entries: published by the commit's script
+        # entries: published by the commit's script, when another instance listens
+        self._presence = store.publish_entries(self.channel, self.instance_id)
         self._listener: asyncio.Task[None] | None = None
         self._subscribed = asyncio.Event()
         # Its own connection, which never reconnects behind our back: a silent re-subscription would
@@ -110,7 +115,7 @@ class RedisFanout:
         while True:
             pubsub: PubSub = self._listening.pubsub(ignore_subscribe_messages=True)
             try:
-                await pubsub.subscribe(self.channel)
+                await pubsub.subscribe(self.channel, self._presence)  # at once: both or neither
                 if first:
                     first = False
                     self._subscribed.set()

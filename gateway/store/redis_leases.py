@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import os
 import time
-import uuid
-from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from types import TracebackType
 
 import structlog
 from redis.exceptions import RedisError
@@ -39,7 +39,29 @@ class _Held:
     holder: asyncio.Task[object]
     name: str
     deadline: float
+    key: str
     lost: bool = False
+
+
+class _Claim:
+    """One ``RedisLeases.claim(name)`` block (a plain async context manager: cheaper than a generator's)."""
+
+    __slots__ = ("_held", "_leases", "_name")
+
+    def __init__(self, leases: RedisLeases, name: str) -> None:
+        self._leases = leases
+        self._name = name
+        self._held: _Held | None = None
+
+    async def __aenter__(self) -> bool:
+        self._held = await self._leases._take(self._name)
+        return self._held is not None
+
+    async def __aexit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        if self._held is not None:
+            await self._leases._let_go(self._held, exc)
 
 
 class RedisLeases:
@@ -56,35 +78,40 @@ class RedisLeases:
         self._held: dict[str, _Held] = {}
         self._renewer: asyncio.Task[None] | None = None
 
-    @contextlib.asynccontextmanager
-    async def claim(self, name: str) -> AsyncIterator[bool]:
+    def claim(self, name: str) -> _Claim:
+        return _Claim(self, name)
+
+    async def _take(self, name: str) -> _Held | None:
+        """``SET NX PX``: the lease, held by the current task, or None when another instance has it."""
         key = self._store.key("lease", name)
-        token = f"{self.instance_id}:{uuid.uuid4().hex}"
+        token = f"{self.instance_id}:{os.urandom(16).hex()}"
         try:
             mine = await self._store.batch.call("SET", key, token, "NX", "PX", int(self.lease_s * 1000))
         except (RedisError, OSError) as exc:
             raise StoreUnavailable(f"redis: {exc}") from exc
         if not mine:
-            yield False
-            return
+            return None
         holder = asyncio.current_task()
         assert holder is not None
-        held = _Held(token, holder, name, time.monotonic() + self.lease_s)
+        held = _Held(token, holder, name, time.monotonic() + self.lease_s, key)
         self._held[key] = held
         if self._renewer is None:
             self._renewer = asyncio.create_task(self._keep())
-        try:
-            yield True
-        except asyncio.CancelledError:
-            if held.lost and holder.uncancel() == 0:
-                raise LeaseLost(name) from None
-            raise
-        finally:
-            if self._held.get(key) is held:
-                del self._held[key]
-            if not held.lost:
-                with contextlib.suppress(RedisError, OSError):
-                    await self._store.batch.evalsha(self._release, token, keys=(key,))  # else it expires
+        return held
+
+    async def _let_go(self, held: _Held, exc: BaseException | None) -> None:
+        """Release a lease when its block ends (unless it was lost: then nothing is ours to delete). Work
+        cancelled because its lease was lost ends in ``LeaseLost`` (unless cancelled for another reason too).
+        """
+        if self._held.get(held.key) is held:
+            del self._held[held.key]
+        if not held.lost:
+            with contextlib.suppress(RedisError, OSError):
+                await self._store.batch.evalsha(
+                    self._release, held.token, keys=(held.key,)
+                )  # else it expires
+        elif isinstance(exc, asyncio.CancelledError) and held.holder.uncancel() == 0:
+            raise LeaseLost(held.name) from None
 
     async def _keep(self) -> None:
         """Every third of the lease, renew what is held, in one pipeline; cancel the work whose lease is

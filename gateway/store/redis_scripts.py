@@ -71,7 +71,7 @@ if c.expected < 0 or c.version ~= c.expected then
              'data', c.data, 'change', c.change)
   if old_state and old_state ~= c.state then redis.call('ZREM', p .. 'state:' .. old_state, id) end
   redis.call('ZADD', p .. 'state:' .. c.state, c.active_at, id)
-  if c.cc ~= '' then redis.call('SET', p .. 'cc:' .. c.cc, id) end
+  if c.cc ~= '' and c.cc ~= old_cc then redis.call('SET', p .. 'cc:' .. c.cc, id) end  -- (once per id)
 end
 if c.expected < 0 then redis.call('SET', p .. 'session:' .. c.token, id) end
 for _, e in ipairs(c.entries) do
@@ -90,11 +90,14 @@ for _, o in ipairs(c.outbox_add) do
   redis.call('ZADD', ok, redis.call('INCR', p .. 'outbox_next'), o[1])
   redis.call('HSET', items, o[1], o[2])
 end
-local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
-if first[1] then
-  redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
-else
-  redis.call('ZREM', p .. 'outbox_conversations', id)
+if c.drop_outbox or #c.outbox_done > 0 or #c.outbox_add > 0 then
+  -- (an outbox left as it was keeps its place in outbox_conversations)
+  local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
+  else
+    redis.call('ZREM', p .. 'outbox_conversations', id)
+  end
 end
 for _, ev in ipairs(c.inbound_done) do
   local ik = p .. 'inbound:' .. ev
@@ -113,10 +116,15 @@ if c.inbound_add then
   redis.call('EXPIRE', ik, c.ttl)
 end
 if c.pub[1] then
-  -- the fan-out: the stored entries to every instance's customer sockets (pub = channel, message head)
-  local stored = {}
-  for i, e in ipairs(c.entries) do stored[i] = e[3] end
-  redis.call('PUBLISH', c.pub[1], c.pub[2] .. table.concat(stored, ',') .. ']}')
+  -- the fan-out: the stored entries to the other instances' customer sockets (pub = channel, message
+  -- head, this instance's presence channel); skipped when no other instance listens: the channel's
+  -- listeners are then this instance alone (listening on its presence channel too) or nobody
+  local n = redis.call('PUBSUB', 'NUMSUB', c.pub[1], c.pub[3])
+  if n[2] > n[4] then
+    local stored = {}
+    for i, e in ipairs(c.entries) do stored[i] = e[3] end
+    redis.call('PUBLISH', c.pub[1], c.pub[2] .. table.concat(stored, ',') .. ']}')
+  end
 end
 return 'ok'
 """
@@ -168,19 +176,6 @@ local items = ARGV[1] .. 'outbox_items'
 local found = {}
 for i, k in ipairs(redis.call('ZRANGE', ARGV[1] .. 'outbox:' .. ARGV[2], 0, -1)) do
   found[i] = redis.call('HGET', items, k)
-end
-return found
-"""
-
-READ_PENDING = """
--- unapplied events (all, or one contact-center conversation's) in arrival order: id, cc, received_at, data
-local found = {}
-for _, ev in ipairs(redis.call('ZRANGE', ARGV[1] .. ARGV[2], 0, -1)) do
-  local row = redis.call('HMGET', ARGV[1] .. 'inbound:' .. ev, 'cc', 'received_at', 'data')
-  found[#found + 1] = ev
-  found[#found + 1] = row[1]
-  found[#found + 1] = row[2]
-  found[#found + 1] = row[3]
 end
 return found
 """

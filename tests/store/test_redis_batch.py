@@ -13,6 +13,7 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from redis.asyncio.client import PubSub
 from redis.exceptions import ResponseError
 
 import gateway.store.redis as redis_module
@@ -108,3 +109,31 @@ async def test_a_change_that_stores_entries_publishes_them_from_its_script(store
     assert received == [
         {"i": "instance-a", "c": conv.id, "e": [codec.entry_to_json(e) for e in entries]},
     ]
+
+
+async def test_a_change_is_published_only_while_another_instance_listens(store: RedisStore) -> None:
+    presence = store.publish_entries("t:fanout", "instance-a")
+    conv = _conv()
+    await store.create_conversation(conv, b"t")
+
+    async def received(listening: PubSub) -> list[object]:
+        found = []
+        deadline = time.monotonic() + 0.5
+        while time.monotonic() < deadline:
+            if (message := await listening.get_message(timeout=0.1)) is not None:
+                found.append(json.loads(message["data"])["e"][0]["seq"])
+        return found
+
+    async with store.redis.pubsub(ignore_subscribe_messages=True) as own:
+        await own.subscribe("t:fanout", presence)  # what instance-a's own listener does
+        conv = await _commit(store, conv, last_seq=1, entries=(_msg(1),))
+        assert await received(own) == []  # alone: nothing published, nothing heard back
+        async with store.redis.pubsub(ignore_subscribe_messages=True) as other:
+            await other.subscribe("t:fanout")  # another instance
+            conv = await _commit(store, conv, last_seq=2, entries=(_msg(2),))
+            assert await received(other) == [2]
+            assert await received(own) == [2]
+    async with store.redis.pubsub(ignore_subscribe_messages=True) as other:
+        await other.subscribe("t:fanout")  # instance-a cut off from Redis, another one listening
+        await _commit(store, conv, last_seq=3, entries=(_msg(3),))
+        assert await received(other) == [3]
