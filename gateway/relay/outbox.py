@@ -151,8 +151,8 @@ class OutboxDelivery:
                     return  # another instance delivers it, and looks again once it lets go
                 while items := await store.outbox(conversation_id):
                     await self._deliver(items[0])
-                    if alone and len(items) == 1:
-                        break  # alone, work queued since the read has kicked this worker again: no re-read
+                    if len(items) == 1:
+                        break  # what was queued since the read is looked for below (or kicked us again)
             # Work queued by another instance while we held the lease is ours to deliver. (Alone, work
             # queued meanwhile has kicked this worker again.)
             if alone or not await store.outbox(conversation_id):
