@@ -288,3 +288,18 @@ async def test_a_long_replay_arrives_whole_and_in_order(
 
     assert seqs([await socket.expect("message") for _ in range(101, 1203)]) == list(range(101, 1203))
     await socket.silent()
+
+
+async def test_a_frame_that_cannot_be_written_closes_its_socket_and_never_reaches_the_publisher(
+    hub: Hub, connect: Connect
+) -> None:
+    """Written at once or by the writer task, a failure is the socket's: the publisher carries on."""
+    broken, _ = await connect(C1)
+    other, _ = await connect(C2)
+
+    await hub.publish(C1, [message(1, "half a surrogate \ud800")])  # no UTF-8 for it: the write fails
+    await hub.publish(C2, [message(1, "fine")])
+
+    msg = await broken.ws.receive(timeout=5)
+    assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
+    await other.expect("message", seq=1, text="fine")

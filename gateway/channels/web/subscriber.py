@@ -195,11 +195,9 @@ class Subscriber:
         transport = self.transport
         if transport is None or isinstance(job, _Replay) or not wire.writable(self.ws, transport):
             return False
-        if isinstance(job, _Frame):
-            frames = [job.data]
-        else:
-            sent = self.sent_seq
-            due: list[Rendered] = []
+        sent = self.sent_seq
+        due: list[Rendered] = []
+        if isinstance(job, _Entries):
             for item in job.rendered:
                 seq = item.entry.seq
                 if seq <= sent:
@@ -210,14 +208,21 @@ class Subscriber:
                 sent = seq
             if not due:
                 return True
-            frames = [self._frame(item, job.origin) for item in due]
+        # What goes wrong here is handled as the writer would, and never reaches whoever offered the job.
         try:
+            frames = (
+                [job.data] if isinstance(job, _Frame) else [self._frame(item, job.origin) for item in due]
+            )
             wire.write_text(transport, frames)
         except (ConnectionError, RuntimeError) as exc:
             logger.info("socket_send_failed", conversation_id=self.conversation_id, error=type(exc).__name__)
             return True
-        if isinstance(job, _Entries):
-            self.sent_seq = sent
+        except Exception:
+            logger.exception("socket_writer_crashed", conversation_id=self.conversation_id)
+            with contextlib.suppress(Exception):
+                self._give_up("crashed")
+            return True
+        self.sent_seq = sent
         return True
 
     async def _send(self, data: str) -> None:
