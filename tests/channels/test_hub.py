@@ -303,3 +303,22 @@ async def test_a_frame_that_cannot_be_written_closes_its_socket_and_never_reache
     msg = await broken.ws.receive(timeout=5)
     assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
     await other.expect("message", seq=1, text="fine")
+
+
+async def test_frames_of_every_header_size_arrive_intact(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    """Frames written straight to the transport: lengths either side of 126 and 65,536 bytes (the three
+    header sizes), several in one write, as a strict client reads them."""
+    sizes = [*range(40, 140, 7), *range(65_400, 65_600, 31), 200_000]
+    lines = [message(seq, "é" * (size // 2), author=Author.BOT) for seq, size in enumerate(sizes, start=1)]
+    conv = await create(store, conversation(C1))
+    socket, _ = await connect(C1)
+    await append(store, conv, *lines)
+
+    await hub.publish(C1, lines[:5])  # a few in one write
+    for line in lines[5:]:
+        await hub.publish(C1, [line])
+
+    for line in lines:
+        await socket.expect("message", seq=line.seq, text=line.text)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
@@ -222,6 +223,12 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_cir
 
 def dumps(frame: dict[str, Any]) -> str:
     return _ENCODER.encode(frame)
+
+
+def ack_frame(client_id: str, seq: int) -> str:
+    """``{"type":"ack","client_id":...,"seq":...}``, as ``dumps`` writes it, without building a dict (one a
+    customer line)."""
+    return f'{{"type":"ack","client_id":{encode_basestring(client_id)},"seq":{seq}}}'
 
 
 def error_frame(code: str, message: str) -> str:

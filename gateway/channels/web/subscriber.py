@@ -30,7 +30,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from gateway.channels.web import wire
-from gateway.channels.web.frames import dumps, entry_frame
+from gateway.channels.web.frames import ack_frame, dumps, entry_frame
 from gateway.relay.model import Author, ConversationId, Entry, MessageEntry
 from gateway.relay.ports import Store
 
@@ -259,7 +259,7 @@ class Subscriber:
         own = origin == self.id or entry.client_id in self.sending
         if own and entry.author is Author.CUSTOMER:
             self.sending.discard(entry.client_id)
-            return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
+            return ack_frame(entry.client_id, entry.seq)
         return rendered.frame
 
     async def _entries(self, rendered: Sequence[Rendered], origin: str | None) -> None:

@@ -22,6 +22,7 @@ from gateway.channels.web.frames import (
     ReadFrame,
     StartFrame,
     TypingFrame,
+    ack_frame,
     dumps,
     error_frame,
     parse_client_frame,
@@ -114,7 +115,7 @@ class CustomerSocket:
                     raise
                 if not new:  # a retry of a stored line: ack again with the first seq
                     sub.sending.discard(client_id)
-                    sub.notify(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
+                    sub.notify(ack_frame(client_id, seq))
             case CancelFrame():
                 await relay.cancel(sub.conversation_id)
             case LeaveFrame():
