@@ -95,6 +95,9 @@ _FRAME_TYPES: dict[str, TypeAdapter[Any]] = {
 }
 
 
+_MESSAGE: TypeAdapter[MessageFrame] = TypeAdapter(MessageFrame)
+
+
 def describe(exc: ValidationError) -> str:
     err = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(p) for p in err["loc"]) or "frame"
@@ -107,6 +110,15 @@ def parse_client_frame(data: str, *, max_frame_bytes: int, max_text_chars: int) 
         len(data) * 4 > max_frame_bytes and len(data.encode()) > max_frame_bytes
     ):
         raise FrameError("too_long", f"frames are limited to {max_frame_bytes} bytes")
+    if '"message"' in data:  # most frames: read and checked in one pass; anything amiss, the long way
+        try:
+            message: MessageFrame = _MESSAGE.validate_json(data)
+        except ValidationError:
+            pass
+        else:
+            if len(message.text) > max_text_chars:
+                raise FrameError("too_long", f"text is limited to {max_text_chars} characters")
+            return message
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError):
