@@ -1,4 +1,4 @@
-"""Server frames built by hand are the same bytes ``dumps`` writes."""
+"""Client frames read as the JSON module reads them; server frames built by hand are the bytes ``dumps`` writes."""
 
 from __future__ import annotations
 
@@ -8,7 +8,25 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gateway.channels.web.frames import FrameError, ack_frame, dumps, parse_client_frame
+from gateway.channels.web.frames import (
+    FrameError,
+    ack_frame,
+    dumps,
+    entry_frame,
+    entry_text,
+    parse_client_frame,
+)
+from gateway.relay.model import (
+    AgentRef,
+    AttachedFile,
+    Author,
+    Button,
+    Card,
+    MessageEntry,
+    QueueRef,
+    State,
+    StateEntry,
+)
 
 
 @pytest.mark.parametrize(
@@ -63,3 +81,34 @@ def test_a_message_frame_is_what_the_json_module_reads(data: str) -> None:
     assert raw is not None or code == "bad_json"
     if isinstance(raw, dict) and raw.get("type") == "message" and isinstance(raw.get("text"), str):
         assert code == ("too_long" if len(raw["text"]) > 6 else "invalid_frame")
+
+
+short = st.text(max_size=8) | any_text
+message_entries = st.builds(
+    MessageEntry,
+    seq=st.integers(min_value=1, max_value=2**53),
+    ts=st.floats(min_value=0, max_value=4e9),
+    author=st.sampled_from(Author),
+    text=st.none() | any_text,
+    client_id=st.none() | short,
+    buttons=st.just(()) | st.tuples(st.builds(Button, title=short, payload=short)),
+    image=st.none() | st.just("https://example.com/a.png"),
+    custom=st.none() | st.just('{"kind":"x"}'),
+    attachments=st.just(()) | st.tuples(st.builds(AttachedFile, key=short, name=short, content_type=short)),
+    card=st.none() | st.builds(Card, kind=st.just("adaptive"), title=st.none() | short),
+    agent=st.none() | st.builds(AgentRef, id=short, name=short),
+    queue=st.none() | st.builds(QueueRef, id=short, name=st.none() | short),
+)
+state_entries = st.builds(
+    StateEntry,
+    seq=st.integers(min_value=1, max_value=2**53),
+    ts=st.floats(min_value=0, max_value=4e9),
+    state=st.sampled_from(State),
+    agent=st.none() | st.builds(AgentRef, id=short, name=short),
+)
+
+
+@settings(max_examples=1000, deadline=None)
+@given(message_entries | state_entries)
+def test_an_entry_frame_is_the_json_dumps_writes(entry: MessageEntry | StateEntry) -> None:
+    assert entry_text(entry) == dumps(entry_frame(entry))

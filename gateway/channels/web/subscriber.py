@@ -30,7 +30,7 @@ import structlog
 from aiohttp import WSCloseCode, web
 
 from gateway.channels.web import wire
-from gateway.channels.web.frames import ack_frame, dumps, entry_frame
+from gateway.channels.web.frames import ack_frame, entry_text
 from gateway.relay.model import Author, ConversationId, Entry, MessageEntry
 from gateway.relay.ports import Store
 
@@ -52,7 +52,7 @@ class Rendered:
     @property
     def frame(self) -> str:
         if self._frame is None:
-            self._frame = dumps(entry_frame(self.entry))
+            self._frame = entry_text(self.entry)
         return self._frame
 
 
