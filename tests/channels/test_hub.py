@@ -52,7 +52,7 @@ async def connect(
         url = server.make_url("/ws").with_query(conversation=conversation_id, sent_seq=sent_seq)
         if not small_buffers:
             customer = CustomerSocket(await http.ws_connect(url))
-        else:  # kernel buffers of 4 KB both ways: what the client does not read soon backs up in the transport
+        else:  # kernel buffers of 4 KB both ways: what the client does not read backs up in the transport
             url = url.update_query(send_buffer=4096)
             session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=small_buffer(4096)))
             sessions.append(session)

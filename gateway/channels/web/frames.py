@@ -217,7 +217,8 @@ def entry_text(entry: Entry) -> str:
     if entry.client_id is not None:
         text += f',"client_id":{encode_basestring(entry.client_id)}'
     if entry.agent is not None:
-        text += f',"agent":{{"id":{encode_basestring(entry.agent.id)},"name":{encode_basestring(entry.agent.name)}}}'
+        agent_id, agent_name = encode_basestring(entry.agent.id), encode_basestring(entry.agent.name)
+        text += f',"agent":{{"id":{agent_id},"name":{agent_name}}}'
     return text + "}"
 
 
@@ -273,8 +274,8 @@ def dumps(frame: dict[str, Any]) -> str:
 
 
 def ack_frame(client_id: str, seq: int) -> str:
-    """``{"type":"ack","client_id":...,"seq":...}``, as ``dumps`` writes it, without building a dict (one a
-    customer line)."""
+    """``{"type":"ack","client_id":...,"seq":...}`` as ``dumps`` writes it, without building a dict (one per
+    customer line; a test holds them equal)."""
     return f'{{"type":"ack","client_id":{encode_basestring(client_id)},"seq":{seq}}}'
 
 

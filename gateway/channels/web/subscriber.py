@@ -6,10 +6,11 @@ keeping up (nothing queued, its outgoing buffer short) needs no task at all: wha
 written at once, all the frames of one offer in one write (``wire.py``).
 
 Whatever publishes (the relay, a webhook, the Redis fan-out listener, a resync) only puts work on the
-queue (or writes without waiting) and never waits for the socket. The socket's writer sends the work in order, and is the only task
-that waits on the socket's buffer. A socket that cannot keep up, because its queue is full or one send
-takes longer than ``send_timeout_s`` (a client that stopped reading), is closed with 1013 (try again
-later): the client resumes from its ``last_seq`` and misses nothing, since every entry is stored.
+queue (or writes it without a wait) and never waits for the socket. The socket's writer sends the work in
+order, and is the only task that waits on the socket's buffer. A socket that cannot keep up, because its
+queue is full or one send takes longer than ``send_timeout_s`` (a client that stopped reading), is closed
+with 1013 (try again later): the client resumes from its ``last_seq`` and misses nothing, since every
+entry is stored.
 
 Each socket remembers the highest seq it has been sent. An entry at or below it is skipped; an entry
 beyond the next one first pulls the missing ones from the store. So a resume that races a live publish,
@@ -277,8 +278,13 @@ class Subscriber:
             entries = await self.store.entries(
                 self.conversation_id, after=self.sent_seq, upto=upto, limit=500
             )
+            if not entries:
+                return
             # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
-            if entries and not self._write_now(_Entries([Rendered(e) for e in entries], None)):
+            if self._write_now(_Entries([Rendered(e) for e in entries], None)):
+                if self.sent_seq != entries[-1].seq:
+                    return  # the write failed (and was logged): the socket is going away
+            else:
                 for entry in entries:
                     await self._send(self._frame(Rendered(entry), None))
                     self.sent_seq = entry.seq
