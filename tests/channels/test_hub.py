@@ -4,6 +4,7 @@ socket that cannot keep up is closed instead of holding anyone up (real sockets,
 from __future__ import annotations
 
 import asyncio
+import socket as sockets_api
 from collections.abc import AsyncIterator, Awaitable, Callable
 from pathlib import Path
 
@@ -39,15 +40,38 @@ def hub(store: SqliteStore) -> Hub:
 
 
 @pytest.fixture
-async def connect(aiohttp_server: AiohttpServer, hub: Hub, http: aiohttp.ClientSession) -> Connect:
+async def connect(
+    aiohttp_server: AiohttpServer, hub: Hub, http: aiohttp.ClientSession
+) -> AsyncIterator[Connect]:
     server: TestServer = await aiohttp_server(hub_app(hub))
+    sessions: list[aiohttp.ClientSession] = []
 
-    async def open_socket(conversation_id: str = C1, *, sent_seq: int = 0) -> tuple[CustomerSocket, str]:
+    async def open_socket(
+        conversation_id: str = C1, *, sent_seq: int = 0, small_buffers: bool = False
+    ) -> tuple[CustomerSocket, str]:
         url = server.make_url("/ws").with_query(conversation=conversation_id, sent_seq=sent_seq)
-        customer = CustomerSocket(await http.ws_connect(url))
+        if not small_buffers:
+            customer = CustomerSocket(await http.ws_connect(url))
+        else:  # kernel buffers of 4 KB both ways: what the client does not read backs up in the transport
+            url = url.update_query(send_buffer=4096)
+            session = aiohttp.ClientSession(connector=aiohttp.TCPConnector(socket_factory=small_buffer(4096)))
+            sessions.append(session)
+            customer = CustomerSocket(await session.ws_connect(url))
         return customer, await subscribed(customer)
 
-    return open_socket
+    yield open_socket
+    for session in sessions:
+        await session.close()
+
+
+def small_buffer(size: int) -> aiohttp.SocketFactoryType:
+    def make(addr_info: aiohttp.AddrInfoType) -> sockets_api.socket:
+        family, kind, proto, _, _ = addr_info
+        sock = sockets_api.socket(family=family, type=kind, proto=proto)
+        sock.setsockopt(sockets_api.SOL_SOCKET, sockets_api.SO_RCVBUF, size)
+        return sock
+
+    return make
 
 
 async def until(condition: Callable[[], bool], timeout: float = 5.0) -> None:
@@ -176,9 +200,12 @@ async def test_a_closed_socket_is_forgotten(hub: Hub, store: SqliteStore, connec
 async def test_a_socket_whose_queue_is_full_is_closed_with_try_again_later_and_holds_nobody_up(
     hub: Hub, store: SqliteStore, connect: Connect
 ) -> None:
-    stalled, _ = await connect(C1)
+    stalled, _ = await connect(C1, small_buffers=True)
     conv = await create(store, conversation(C1))
-    entries = [message(seq, f"line {seq}") for seq in range(1, 7)]
+    # Lines of 200 KB through small kernel buffers: the first leaves most of itself waiting in the
+    # transport, so the socket is behind and what follows queues (to a socket that keeps up, frames are
+    # written at once and nothing queues).
+    entries = [message(seq, f"line {seq} " + "x" * 200_000) for seq in range(1, 7)]
     await append(store, conv, *entries)
 
     # Six publishes in one go, no await in between: more than the socket's queue of four holds.
@@ -220,3 +247,78 @@ async def test_an_idle_socket_holds_no_writer_task_and_the_next_entry_still_reac
     await hub.publish(C1, [second])
     for socket in sockets:
         await socket.expect("message", seq=2, text="still there?")
+
+
+def writer_tasks() -> int:
+    return sum(1 for t in asyncio.all_tasks() if t.get_name().startswith("socket-writer-"))
+
+
+async def test_a_socket_that_keeps_up_gets_its_frames_at_once_in_order_with_no_writer_task(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    """Nothing queued and a short outgoing buffer: what is offered is written there and then (one write
+    for the frames of one offer), so a round trip's ack and message frames cost no task each."""
+    conv = await create(store, conversation(C1))
+    sender, sender_id = await connect(C1)
+    line = message(1, "my order?", client_id="client-1")
+    answers = [message(2, "looking", author=Author.BOT), message(3, "found it", author=Author.BOT)]
+    await append(store, conv, line, *answers)
+    writers_before = writer_tasks()
+
+    await hub.publish(C1, [line], origin=sender_id)
+    await hub.signal(C1, Typing(author=Author.BOT, active=True))
+    await hub.publish(C1, answers)
+    assert writer_tasks() == writers_before  # written, not left to a task
+
+    await sender.expect("ack", client_id="client-1", seq=1)
+    await sender.expect("typing", author="bot", active=True)
+    assert seqs([await sender.expect("message"), await sender.expect("message")]) == [2, 3]
+    await sender.silent()
+
+
+async def test_a_long_replay_arrives_whole_and_in_order(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    """More entries than one read of the store returns (500): each read's frames go out together."""
+    lines = [message(seq, f"line {seq}", author=Author.BOT) for seq in range(1, 1203)]
+    await create(store, conversation(C1), *lines)
+    socket, _ = await connect(C1, sent_seq=100)
+
+    await hub.resync()
+
+    assert seqs([await socket.expect("message") for _ in range(101, 1203)]) == list(range(101, 1203))
+    await socket.silent()
+
+
+async def test_a_frame_that_cannot_be_written_closes_its_socket_and_never_reaches_the_publisher(
+    hub: Hub, connect: Connect
+) -> None:
+    """Written at once or by the writer task, a failure is the socket's: the publisher carries on."""
+    broken, _ = await connect(C1)
+    other, _ = await connect(C2)
+
+    await hub.publish(C1, [message(1, "half a surrogate \ud800")])  # no UTF-8 for it: the write fails
+    await hub.publish(C2, [message(1, "fine")])
+
+    msg = await broken.ws.receive(timeout=5)
+    assert (msg.type, msg.data) == (WSMsgType.CLOSE, WSCloseCode.TRY_AGAIN_LATER)
+    await other.expect("message", seq=1, text="fine")
+
+
+async def test_frames_of_every_header_size_arrive_intact(
+    hub: Hub, store: SqliteStore, connect: Connect
+) -> None:
+    """Frames written straight to the transport: lengths either side of 126 and 65,536 bytes (the three
+    header sizes), several in one write, as a strict client reads them."""
+    sizes = [*range(40, 140, 7), *range(65_400, 65_600, 31), 200_000]
+    lines = [message(seq, "é" * (size // 2), author=Author.BOT) for seq, size in enumerate(sizes, start=1)]
+    conv = await create(store, conversation(C1))
+    socket, _ = await connect(C1)
+    await append(store, conv, *lines)
+
+    await hub.publish(C1, lines[:5])  # a few in one write
+    for line in lines[5:]:
+        await hub.publish(C1, [line])
+
+    for line in lines:
+        await socket.expect("message", seq=line.seq, text=line.text)

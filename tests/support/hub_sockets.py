@@ -1,11 +1,14 @@
 """Customer sockets subscribed straight to a ``Hub``, on a real port, with the rest of the channel left out.
 
-``GET /ws?conversation=c1&sent_seq=0`` subscribes the socket; its first frame is
-``{"type": "subscribed", "id": <subscriber id>}``, sent through the subscriber's own queue, so once the
-client has read it the hub knows the socket (and the id is the ``origin`` that socket's lines carry).
+``GET /ws?conversation=c1&sent_seq=0`` subscribes the socket (``&send_buffer=N`` sets its kernel send
+buffer); its first frame is ``{"type": "subscribed", "id": <subscriber id>}``, sent through the
+subscriber's own queue, so once the client has read it the hub knows the socket (and the id is the
+``origin`` that socket's lines carry).
 """
 
 from __future__ import annotations
+
+from socket import SO_SNDBUF, SOL_SOCKET
 
 from aiohttp import web
 
@@ -19,9 +22,12 @@ def hub_app(hub: Hub) -> web.Application:
     async def socket(request: web.Request) -> web.WebSocketResponse:
         ws = web.WebSocketResponse()
         await ws.prepare(request)
+        if "send_buffer" in request.query and request.transport is not None:
+            sock = request.transport.get_extra_info("socket")
+            sock.setsockopt(SOL_SOCKET, SO_SNDBUF, int(request.query["send_buffer"]))
         conversation_id = ConversationId(request.query["conversation"])
         sent_seq = int(request.query.get("sent_seq", "0"))
-        subscriber = hub.subscribe(ws, conversation_id, sent_seq=sent_seq)
+        subscriber = hub.subscribe(ws, conversation_id, sent_seq=sent_seq, transport=request.transport)
         subscriber.notify(dumps({"type": "subscribed", "id": subscriber.id}))
         try:
             async for _ in ws:

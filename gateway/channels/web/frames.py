@@ -4,13 +4,24 @@ from __future__ import annotations
 
 import json
 from datetime import UTC, datetime
+from json.encoder import encode_basestring
 from typing import Annotated, Any, Literal
 from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
 from gateway.relay.errors import CustomerError
-from gateway.relay.model import AttachedFile, Card, Customer, Entry, ReadUpTo, Signal, StateEntry, Typing
+from gateway.relay.model import (
+    AttachedFile,
+    Card,
+    Customer,
+    Entry,
+    MessageEntry,
+    ReadUpTo,
+    Signal,
+    StateEntry,
+    Typing,
+)
 from gateway.relay.relay import MAX_CLIENT_ID_CHARS
 
 ClientId = Annotated[str, StringConstraints(min_length=1, max_length=MAX_CLIENT_ID_CHARS)]
@@ -94,6 +105,9 @@ _FRAME_TYPES: dict[str, TypeAdapter[Any]] = {
 }
 
 
+_MESSAGE: TypeAdapter[MessageFrame] = TypeAdapter(MessageFrame)
+
+
 def describe(exc: ValidationError) -> str:
     err = exc.errors(include_url=False, include_input=False)[0]
     where = ".".join(str(p) for p in err["loc"]) or "frame"
@@ -106,6 +120,15 @@ def parse_client_frame(data: str, *, max_frame_bytes: int, max_text_chars: int) 
         len(data) * 4 > max_frame_bytes and len(data.encode()) > max_frame_bytes
     ):
         raise FrameError("too_long", f"frames are limited to {max_frame_bytes} bytes")
+    if '"message"' in data:  # most frames: read and checked in one pass; anything amiss, the long way
+        try:
+            message: MessageFrame = _MESSAGE.validate_json(data)
+        except ValidationError:
+            pass
+        else:
+            if len(message.text) > max_text_chars:
+                raise FrameError("too_long", f"text is limited to {max_text_chars} characters")
+            return message
     try:
         raw = json.loads(data)
     except (ValueError, RecursionError):
@@ -173,6 +196,32 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
     return frame
 
 
+def entry_text(entry: Entry) -> str:
+    """``dumps(entry_frame(entry))``; a plain line (text, maybe a client_id and an agent, as most agent
+    and customer lines are) written out by hand, the same bytes without the dict (a test holds them equal)."""
+    if (
+        not isinstance(entry, MessageEntry)
+        or entry.text is None
+        or entry.buttons
+        or entry.image is not None
+        or entry.custom is not None
+        or entry.attachments
+        or entry.card is not None
+        or entry.queue is not None
+    ):
+        return dumps(entry_frame(entry))
+    text = (
+        f'{{"type":"message","seq":{entry.seq},"author":{encode_basestring(entry.author.value)},'
+        f'"text":{encode_basestring(entry.text)},"ts":"{iso(entry.ts)}"'
+    )
+    if entry.client_id is not None:
+        text += f',"client_id":{encode_basestring(entry.client_id)}'
+    if entry.agent is not None:
+        agent_id, agent_name = encode_basestring(entry.agent.id), encode_basestring(entry.agent.name)
+        text += f',"agent":{{"id":{agent_id},"name":{agent_name}}}'
+    return text + "}"
+
+
 def file_path(file: AttachedFile) -> str:
     """Where the gateway serves a file: the key is the secret, the name only makes the link readable."""
     return f"/chat/files/{file.key}/{quote(file.name, safe='')}"
@@ -222,6 +271,12 @@ _ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_cir
 
 def dumps(frame: dict[str, Any]) -> str:
     return _ENCODER.encode(frame)
+
+
+def ack_frame(client_id: str, seq: int) -> str:
+    """``{"type":"ack","client_id":...,"seq":...}`` as ``dumps`` writes it, without building a dict (one per
+    customer line; a test holds them equal)."""
+    return f'{{"type":"ack","client_id":{encode_basestring(client_id)},"seq":{seq}}}'
 
 
 def error_frame(code: str, message: str) -> str:

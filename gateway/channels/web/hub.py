@@ -7,6 +7,7 @@ customer who stops reading cannot delay anyone else's chat.
 
 from __future__ import annotations
 
+import asyncio
 import weakref
 from collections.abc import Callable, Sequence
 
@@ -37,8 +38,10 @@ class Hub:
         *,
         sent_seq: int,
         abort: Callable[[], None] = lambda: None,
+        transport: asyncio.Transport | None = None,
     ) -> Subscriber:
-        """A socket's subscriber, its writer started; queue its first frames before the next ``await``."""
+        """A socket's subscriber, its writer started; queue its first frames before the next ``await``.
+        With the socket's ``transport``, frames go straight to it while the socket keeps up."""
         subscriber = Subscriber(
             ws=ws,
             conversation_id=conversation_id,
@@ -47,6 +50,7 @@ class Hub:
             queue_size=self._queue_size,
             send_timeout_s=self._send_timeout_s,
             abort=abort,
+            transport=transport,
         )
         subscriber.start()
         self._subscribers.setdefault(conversation_id, {})[subscriber.id] = subscriber

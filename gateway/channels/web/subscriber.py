@@ -1,13 +1,16 @@
 """One customer socket's outgoing side: a bounded queue of frames and the one task that writes them.
 
 The writer task exists only while there is something to send: an idle socket (most of them, most of the
-time) holds a short deque and no task, which is most of what 10,000 idle sessions cost.
+time) holds a short deque and no task, which is most of what 10,000 idle sessions cost. A socket that is
+keeping up (nothing queued, its outgoing buffer short) needs no task at all: what is offered to it is
+written at once, all the frames of one offer in one write (``wire.py``).
 
 Whatever publishes (the relay, a webhook, the Redis fan-out listener, a resync) only puts work on the
-queue and never waits for the socket. The socket's writer sends the work in order, and is the only task
-that waits on the socket's buffer. A socket that cannot keep up, because its queue is full or one send
-takes longer than ``send_timeout_s`` (a client that stopped reading), is closed with 1013 (try again
-later): the client resumes from its ``last_seq`` and misses nothing, since every entry is stored.
+queue (or writes it without a wait) and never waits for the socket. The socket's writer sends the work in
+order, and is the only task that waits on the socket's buffer. A socket that cannot keep up, because its
+queue is full or one send takes longer than ``send_timeout_s`` (a client that stopped reading), is closed
+with 1013 (try again later): the client resumes from its ``last_seq`` and misses nothing, since every
+entry is stored.
 
 Each socket remembers the highest seq it has been sent. An entry at or below it is skipped; an entry
 beyond the next one first pulls the missing ones from the store. So a resume that races a live publish,
@@ -27,7 +30,8 @@ from dataclasses import dataclass, field
 import structlog
 from aiohttp import WSCloseCode, web
 
-from gateway.channels.web.frames import dumps, entry_frame
+from gateway.channels.web import wire
+from gateway.channels.web.frames import ack_frame, entry_text
 from gateway.relay.model import Author, ConversationId, Entry, MessageEntry
 from gateway.relay.ports import Store
 
@@ -49,7 +53,7 @@ class Rendered:
     @property
     def frame(self) -> str:
         if self._frame is None:
-            self._frame = dumps(entry_frame(self.entry))
+            self._frame = entry_text(self.entry)
         return self._frame
 
 
@@ -82,6 +86,8 @@ class Subscriber:
     send_timeout_s: float = 10.0
     abort: Callable[[], None] = lambda: None
     """Drops the connection at once (the transport's ``abort``), for a socket that will not take a close."""
+    transport: asyncio.Transport | None = None
+    """The socket's transport, to write frames straight to while it keeps up (None: always through ``ws``)."""
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     sending: set[str] = field(default_factory=set)
     """client_ids of this socket's lines not yet acked: acked, not echoed, whichever way they arrive."""
@@ -127,6 +133,8 @@ class Subscriber:
     def _offer(self, job: _Job) -> None:
         if self._closing is not None or self._stopped:
             return
+        if not self._jobs and self._writer is None and self._write_now(job):
+            return
         if len(self._jobs) >= self.queue_size:  # never waits: a full queue means the socket is too slow
             self._give_up("queue_full")
             return
@@ -155,6 +163,8 @@ class Subscriber:
         try:
             while self._jobs:
                 job = self._jobs.popleft()
+                if self._write_now(job):
+                    continue
                 match job:
                     case _Entries(rendered=rendered, origin=origin):
                         await self._entries(rendered, origin)
@@ -179,6 +189,42 @@ class Subscriber:
         finally:
             if self._writer is asyncio.current_task():
                 self._writer = None  # the queue is empty (or the socket done with): the next job starts one
+
+    def _write_now(self, job: _Job) -> bool:
+        """Write ``job``'s frames straight to the transport if they can go without a wait (no gap to fill
+        from the store, a socket keeping up); False, with nothing changed, if they cannot."""
+        transport = self.transport
+        if transport is None or isinstance(job, _Replay) or not wire.writable(self.ws, transport):
+            return False
+        sent = self.sent_seq
+        due: list[Rendered] = []
+        if isinstance(job, _Entries):
+            for item in job.rendered:
+                seq = item.entry.seq
+                if seq <= sent:
+                    continue
+                if seq > sent + 1:
+                    return False  # a gap: the writer fills it from the store first
+                due.append(item)
+                sent = seq
+            if not due:
+                return True
+        # What goes wrong here is handled as the writer would, and never reaches whoever offered the job.
+        try:
+            frames = (
+                [job.data] if isinstance(job, _Frame) else [self._frame(item, job.origin) for item in due]
+            )
+            wire.write_text(transport, frames)
+        except (ConnectionError, RuntimeError) as exc:
+            logger.info("socket_send_failed", conversation_id=self.conversation_id, error=type(exc).__name__)
+            return True
+        except Exception:
+            logger.exception("socket_writer_crashed", conversation_id=self.conversation_id)
+            with contextlib.suppress(Exception):
+                self._give_up("crashed")
+            return True
+        self.sent_seq = sent
+        return True
 
     async def _send(self, data: str) -> None:
         # One watchdog timer per socket instead of a timeout per send: a send almost never waits, and a
@@ -214,7 +260,7 @@ class Subscriber:
         own = origin == self.id or entry.client_id in self.sending
         if own and entry.author is Author.CUSTOMER:
             self.sending.discard(entry.client_id)
-            return dumps({"type": "ack", "client_id": entry.client_id, "seq": entry.seq})
+            return ack_frame(entry.client_id, entry.seq)
         return rendered.frame
 
     async def _entries(self, rendered: Sequence[Rendered], origin: str | None) -> None:
@@ -232,9 +278,15 @@ class Subscriber:
             entries = await self.store.entries(
                 self.conversation_id, after=self.sent_seq, upto=upto, limit=500
             )
-            for entry in entries:
-                # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
-                await self._send(self._frame(Rendered(entry), None))
-                self.sent_seq = entry.seq
+            if not entries:
+                return
+            # A line of this socket's may come this way first (a gap filled, a resync): ack it here.
+            if self._write_now(_Entries([Rendered(e) for e in entries], None)):
+                if self.sent_seq != entries[-1].seq:
+                    return  # the write failed (and was logged): the socket is going away
+            else:
+                for entry in entries:
+                    await self._send(self._frame(Rendered(entry), None))
+                    self.sent_seq = entry.seq
             if len(entries) < 500:
                 return

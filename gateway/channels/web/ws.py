@@ -7,7 +7,7 @@ then publishes, so the ``ack`` a client sees means its line is stored.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import asyncio
 
 import structlog
 from aiohttp import WSMsgType, web
@@ -22,6 +22,7 @@ from gateway.channels.web.frames import (
     ReadFrame,
     StartFrame,
     TypingFrame,
+    ack_frame,
     dumps,
     error_frame,
     parse_client_frame,
@@ -55,10 +56,10 @@ class CustomerSocket:
         ws: web.WebSocketResponse,
         app: web.Application,
         address: str,
-        abort: Callable[[], None] = lambda: None,
+        transport: asyncio.Transport | None = None,
     ) -> None:
         self._ws = ws
-        self._abort = abort
+        self._transport = transport
         self._app = app
         self._address = address
         self._limits = app[settings_key].limits
@@ -114,7 +115,7 @@ class CustomerSocket:
                     raise
                 if not new:  # a retry of a stored line: ack again with the first seq
                     sub.sending.discard(client_id)
-                    sub.notify(dumps({"type": "ack", "client_id": client_id, "seq": seq}))
+                    sub.notify(ack_frame(client_id, seq))
             case CancelFrame():
                 await relay.cancel(sub.conversation_id)
             case LeaveFrame():
@@ -140,7 +141,13 @@ class CustomerSocket:
         self.close()
         # Subscribed, then the session frame and the replay queued with no await in between: whatever
         # is published from now on reaches this socket after them, and nothing twice.
-        sub = self._app[hub_key].subscribe(self._ws, conv.id, sent_seq=last_seq, abort=self._abort)
+        sub = self._app[hub_key].subscribe(
+            self._ws,
+            conv.id,
+            sent_seq=last_seq,
+            abort=self._transport.abort if self._transport is not None else lambda: None,
+            transport=self._transport,
+        )
         self.subscriber = sub
         sub.notify(
             dumps(
@@ -179,8 +186,7 @@ async def _serve_socket(request: web.Request, address: str) -> web.WebSocketResp
     ws = web.WebSocketResponse(max_msg_size=settings.limits.ws_max_msg_size, heartbeat=30)
     await ws.prepare(request)
     request.app[sockets_key].add(ws)
-    transport = request.transport
-    socket = CustomerSocket(ws, request.app, address, abort=transport.abort if transport else lambda: None)
+    socket = CustomerSocket(ws, request.app, address, transport=request.transport)
     try:
         async for msg in ws:
             if msg.type is WSMsgType.TEXT:
