@@ -98,7 +98,7 @@ def _attachments_to_json(items: tuple[AttachedFile, ...]) -> list[Json] | None:
 
 
 def _attachments_from_json(d: Json) -> tuple[AttachedFile, ...]:
-    return tuple(attachment_from_json(a) for a in d.get("attachments", ()))
+    return tuple(map(attachment_from_json, d["attachments"])) if "attachments" in d else ()
 
 
 def _buttons_to_json(buttons: tuple[Button, ...]) -> list[Json] | None:
@@ -194,11 +194,17 @@ def escalation_from_json(d: Json | None) -> Escalation | None:
 
 
 def conversation_to_json(c: Conversation) -> Json:
-    return _drop_none(
+    d: Json = {"id": c.id, "state": c.state, "customer": customer_to_json(c.customer)}
+    between, after = conversation_fields(c)
+    escalation = {} if c.escalation is None else {"escalation": escalation_to_json(c.escalation)}
+    return d | between | escalation | after
+
+
+def conversation_fields(c: Conversation) -> tuple[Json, Json]:
+    """``conversation_to_json`` but for id, state, customer and escalation: the fields written between the
+    customer and the escalation, and those after it (``sqlite/rows.py`` writes its own JSON of the others)."""
+    between = _drop_none(
         {
-            "id": c.id,
-            "state": c.state,
-            "customer": customer_to_json(c.customer),
             "created_at": c.created_at,
             "last_seq": c.last_seq,
             "active_at": c.active_at,
@@ -209,15 +215,12 @@ def conversation_to_json(c: Conversation) -> Json:
             "queue": queue_to_json(c.queue),
             "agent": agent_to_json(c.agent),
             "transferring": c.transferring or None,
-            "escalation": escalation_to_json(c.escalation),
-            "agent_read_seq": c.agent_read_seq or None,
-            "cc_bot": (
-                {"ends_at": c.cc_bot.ends_at, "quiet_s": c.cc_bot.quiet_s, "last_at": c.cc_bot.last_at}
-                if c.cc_bot is not None
-                else None
-            ),
         }
     )
+    after: Json = {"agent_read_seq": c.agent_read_seq} if c.agent_read_seq else {}
+    if (bot := c.cc_bot) is not None:
+        after["cc_bot"] = {"ends_at": bot.ends_at, "quiet_s": bot.quiet_s, "last_at": bot.last_at}
+    return between, after
 
 
 def conversation_from_json(d: Json) -> Conversation:
@@ -308,30 +311,18 @@ def outbox_to_json(o: OutboxItem) -> Json:
 def outbox_from_json(d: Json) -> OutboxItem:
     """Reads what any version wrote; before items had a class per kind, every item carried ``from_seq``
     and each kind's optional fields, set or not."""
-    key, conversation_id, seq = d["key"], ConversationId(d["conversation_id"]), d["seq"]
-    created_at = d.get("created_at", 0.0)
-    match OutboxKind(d["kind"]):
-        case OutboxKind.OPEN:
-            return OpenItem(
-                key,
-                conversation_id,
-                seq,
-                escalation_id=d.get("escalation_id") or "",
-                from_seq=d.get("from_seq", 0),
-                created_at=created_at,
-            )
-        case OutboxKind.POST:
-            return PostItem(
-                key,
-                conversation_id,
-                seq,
-                text=d.get("text") or "",
-                author=Author(d["author"]) if d.get("author") else Author.CUSTOMER,
-                attachments=_attachments_from_json(d),
-                created_at=created_at,
-            )
-        case OutboxKind.LEAVE:
-            return LeaveItem(key, conversation_id, seq, created_at=created_at)
+    head = (d["key"], ConversationId(d["conversation_id"]), d["seq"])
+    created_at, kind = d.get("created_at", 0.0), d["kind"]
+    if kind == OutboxKind.POST:
+        author = Author(d["author"]) if d.get("author") else Author.CUSTOMER
+        text, attachments = d.get("text") or "", _attachments_from_json(d)
+        return PostItem(*head, text=text, author=author, attachments=attachments, created_at=created_at)
+    if kind == OutboxKind.OPEN:
+        escalation_id, from_seq = d.get("escalation_id") or "", d.get("from_seq", 0)
+        return OpenItem(*head, escalation_id=escalation_id, from_seq=from_seq, created_at=created_at)
+    if kind == OutboxKind.LEAVE:
+        return LeaveItem(*head, created_at=created_at)
+    raise ValueError(f"{kind!r} is not a valid OutboxKind")
 
 
 def cc_event_to_json(ev: CcEvent) -> Json:

@@ -22,7 +22,7 @@ from gateway.store.readiness import pinged
 from gateway.store.sqlite.connection import Connection
 from gateway.store.sqlite.purge import purge
 from gateway.store.sqlite.rows import (
-    conversation_row,
+    ConversationRows,
     dumps,
     entries_to_rows,
     inbound_row,
@@ -50,6 +50,7 @@ class SqliteStore:
         self._writer = writer
         self._reader = reader
         self._decoded = DecodedConversations()
+        self._rows = ConversationRows()
         self._writes = GroupCommit(writer)
 
     @classmethod
@@ -89,7 +90,7 @@ class SqliteStore:
     async def create_conversation(
         self, conversation: Conversation, token_hash: bytes, entries: Sequence[Entry] = ()
     ) -> None:
-        row = conversation_row(conversation)
+        row = self._rows.row(conversation)
         entry_rows = entries_to_rows(conversation.id, entries)
 
         def job(conn: sqlite3.Connection) -> None:
@@ -130,7 +131,7 @@ class SqliteStore:
     async def commit(self, change: Change) -> None:
         conv = change.conversation
         unchanged = conv.version == change.expected_version  # bookkeeping only: the row stays as it is
-        row = () if unchanged else (*conversation_row(conv)[1:], conv.id, change.expected_version)
+        row = () if unchanged else (*self._rows.row(conv)[1:], conv.id, change.expected_version)
         entry_rows = entries_to_rows(conv.id, change.entries)
         outbox_rows = [(o.key, o.conversation_id, dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
         added = None if change.inbound_add is None else inbound_row(change.inbound_add)
