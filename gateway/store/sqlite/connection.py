@@ -1,4 +1,4 @@
-"""One ``sqlite3`` connection driven from the event loop: on its own thread, or inline on the loop."""
+"""``sqlite3`` connections driven from the event loop: the writer's on its own thread, the reader's on the loop."""
 
 from __future__ import annotations
 
@@ -17,37 +17,24 @@ _Call = tuple[Callable[[Any], Any], Any, asyncio.AbstractEventLoop, "asyncio.Fut
 
 
 class Connection:
-    """One ``sqlite3`` connection: ``run(fn)`` calls ``fn(conn)`` on the connection's own thread, or, with
-    ``inline``, right here on the event loop.
+    """One ``sqlite3`` connection: ``run(fn)`` calls ``fn(conn)`` on the connection's own thread.
 
     The thread is the connection's own, fed by a queue, and hands each result back to the loop with one
     ``call_soon_threadsafe``: half the CPU of a trip through ``run_in_executor`` (a ``concurrent.futures``
     future, chained to an asyncio one), and the writer makes one such trip per transaction.
     """
 
-    def __init__(self, name: str, *, inline: bool = False) -> None:
-        self._calls: queue.SimpleQueue[_Call | None] | None = None
-        if not inline:
-            self._calls = queue.SimpleQueue()
-            threading.Thread(target=_serve, args=(self._calls,), name=name, daemon=True).start()
+    def __init__(self, name: str) -> None:
+        self._calls: queue.SimpleQueue[_Call | None] | None = queue.SimpleQueue()
+        threading.Thread(target=_serve, args=(self._calls,), name=name, daemon=True).start()
         self._conn: sqlite3.Connection | None = None
 
     async def connect(self, path: Path, *pragmas: str) -> None:
-        def connect(_: object) -> sqlite3.Connection:
-            conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
-            try:
-                for pragma in pragmas:
-                    conn.execute(pragma)
-            except BaseException:
-                conn.close()
-                raise
-            return conn
-
-        self._conn = await self._run(connect)
+        self._conn = await self._run(lambda _: connect(path, *pragmas))
 
     async def _run(self, fn: Callable[[Any], T]) -> T:
         if self._calls is None:
-            return fn(self._conn)
+            raise sqlite3.ProgrammingError("the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
         self._calls.put((fn, self._conn, loop, future))
@@ -58,9 +45,6 @@ class Connection:
             raise sqlite3.ProgrammingError("the store is closed")
         return await self._run(fn)
 
-    async def fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
-        return await self.run(lambda conn: conn.execute(sql, parameters).fetchall())
-
     async def close(self) -> None:
         if self._conn is not None:
             await self._run(lambda conn: conn.close())
@@ -68,6 +52,35 @@ class Connection:
         if self._calls is not None:
             self._calls.put(None)  # the thread ends after what it was given before
             self._calls = None
+
+
+class Reader:
+    """One ``sqlite3`` connection used right here on the event loop, by plain calls: reads of a local file in
+    WAL mode take some microseconds and never wait for the writer, less than a trip to a thread would cost
+    (and less than a coroutine around each: the store's own async methods are the only ones awaited)."""
+
+    def __init__(self, path: Path, *pragmas: str) -> None:
+        self._conn = connect(path, *pragmas)
+
+    def fetchall(self, sql: str, parameters: Sequence[object] = ()) -> list[Any]:
+        return self._conn.execute(sql, parameters).fetchall()
+
+    def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        return fn(self._conn)
+
+    def close(self) -> None:
+        self._conn.close()  # later calls raise sqlite3.ProgrammingError
+
+
+def connect(path: Path, *pragmas: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        for pragma in pragmas:
+            conn.execute(pragma)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
 
 
 def _serve(calls: queue.SimpleQueue[_Call | None]) -> None:
