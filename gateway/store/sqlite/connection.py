@@ -8,12 +8,15 @@ import queue
 import sqlite3
 import threading
 from collections.abc import Callable, Sequence
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
 T = TypeVar("T")
 
-_Call = tuple[Callable[[Any], Any], Any, asyncio.AbstractEventLoop, "asyncio.Future[Any]"]
+Done = Callable[[Any, BaseException | None], None]
+"""Called on the loop with a call's outcome: its result and None, or None and what it raised."""
+_Call = tuple[Callable[[Any], Any], Any, asyncio.AbstractEventLoop, Done]
 
 
 class Connection:
@@ -37,13 +40,20 @@ class Connection:
             raise sqlite3.ProgrammingError("the store is closed")
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._calls.put((fn, self._conn, loop, future))
+        self._calls.put((fn, self._conn, loop, partial(_settle, future)))
         return await future
 
     async def run(self, fn: Callable[[sqlite3.Connection], T]) -> T:
         if self._conn is None:
             raise sqlite3.ProgrammingError("the store is closed")
         return await self._run(fn)
+
+    def submit(self, fn: Callable[[sqlite3.Connection], Any], done: Done) -> None:
+        """Call ``fn(conn)`` on the connection's thread, then ``done`` with its outcome on this loop (the
+        callback form of ``run``, with no future and no coroutine)."""
+        if self._conn is None or self._calls is None:
+            raise sqlite3.ProgrammingError("the store is closed")
+        self._calls.put((fn, self._conn, asyncio.get_running_loop(), done))
 
     async def close(self) -> None:
         if self._conn is not None:
@@ -86,20 +96,18 @@ def connect(path: Path, *pragmas: str) -> sqlite3.Connection:
 def _serve(calls: queue.SimpleQueue[_Call | None]) -> None:
     """The connection's thread: each call in order, its outcome handed to the loop that asked."""
     while (call := calls.get()) is not None:
-        fn, conn, loop, future = call
+        fn, conn, loop, done = call
         try:
             result = fn(conn)
         except BaseException as exc:  # handed over, as run_in_executor would
-            _hand_over(loop, future, None, exc)
+            _hand_over(loop, done, None, exc)
         else:
-            _hand_over(loop, future, result, None)
+            _hand_over(loop, done, result, None)
 
 
-def _hand_over(
-    loop: asyncio.AbstractEventLoop, future: asyncio.Future[Any], result: Any, exc: BaseException | None
-) -> None:
+def _hand_over(loop: asyncio.AbstractEventLoop, done: Done, result: Any, exc: BaseException | None) -> None:
     with contextlib.suppress(RuntimeError):  # the loop is closed: nobody waits any more
-        loop.call_soon_threadsafe(_settle, future, result, exc)
+        loop.call_soon_threadsafe(done, result, exc)
 
 
 def _settle(future: asyncio.Future[Any], result: Any, exc: BaseException | None) -> None:
