@@ -17,7 +17,7 @@ from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversa
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
-from gateway.store.decoded import DecodedConversations
+from gateway.store.decoded import DecodedConversations, DecodedOutbox
 from gateway.store.readiness import pinged
 from gateway.store.sqlite.connection import Connection, Reader
 from gateway.store.sqlite.purge import purge
@@ -51,6 +51,7 @@ class SqliteStore:
         self._reader = reader
         self._decoded = DecodedConversations()
         self._rows = ConversationRows()
+        self._outbox = DecodedOutbox()
         self._writes = GroupCommit(writer)
 
     @classmethod
@@ -172,6 +173,9 @@ class SqliteStore:
 
         await self._writes.write(job)
         self._decoded.put(conv)
+        self._outbox.forget(change.outbox_done)
+        for item, (_, _, data) in zip(change.outbox_add, outbox_rows, strict=True):
+            self._outbox.put(item.key, data, item)
 
     async def idle_conversations(
         self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
@@ -211,12 +215,13 @@ class SqliteStore:
             conn.executemany("DELETE FROM outbox WHERE key = ?", done)
 
         await self._writes.write(job)
+        self._outbox.forget(keys)
 
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
         rows = self._reader.fetchall(
-            "SELECT data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+            "SELECT key, data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
-        return [codec.outbox_from_json(json.loads(r[0])) for r in rows]
+        return [self._outbox.decoded(key, data) for key, data in rows]
 
     async def stats(self) -> StoreStats:
         def read(conn: sqlite3.Connection) -> tuple[list[Any], int, str | None]:
