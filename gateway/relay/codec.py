@@ -247,23 +247,24 @@ def conversation_from_json(d: Json) -> Conversation:
 
 def entry_to_json(e: Entry) -> Json:
     """The shape every version wrote: ``kind`` plus the fields of that kind, keys in the same order."""
-    head: Json = {"seq": e.seq, "kind": e.kind, "ts": e.ts}
-    agent, queue = agent_to_json(e.agent), queue_to_json(e.queue)
     if isinstance(e, StateEntry):
-        return _drop_none({**head, "agent": agent, "state": e.state, "queue": queue, "outcome": e.outcome})
+        head: Json = {"seq": e.seq, "kind": e.kind, "ts": e.ts, "agent": agent_to_json(e.agent)}
+        return _drop_none({**head, "state": e.state, "queue": queue_to_json(e.queue), "outcome": e.outcome})
     return _drop_none(
         {
-            **head,
+            "seq": e.seq,
+            "kind": e.kind,
+            "ts": e.ts,
             "author": e.author,
             "text": e.text,
             "client_id": e.client_id,
-            "buttons": _buttons_to_json(e.buttons),
+            "buttons": _buttons_to_json(e.buttons) if e.buttons else None,
             "image": e.image,
             "custom": e.custom,
-            "attachments": _attachments_to_json(e.attachments),
-            "card": card_to_json(e.card),
-            "agent": agent,
-            "queue": queue,
+            "attachments": _attachments_to_json(e.attachments) if e.attachments else None,
+            "card": card_to_json(e.card) if e.card else None,
+            "agent": agent_to_json(e.agent) if e.agent else None,
+            "queue": queue_to_json(e.queue) if e.queue else None,
         }
     )
 

@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from json.encoder import encode_basestring as encode_str
 
 from gateway.relay import codec
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import Conversation, Customer, Entry, Escalation
 
-_ENCODER = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
-"""Compact JSON of the codec's dicts (trees: nothing to check for cycles), made once, not per call."""
+
+def _compact_json() -> Callable[[object], str]:
+    """Compact JSON of the codec's dicts (trees: nothing to check for cycles): ``JSONEncoder.encode``'s very
+    output, from the C encoder made once here rather than anew by every ``encode`` call."""
+    encoder = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False)
+    make = getattr(json.encoder, "c_make_encoder", None)  # None where Python has no C accelerator
+    if make is None:
+        return encoder.encode
+    iterencode = make(None, encoder.default, encode_str, None, ":", ",", False, False, True)
+    return lambda obj: "".join(iterencode(obj, 0))
 
 
-def dumps(obj: object) -> str:
-    return _ENCODER.encode(obj)
+dumps = _compact_json()
 
 
 EntryRow = tuple[str, int, str | None, str]
