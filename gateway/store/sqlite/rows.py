@@ -81,9 +81,9 @@ class ConversationRows:
         self._parts: dict[str, tuple[Customer, str, Escalation | None, str]] = {}
 
     def row(self, c: Conversation) -> ConversationRow:
-        return (c.id, c.version, c.cc_conversation_id, c.state.value, c.active_at, self.json(c))
+        return (c.id, c.version, c.cc_conversation_id, c.state.value, c.active_at, self.data(c))
 
-    def json(self, c: Conversation) -> str:
+    def data(self, c: Conversation) -> str:
         known = self._parts.pop(c.id, None)
         if known is not None and known[0] is c.customer:
             customer = known[1]
