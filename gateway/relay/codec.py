@@ -62,7 +62,9 @@ def agent_from_json(d: Json | None) -> AgentRef | None:
 
 
 def queue_to_json(q: QueueRef | None) -> Json | None:
-    return None if q is None else _drop_none({"id": q.id, "name": q.name})
+    if q is None:
+        return None
+    return {"id": q.id} if q.name is None else {"id": q.id, "name": q.name}
 
 
 def queue_from_json(d: Json | None) -> QueueRef | None:
