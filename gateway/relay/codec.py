@@ -62,7 +62,9 @@ def agent_from_json(d: Json | None) -> AgentRef | None:
 
 
 def queue_to_json(q: QueueRef | None) -> Json | None:
-    return None if q is None else _drop_none({"id": q.id, "name": q.name})
+    if q is None:
+        return None
+    return {"id": q.id} if q.name is None else {"id": q.id, "name": q.name}
 
 
 def queue_from_json(d: Json | None) -> QueueRef | None:
@@ -98,7 +100,7 @@ def _attachments_to_json(items: tuple[AttachedFile, ...]) -> list[Json] | None:
 
 
 def _attachments_from_json(d: Json) -> tuple[AttachedFile, ...]:
-    return tuple(attachment_from_json(a) for a in d.get("attachments", ()))
+    return tuple(map(attachment_from_json, d["attachments"])) if "attachments" in d else ()
 
 
 def _buttons_to_json(buttons: tuple[Button, ...]) -> list[Json] | None:
@@ -194,11 +196,17 @@ def escalation_from_json(d: Json | None) -> Escalation | None:
 
 
 def conversation_to_json(c: Conversation) -> Json:
-    return _drop_none(
+    d: Json = {"id": c.id, "state": c.state, "customer": customer_to_json(c.customer)}
+    between, after = conversation_fields(c)
+    escalation = {} if c.escalation is None else {"escalation": escalation_to_json(c.escalation)}
+    return d | between | escalation | after
+
+
+def conversation_fields(c: Conversation) -> tuple[Json, Json]:
+    """``conversation_to_json`` but for id, state, customer and escalation: the fields written between the
+    customer and the escalation, and those after it (``sqlite/rows.py`` writes its own JSON of the others)."""
+    between = _drop_none(
         {
-            "id": c.id,
-            "state": c.state,
-            "customer": customer_to_json(c.customer),
             "created_at": c.created_at,
             "last_seq": c.last_seq,
             "active_at": c.active_at,
@@ -209,15 +217,12 @@ def conversation_to_json(c: Conversation) -> Json:
             "queue": queue_to_json(c.queue),
             "agent": agent_to_json(c.agent),
             "transferring": c.transferring or None,
-            "escalation": escalation_to_json(c.escalation),
-            "agent_read_seq": c.agent_read_seq or None,
-            "cc_bot": (
-                {"ends_at": c.cc_bot.ends_at, "quiet_s": c.cc_bot.quiet_s, "last_at": c.cc_bot.last_at}
-                if c.cc_bot is not None
-                else None
-            ),
         }
     )
+    after: Json = {"agent_read_seq": c.agent_read_seq} if c.agent_read_seq else {}
+    if (bot := c.cc_bot) is not None:
+        after["cc_bot"] = {"ends_at": bot.ends_at, "quiet_s": bot.quiet_s, "last_at": bot.last_at}
+    return between, after
 
 
 def conversation_from_json(d: Json) -> Conversation:
@@ -244,23 +249,24 @@ def conversation_from_json(d: Json) -> Conversation:
 
 def entry_to_json(e: Entry) -> Json:
     """The shape every version wrote: ``kind`` plus the fields of that kind, keys in the same order."""
-    head: Json = {"seq": e.seq, "kind": e.kind, "ts": e.ts}
-    agent, queue = agent_to_json(e.agent), queue_to_json(e.queue)
     if isinstance(e, StateEntry):
-        return _drop_none({**head, "agent": agent, "state": e.state, "queue": queue, "outcome": e.outcome})
+        head: Json = {"seq": e.seq, "kind": e.kind, "ts": e.ts, "agent": agent_to_json(e.agent)}
+        return _drop_none({**head, "state": e.state, "queue": queue_to_json(e.queue), "outcome": e.outcome})
     return _drop_none(
         {
-            **head,
+            "seq": e.seq,
+            "kind": e.kind,
+            "ts": e.ts,
             "author": e.author,
             "text": e.text,
             "client_id": e.client_id,
-            "buttons": _buttons_to_json(e.buttons),
+            "buttons": _buttons_to_json(e.buttons) if e.buttons else None,
             "image": e.image,
             "custom": e.custom,
-            "attachments": _attachments_to_json(e.attachments),
-            "card": card_to_json(e.card),
-            "agent": agent,
-            "queue": queue,
+            "attachments": _attachments_to_json(e.attachments) if e.attachments else None,
+            "card": card_to_json(e.card) if e.card else None,
+            "agent": agent_to_json(e.agent) if e.agent else None,
+            "queue": queue_to_json(e.queue) if e.queue else None,
         }
     )
 
@@ -308,30 +314,18 @@ def outbox_to_json(o: OutboxItem) -> Json:
 def outbox_from_json(d: Json) -> OutboxItem:
     """Reads what any version wrote; before items had a class per kind, every item carried ``from_seq``
     and each kind's optional fields, set or not."""
-    key, conversation_id, seq = d["key"], ConversationId(d["conversation_id"]), d["seq"]
-    created_at = d.get("created_at", 0.0)
-    match OutboxKind(d["kind"]):
-        case OutboxKind.OPEN:
-            return OpenItem(
-                key,
-                conversation_id,
-                seq,
-                escalation_id=d.get("escalation_id") or "",
-                from_seq=d.get("from_seq", 0),
-                created_at=created_at,
-            )
-        case OutboxKind.POST:
-            return PostItem(
-                key,
-                conversation_id,
-                seq,
-                text=d.get("text") or "",
-                author=Author(d["author"]) if d.get("author") else Author.CUSTOMER,
-                attachments=_attachments_from_json(d),
-                created_at=created_at,
-            )
-        case OutboxKind.LEAVE:
-            return LeaveItem(key, conversation_id, seq, created_at=created_at)
+    head = (d["key"], ConversationId(d["conversation_id"]), d["seq"])
+    created_at, kind = d.get("created_at", 0.0), d["kind"]
+    if kind == OutboxKind.POST:
+        author = Author(d["author"]) if d.get("author") else Author.CUSTOMER
+        text, attachments = d.get("text") or "", _attachments_from_json(d)
+        return PostItem(*head, text=text, author=author, attachments=attachments, created_at=created_at)
+    if kind == OutboxKind.OPEN:
+        escalation_id, from_seq = d.get("escalation_id") or "", d.get("from_seq", 0)
+        return OpenItem(*head, escalation_id=escalation_id, from_seq=from_seq, created_at=created_at)
+    if kind == OutboxKind.LEAVE:
+        return LeaveItem(*head, created_at=created_at)
+    raise ValueError(f"{kind!r} is not a valid OutboxKind")
 
 
 def cc_event_to_json(ev: CcEvent) -> Json:

@@ -1,12 +1,13 @@
-"""Decoded conversations kept by the stores, so a read of an unchanged conversation skips its JSON."""
+"""Decoded records kept by the stores, so a read of an unchanged conversation or outbox item skips its JSON."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from gateway.relay import codec
-from gateway.relay.model import Conversation
+from gateway.relay.model import Conversation, OutboxItem
 
 
 class DecodedConversations:
@@ -39,3 +40,33 @@ class DecodedConversations:
         conv = codec.conversation_from_json(json.loads(data))
         self.put(conv)
         return conv
+
+
+class DecodedOutbox:
+    """Outbox items by key, each with the exact JSON it was written as (or decoded from): a read of a row
+    whose JSON is that text skips decoding it (items are immutable, and the text is compared, not trusted).
+
+    Items leave when they are delivered (``forget``); bounded, the oldest first, for the rest.
+    """
+
+    LIMIT = 4096
+
+    def __init__(self) -> None:
+        self._by_key: dict[str, tuple[str, OutboxItem]] = {}
+
+    def put(self, key: str, data: str, item: OutboxItem) -> None:
+        self._by_key[key] = (data, item)
+        if len(self._by_key) > self.LIMIT:
+            del self._by_key[next(iter(self._by_key))]
+
+    def forget(self, keys: Iterable[str]) -> None:
+        for key in keys:
+            self._by_key.pop(key, None)
+
+    def decoded(self, key: str, data: str) -> OutboxItem:
+        known = self._by_key.get(key)
+        if known is not None and known[0] == data:
+            return known[1]
+        item = codec.outbox_from_json(json.loads(data))
+        self.put(key, data, item)
+        return item

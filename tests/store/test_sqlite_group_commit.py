@@ -92,3 +92,27 @@ async def test_the_first_or_last_write_failing_keeps_the_others(tmp_path: Path, 
         assert versions == [0 if i == failing else 1 for i in range(3)]
     finally:
         await store.close()
+
+
+async def test_a_write_cancelled_while_queued_is_not_written_and_close_waits_for_the_rest(
+    tmp_path: Path,
+) -> None:
+    store = await SqliteStore.open(tmp_path / "gw.db")
+    convs = [_conv(x) for x in "abcd"]
+    for conv in convs:
+        await store.create_conversation(conv, conv.id.encode())
+    writes = [asyncio.create_task(store.commit(_change(conv, _line(1, "k1")))) for conv in convs]
+    await asyncio.sleep(0)  # every write is queued; their transaction has not started
+    writes[2].cancel()
+    await store.close()  # without awaiting the writers: close waits for what they queued
+    assert [w.done() for w in writes] == [True] * 4
+    assert writes[2].cancelled()
+    store = await SqliteStore.open(tmp_path / "gw.db")
+    try:
+        for i, conv in enumerate(convs):
+            stored = await store.conversation(conv.id)
+            assert stored is not None
+            assert stored.version == (0 if i == 2 else 1)
+            assert len(await store.entries(conv.id)) == (0 if i == 2 else 1)
+    finally:
+        await store.close()

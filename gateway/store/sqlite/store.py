@@ -17,12 +17,12 @@ from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversa
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
-from gateway.store.decoded import DecodedConversations
+from gateway.store.decoded import DecodedConversations, DecodedOutbox
 from gateway.store.readiness import pinged
-from gateway.store.sqlite.connection import Connection
+from gateway.store.sqlite.connection import Connection, Reader
 from gateway.store.sqlite.purge import purge
 from gateway.store.sqlite.rows import (
-    conversation_row,
+    ConversationRows,
     dumps,
     entries_to_rows,
     inbound_row,
@@ -46,17 +46,19 @@ class SqliteStore:
     Writes apply in the order they were asked for.
     """
 
-    def __init__(self, writer: Connection, reader: Connection) -> None:
+    def __init__(self, writer: Connection, reader: Reader) -> None:
         self._writer = writer
         self._reader = reader
         self._decoded = DecodedConversations()
+        self._rows = ConversationRows()
+        self._outbox = DecodedOutbox()
         self._writes = GroupCommit(writer)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> SqliteStore:
         if path.parent != Path():
             path.parent.mkdir(parents=True, exist_ok=True)
-        writer, reader = Connection("sqlite-write"), Connection("sqlite-read", inline=True)
+        writer = Connection("sqlite-write")
         try:
             await writer.connect(
                 path,
@@ -66,20 +68,19 @@ class SqliteStore:
                 "PRAGMA busy_timeout=5000",
             )
             await writer.run(migrate)
-            await reader.connect(path, "PRAGMA busy_timeout=1000", "PRAGMA query_only=ON")
+            reader = Reader(path, "PRAGMA busy_timeout=1000", "PRAGMA query_only=ON")
         except BaseException:
-            await reader.close()
             await writer.close()
             raise
         return cls(writer, reader)
 
     async def close(self) -> None:
         await self._writes.drain()
-        await self._reader.close()
+        self._reader.close()
         await self._writer.close()
 
     async def ping(self) -> None:
-        await self._reader.fetchall("SELECT 1")
+        self._reader.fetchall("SELECT 1")
 
     async def readiness(self) -> NotReady | None:
         return await pinged(self.ping)
@@ -89,7 +90,7 @@ class SqliteStore:
     async def create_conversation(
         self, conversation: Conversation, token_hash: bytes, entries: Sequence[Entry] = ()
     ) -> None:
-        row = conversation_row(conversation)
+        row = self._rows.row(conversation)
         entry_rows = entries_to_rows(conversation.id, entries)
 
         def job(conn: sqlite3.Connection) -> None:
@@ -108,13 +109,13 @@ class SqliteStore:
         self._decoded.put(conversation)
 
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE id = ?", (conversation_id,)
         )
         return self._decoded.one(rows)
 
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT c.id, c.version, c.data FROM sessions s JOIN conversations c ON c.id = s.conversation_id "
             "WHERE s.token_hash = ?",
             (token_hash,),
@@ -122,7 +123,7 @@ class SqliteStore:
         return self._decoded.one(rows)
 
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
         )
         return self._decoded.one(rows)
@@ -130,7 +131,7 @@ class SqliteStore:
     async def commit(self, change: Change) -> None:
         conv = change.conversation
         unchanged = conv.version == change.expected_version  # bookkeeping only: the row stays as it is
-        row = () if unchanged else (*conversation_row(conv)[1:], conv.id, change.expected_version)
+        row = () if unchanged else (*self._rows.row(conv)[1:], conv.id, change.expected_version)
         entry_rows = entries_to_rows(conv.id, change.entries)
         outbox_rows = [(o.key, o.conversation_id, dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
         added = None if change.inbound_add is None else inbound_row(change.inbound_add)
@@ -172,12 +173,15 @@ class SqliteStore:
 
         await self._writes.write(job)
         self._decoded.put(conv)
+        self._outbox.forget(change.outbox_done)
+        for item, (_, _, data) in zip(change.outbox_add, outbox_rows, strict=True):
+            self._outbox.put(item.key, data, item)
 
     async def idle_conversations(
         self, states: Sequence[State], *, before: float, after: float = 0.0, limit: int = 500
     ) -> list[ConversationId]:
         marks = ",".join("?" for _ in states)
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             f"SELECT id FROM conversations WHERE state IN ({marks}) AND active_at < ? AND active_at >= ? "
             "ORDER BY active_at LIMIT ?",
             (*(s.value for s in states), before, after, limit),
@@ -189,14 +193,14 @@ class SqliteStore:
     async def entries(
         self, conversation_id: ConversationId, *, after: int = 0, upto: int | None = None, limit: int = 1000
     ) -> list[Entry]:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT data FROM entries WHERE conversation_id = ? AND seq > ? AND seq <= ? ORDER BY seq LIMIT ?",
             (conversation_id, after, upto if upto is not None else 2**62, limit),
         )
         return [codec.entry_from_json(json.loads(r[0])) for r in rows]
 
     async def seq_of_client_id(self, conversation_id: ConversationId, client_id: str) -> int | None:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT seq FROM entries WHERE conversation_id = ? AND client_id = ?",
             (conversation_id, client_id),
         )
@@ -211,12 +215,13 @@ class SqliteStore:
             conn.executemany("DELETE FROM outbox WHERE key = ?", done)
 
         await self._writes.write(job)
+        self._outbox.forget(keys)
 
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
-        rows = await self._reader.fetchall(
-            "SELECT data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
+        rows = self._reader.fetchall(
+            "SELECT key, data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
-        return [codec.outbox_from_json(json.loads(r[0])) for r in rows]
+        return [self._outbox.decoded(key, data) for key, data in rows]
 
     async def stats(self) -> StoreStats:
         def read(conn: sqlite3.Connection) -> tuple[list[Any], int, str | None]:
@@ -225,7 +230,7 @@ class SqliteStore:
             found = conn.execute("SELECT data FROM outbox WHERE id = ?", (oldest_id,)).fetchone()
             return by_state, int(depth), found[0] if found else None
 
-        by_state, depth, oldest_data = await self._reader.run(read)
+        by_state, depth, oldest_data = self._reader.run(read)
         oldest = codec.outbox_from_json(json.loads(oldest_data)).created_at if oldest_data else None
         return StoreStats(
             conversations_by_state={str(r[0]): int(r[1]) for r in by_state},
@@ -234,7 +239,7 @@ class SqliteStore:
         )
 
     async def conversations_with_outbox(self) -> list[ConversationId]:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT conversation_id FROM outbox GROUP BY conversation_id ORDER BY MIN(id)"
         )
         return [ConversationId(r[0]) for r in rows]
@@ -260,7 +265,7 @@ class SqliteStore:
         await self._writes.write(job)
 
     async def attachment(self, key: str) -> StoredFile | None:
-        rows = await self._reader.fetchall(
+        rows = self._reader.fetchall(
             "SELECT conversation_id, created_at, meta, data FROM attachments WHERE key = ?", (key,)
         )
         if not rows:
@@ -281,11 +286,11 @@ class SqliteStore:
 
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         if cc_conversation_id is None:
-            rows = await self._reader.fetchall(
+            rows = self._reader.fetchall(
                 "SELECT event_id, cc_conversation_id, received_at, data FROM inbound WHERE applied = 0 ORDER BY id"
             )
         else:
-            rows = await self._reader.fetchall(
+            rows = self._reader.fetchall(
                 "SELECT event_id, cc_conversation_id, received_at, data FROM inbound "
                 "WHERE applied = 0 AND cc_conversation_id = ? ORDER BY id",
                 (cc_conversation_id,),

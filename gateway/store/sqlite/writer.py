@@ -73,49 +73,64 @@ def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[t
 
 
 class GroupCommit:
-    """The write queue of one writer ``Connection``: ``write(job)`` resumes after the commit that holds it."""
+    """The write queue of one writer ``Connection``: ``write(job)`` resumes after the commit that holds it.
+
+    Driven by callbacks, with no task of its own: the first write queued while none is being written asks
+    the loop to start a transaction once this turn of the loop is over (so the writes asked for in one turn
+    share it); the connection's thread hands back each transaction's outcome, which settles its writes'
+    futures and starts the next transaction with every write queued meanwhile.
+    """
 
     def __init__(self, writer: Connection) -> None:
         self._writer = writer
         self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
-        self._flushing: asyncio.Task[None] | None = None
+        self._busy = False  # a transaction is due to start or being written
+        self._idle: asyncio.Future[None] | None = None  # for drain()
 
     async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
-        future: asyncio.Future[T] = asyncio.get_running_loop().create_future()
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
         self._queued.append((job, future))
-        if self._flushing is None:
-            self._flushing = asyncio.create_task(self._flush())
+        if not self._busy:
+            self._busy = True
+            loop.call_soon(self._next)
         return await future
 
     async def drain(self) -> None:
-        """Wait for the transaction being written, if any (before closing the connection)."""
-        if self._flushing is not None:
-            await self._flushing
+        """Wait until no transaction is being written or queued (before closing the connection)."""
+        if self._busy:
+            if self._idle is None or self._idle.done():
+                self._idle = asyncio.get_running_loop().create_future()
+            await asyncio.shield(self._idle)
 
-    async def _flush(self) -> None:
-        batch: list[tuple[WriteJob, asyncio.Future[Any]]] = []
+    def _next(self) -> None:
+        batch = [(job, future) for job, future in self._queued if not future.cancelled()]
+        self._queued = []
+        if not batch:
+            self._busy = False
+            if self._idle is not None and not self._idle.done():
+                self._idle.set_result(None)
+            return
         try:
-            while self._queued:
-                batch = [(job, fut) for job, fut in self._queued if not fut.cancelled()]
-                self._queued = []
-                if not batch:
+            self._writer.submit(partial(transaction, [job for job, _ in batch]), partial(self._done, batch))
+        except Exception as exc:  # the connection is closed
+            self._done(batch, None, exc)
+
+    def _done(
+        self,
+        batch: list[tuple[WriteJob, asyncio.Future[Any]]],
+        outcomes: list[tuple[bool, Any]] | None,
+        exc: BaseException | None,
+    ) -> None:
+        if outcomes is None:  # the transaction as a whole failed (disk full, I/O error, ...)
+            outcomes = [(False, exc)] * len(batch)
+        try:
+            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+                if future.done():  # its caller was cancelled meanwhile
                     continue
-                try:
-                    outcomes = await self._writer.run(partial(transaction, [job for job, _ in batch]))
-                except Exception as exc:  # the transaction as a whole failed (disk full, I/O error, ...)
-                    outcomes = [(False, exc)] * len(batch)
-                for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
-                    if future.done():
-                        continue
-                    if ok:
-                        future.set_result(value)
-                    else:
-                        future.set_exception(value)
-        except asyncio.CancelledError:
-            # Shutting down mid-transaction: whether it committed is unknown, so nobody is told it did.
-            for _, future in [*batch, *self._queued]:
-                future.cancel()
-            self._queued = []
-            raise
+                if ok:
+                    future.set_result(value)
+                else:
+                    future.set_exception(value)
         finally:
-            self._flushing = None
+            self._next()
