@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+import json
 from collections.abc import AsyncIterator
 
 import aiohttp
 import pytest
 from aiohttp import web
 from aiohttp.test_utils import unused_port
+from hypothesis import given
+from hypothesis import strategies as st
 from pytest_aiohttp import AiohttpServer
 
-from gateway.contact_center.chat_api.client import ChatApiClient
+from gateway.contact_center.chat_api.client import ChatApiClient, message_body
 from gateway.contact_center.chat_api.errors import ChatApiRejected, ChatApiUnauthorized, ChatApiUnavailable
 from gateway.contact_center.chat_api.setup import ensure_setup
 from gateway.contact_center.chat_api.token import TokenProvider
@@ -119,6 +122,31 @@ async def test_every_post_carries_its_key_yet_nothing_relies_on_it(
     assert [r.headers.get("Idempotency-Key") for r in creates] == [key, key]
     posts = [r for r in cc.requests if r.method == "POST" and "/tenant/" in r.path]
     assert all(len(r.headers.get("Idempotency-Key", "")) == 36 for r in posts)
+
+
+@given(text=st.text(), author_type=st.sampled_from(["user", "bot", 'o"dd\\\u00e9']))
+def test_a_line_body_is_what_json_dumps_makes_of_it(text: str, author_type: str) -> None:
+    """``message_body`` writes the JSON out by hand: it must stay byte for byte ``json.dumps``'s."""
+    assert message_body(text, author_type) == json.dumps({"text": text, "authorType": author_type}).encode()
+
+
+async def test_a_line_is_posted_as_json_whatever_it_holds(
+    cc: Emulator, session: aiohttp.ClientSession, aiohttp_server: AiohttpServer
+) -> None:
+    client = _client(cc, session)
+    channel = await _channel(cc, client, aiohttp_server)
+    cid = await client.create_conversation(
+        {"channelId": channel, "customer": {"name": "Ann"}}, idempotency_key=client.post_key()
+    )
+    text = 'a "quoted" back\\slash, \u00e9 \U0001f600 \u2028 </script>\n\ttab'
+    key = client.post_key()
+    await client.send_message(cid, text, "user", idempotency_key=key)
+    (sent,) = [r for r in cc.requests if r.method == "POST" and r.path.endswith(f"{cid}/messages")]
+    assert sent.status == 202
+    assert sent.headers["Content-Type"] == "application/json"
+    assert sent.headers["Idempotency-Key"] == key
+    assert json.loads(sent.body) == {"text": text, "authorType": "user"}
+    assert [m["originalText"] for m in await client.messages(cid)] == [text]
 
 
 async def test_retries_give_up_as_unavailable(cc: Emulator, session: aiohttp.ClientSession) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import binascii
 import json
 import zlib
 from typing import Any
@@ -10,8 +11,16 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from cryptography.hazmat.primitives.hashes import SHA256
+from hypothesis import given
+from hypothesis import strategies as st
 
-from gateway.contact_center.core.signature import JwkCache, SignatureInvalid, signed_payload, verify
+from gateway.contact_center.core.signature import (
+    JwkCache,
+    SignatureInvalid,
+    b64url_decode,
+    signed_payload,
+    verify,
+)
 
 VECTOR_BODY = (
     b'{"eventType":"AGENT_JOINED","messageType":"SYSTEM","conversationId":"Aka5NMHU8MtIG7lUQOxI0DTOvM4",'
@@ -138,3 +147,20 @@ async def test_an_unknown_kid_is_fetched_once_then_remembered_as_unknown() -> No
         with pytest.raises(SignatureInvalid, match="unknown kid"):
             await verify(VECTOR_BODY, headers, cache)
     assert keys.fetches == ["rotated-away"]
+
+
+_B64URL = st.text(alphabet="ABCXYZabcxyz0189-_+/=.!é \n", max_size=40)
+
+
+@given(data=st.one_of(_B64URL, st.binary(max_size=30).map(_b64)))
+def test_base64url_is_decoded_as_the_standard_library_does(data: str) -> None:
+    """``b64url_decode`` calls binascii directly: the same bytes, and refused where the library refuses."""
+    try:
+        expected: bytes | None = base64.urlsafe_b64decode(data + "=" * (-len(data) % 4))
+    except (binascii.Error, ValueError):
+        expected = None
+    if expected is None:
+        with pytest.raises(SignatureInvalid, match="not base64url"):
+            b64url_decode(data)
+    else:
+        assert b64url_decode(data) == expected

@@ -7,8 +7,9 @@ whose outcome is uncertain is not repeated here; the adapter looks first (``core
 
 from __future__ import annotations
 
+import json
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 from urllib.parse import quote
 
@@ -26,12 +27,23 @@ def _q(value: str) -> str:
     return quote(value, safe="")
 
 
+_json_str: Callable[[str], str] = json.encoder.encode_basestring_ascii
+"""A str as JSON exactly as ``json.dumps`` writes it (``ensure_ascii``)."""
+
+
+def message_body(text: str, author_type: str) -> bytes:
+    """``json.dumps({"text": text, "authorType": author_type}).encode()``, written out: the same bytes in a
+    seventh of the time (every customer line is one)."""
+    return f'{{"text": {_json_str(text)}, "authorType": {_json_str(author_type)}}}'.encode()
+
+
 class TokenAuth:
     def __init__(self, tokens: TokenProvider) -> None:
         self.tokens = tokens
 
     async def headers(self) -> dict[str, str]:
-        return {"Authorization": f"Bearer {await self.tokens.get()}"}
+        token = self.tokens.current() or await self.tokens.get()
+        return {"Authorization": f"Bearer {token}"}
 
     def refresh(self, used: Mapping[str, str]) -> bool:
         self.tokens.invalidate(used.get("Authorization", "").removeprefix("Bearer "))
@@ -65,6 +77,7 @@ class ChatApiClient(SetupRequests):
             observe=observe,
         )
         self.request = self.http.request
+        self._message_paths: dict[str, str] = {}  # conversation id -> its messages' path (one quote each)
 
     def post_key(self) -> str:
         return str(uuid.uuid4())  # every POST carries one (declared by v2; nothing relies on it)
@@ -102,22 +115,28 @@ class ChatApiClient(SetupRequests):
             if isinstance(c, dict) and (c.get("customer") or {}).get("customerId") == customer_id
         ]
 
+    def _messages_path(self, conversation_id: str) -> str:
+        path = self._message_paths.get(conversation_id)
+        if path is None:
+            if len(self._message_paths) >= 4096:
+                self._message_paths.clear()
+            path = self._message_paths[conversation_id] = f"conversations/{_q(conversation_id)}/messages"
+        return path
+
     async def send_message(
         self, conversation_id: str, text: str, author_type: str, *, idempotency_key: str
     ) -> None:
         await self.request(
             "POST",
-            f"conversations/{_q(conversation_id)}/messages",
+            self._messages_path(conversation_id),
             operation="send_message",
-            json_body={"text": text, "authorType": author_type},
+            raw_json=message_body(text, author_type),
             idempotency_key=idempotency_key,
         )
 
     async def messages(self, conversation_id: str) -> list[dict[str, Any]]:
         """Every message of the conversation, oldest first (history lines included)."""
-        answer = await self.request(
-            "GET", f"conversations/{_q(conversation_id)}/messages", operation="list_messages"
-        )
+        answer = await self.request("GET", self._messages_path(conversation_id), operation="list_messages")
         items = answer.get("messages") if isinstance(answer, dict) else None
         return [m for m in items or [] if isinstance(m, dict)]
 

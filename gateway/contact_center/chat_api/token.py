@@ -46,6 +46,11 @@ class TokenProvider:
     def _fresh(self, token: Token | None) -> bool:
         return token is not None and self._clock() < token.expires_at
 
+    def current(self) -> str | None:
+        """The token held, while it is valid (no await: what nearly every call finds)."""
+        token = self._token
+        return token.value if token is not None and self._clock() < token.expires_at else None
+
     async def get(self) -> str:
         """A valid token; concurrent callers share one fetch."""
         token = self._token

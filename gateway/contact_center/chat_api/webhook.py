@@ -47,23 +47,22 @@ def display_name(sent: str, style: AgentNameStyle) -> str:
 
 
 def to_cc_event(
-    ev: WebhookEvent, received_at: float, *, max_skew_s: float, agent_name: AgentNameStyle = "first"
+    ev: WebhookEvent, received_at: float, *, max_skew_s: float, agent: AgentRef | None
 ) -> CcEvent | Literal["malformed"] | None:
     """The relay's event, None for an event type we ignore, or "malformed" for a known type missing fields.
 
-    The event's time is 8x8's ``timestamp`` when it lies within ``max_skew_s`` of our receipt, else the
-    receipt time: a wild timestamp must not date an entry in year 36 million (unreadable transcript) or in
-    1970 (closed at once for inactivity).
+    ``agent`` is the event's agent (None when it names none). The event's time is 8x8's ``timestamp`` when
+    it lies within ``max_skew_s`` of our receipt, else the receipt time: a wild timestamp must not date an
+    entry in year 36 million (unreadable transcript) or in 1970 (closed at once for inactivity).
     """
     at = event_time(ev.timestamp, received_at, window_s=max_skew_s)
-    agent = AgentRef(ev.agentId, display_name(ev.agentName or ev.agentId, agent_name)) if ev.agentId else None
     match ev.eventType:
+        case "TEXT":
+            return AgentSaid(agent, ev.message, at) if agent and ev.message is not None else "malformed"
         case "QUEUED":
             return Queued(QueueRef(ev.queueId, ev.queueName), at) if ev.queueId else "malformed"
         case "AGENT_JOINED":
             return AgentJoined(agent, at) if agent else "malformed"
-        case "TEXT":
-            return AgentSaid(agent, ev.message, at) if agent and ev.message is not None else "malformed"
         case "TRANSFER":
             return Transferred(at)
         case "AGENT_LEFT":
@@ -77,6 +76,19 @@ class ChatApiTranslator:
     def __init__(self, *, window_s: float, agent_name: AgentNameStyle = "first") -> None:
         self._window_s = window_s
         self._agent_name: AgentNameStyle = agent_name
+        self._agents: dict[tuple[str, str | None], AgentRef] = {}  # (agentId, agentName) -> AgentRef
+
+    def _agent(self, agent_id: str | None, sent_name: str | None) -> AgentRef | None:
+        """The agent an event names, as the customer sees it (kept: an agent sends many lines)."""
+        if not agent_id:
+            return None
+        agent = self._agents.get((agent_id, sent_name))
+        if agent is None:
+            if len(self._agents) >= 1000:
+                self._agents.clear()
+            name = display_name(sent_name or agent_id, self._agent_name)
+            agent = self._agents[agent_id, sent_name] = AgentRef(agent_id, name)
+        return agent
 
     async def translate(self, body: Any, received_at: float) -> tuple[str, Translation]:
         try:
@@ -86,13 +98,15 @@ class ChatApiTranslator:
         event_type = event.eventType[:64]
         if event.eventType == "WEB_HOOK_VERIFY":
             return event_type, Ignored("verified")
-        cc_event = to_cc_event(event, received_at, max_skew_s=self._window_s, agent_name=self._agent_name)
+        agent = self._agent(event.agentId, event.agentName)
+        cc_event = to_cc_event(event, received_at, max_skew_s=self._window_s, agent=agent)
         if cc_event is None:
             return "unknown", Ignored()
         if cc_event == "malformed" or event.conversationId is None:
             return event_type, Malformed(f"{event.eventType} event without its required fields")
-        chatty = event.eventType == "TEXT"
-        return event_type, Accepted(CcConversationId(event.conversationId), cc_event, chatty=chatty)
+        return event_type, Accepted(
+            CcConversationId(event.conversationId), cc_event, event.eventType == "TEXT"
+        )
 
 
 class ChatApiWebhook(WebhookReceiver):

@@ -14,6 +14,7 @@ import json
 import random
 import time
 from collections.abc import Awaitable, Callable, Mapping
+from types import MappingProxyType
 from typing import Any, Protocol
 
 import aiohttp
@@ -24,6 +25,8 @@ from gateway.contact_center.core.errors import Unavailable, error_for
 logger = structlog.get_logger(__name__)
 
 Observe = Callable[[str, int | None, float], None]
+
+_JSON = MappingProxyType({"Content-Type": "application/json"})
 
 
 class Auth(Protocol):
@@ -89,9 +92,15 @@ class HttpCore:
         params: dict[str, str] | None = None,
         data: Any = None,
         headers: Mapping[str, str] | None = None,
+        raw_json: bytes | None = None,
     ) -> tuple[int, bytes, str, dict[str, str]]:
-        """One attempt: (status, body, content type, the auth headers used); raises ``Unavailable``."""
+        """One attempt: (status, body, content type, the auth headers used); raises ``Unavailable``.
+
+        ``raw_json`` is a JSON body already encoded: sent as it is (aiohttp's ``json=`` costs twice as much).
+        """
         auth = await self._auth.headers()
+        if raw_json is not None:
+            data, headers = raw_json, {**_JSON, **(headers or {})}
         started = time.perf_counter()
         try:
             async with self.session.request(
@@ -100,7 +109,7 @@ class HttpCore:
                 json=json_body,
                 params=params,
                 data=data,
-                headers={**auth, **(headers or {})},
+                headers={**auth, **headers} if headers else auth,
             ) as resp:
                 raw = await resp.read()
                 status, content_type = resp.status, resp.headers.get("Content-Type", "")
@@ -127,6 +136,7 @@ class HttpCore:
         json_body: Any = None,
         params: dict[str, str] | None = None,
         data: Any = None,
+        raw_json: bytes | None = None,
         repeatable: bool | None = None,
         idempotency_key: str | None = None,
     ) -> Any:
@@ -143,7 +153,14 @@ class HttpCore:
         while True:
             try:
                 status, raw, _, used = await self.send(
-                    method, path, operation, json_body=json_body, params=params, data=data, headers=extra
+                    method,
+                    path,
+                    operation,
+                    json_body=json_body,
+                    params=params,
+                    data=data,
+                    headers=extra,
+                    raw_json=raw_json,
                 )
                 body = parse_body(raw)
                 if 200 <= status < 300:

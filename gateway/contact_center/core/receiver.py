@@ -171,12 +171,13 @@ class WebhookReceiver:
         if len(raw) > self._max_body_bytes:
             detail = f"webhook bodies are limited to {self._max_body_bytes} bytes"
             return problem("too_long", detail), "-", "too_long"
-        headers = {name: request.headers.get(name, "") for name in REQUIRED_HEADERS}
+        header = request.headers.get
+        headers = {name: header(name, "") for name in REQUIRED_HEADERS}
         if not headers["x-8x8-signature"] and is_verify(raw):
             return web.Response(status=200), "WEB_HOOK_VERIFY", "verified"
-        missing = [name for name, value in headers.items() if not value]
-        if missing:
-            return _refuse(401, "unsigned", f"missing header {missing[0]}"), "-", "unsigned"
+        if not all(headers.values()):
+            missing = next(name for name, value in headers.items() if not value)
+            return _refuse(401, "unsigned", f"missing header {missing}"), "-", "unsigned"
         if headers["x-8x8-tenant-id"] != self._tenant:
             return _refuse(403, "wrong_tenant", "the event is for another tenant"), "-", "wrong_tenant"
         try:
@@ -187,8 +188,10 @@ class WebhookReceiver:
             detail = "x-8x8-transmission-time is outside the accepted window"
             return _refuse(400, "stale", detail), "-", "stale"
         event_id = headers["x-8x8-event-id"][:256]
-        refused = await self._check_signature(raw, headers)
-        if refused is not None:
+        try:
+            await verify(raw, headers, self._keys)
+        except (SignatureInvalid, ContactCenterError) as exc:
+            refused = self._refused(exc)
             return refused, "-", "bad_signature" if refused.status == 401 else "unavailable"
         digest = hashlib.sha256(raw).digest()
         attempt = (headers["x-8x8-transmission-time"], headers["x-8x8-retry"])
@@ -200,8 +203,8 @@ class WebhookReceiver:
             body = json.loads(raw)
         except ValueError:
             return _refuse(400, "malformed", "the body is not JSON"), "-", "malformed"
-        if isinstance(body, dict) and isinstance(body.get("conversationId"), str):
-            self._sighted(body["conversationId"])  # proof that 8x8 made it (core.uncertain)
+        if isinstance(body, dict) and isinstance(cid := body.get("conversationId"), str):
+            self._sighted(cid)  # proof that 8x8 made it (core.uncertain)
         received_at = self._clock()
         event_type, translation = await self._translator.translate(body, received_at)
         response, result = await self._apply(translation, event_id, event_type, headers, received_at)
@@ -209,18 +212,13 @@ class WebhookReceiver:
             self._record.record(event_id, digest, attempt)
         return response, event_type, result
 
-    async def _check_signature(self, raw: bytes, headers: dict[str, str]) -> web.Response | None:
-        try:
-            await verify(raw, headers, self._keys)
-        except SignatureInvalid as exc:
+    def _refused(self, exc: SignatureInvalid | ContactCenterError) -> web.Response:
+        """The answer to a signature that did not verify (401), or whose key 8x8 could not give (503)."""
+        if isinstance(exc, SignatureInvalid):
             logger.warning("webhook_refused", api=self._api, reason=str(exc))
             return _refuse(401, "bad_signature", str(exc))
-        except ContactCenterError as exc:
-            logger.warning("webhook_key_unavailable", api=self._api, error=str(exc))
-            return problem(
-                "unavailable", "the signing key could not be fetched from 8x8; deliver again later"
-            )
-        return None
+        logger.warning("webhook_key_unavailable", api=self._api, error=str(exc))
+        return problem("unavailable", "the signing key could not be fetched from 8x8; deliver again later")
 
     async def _apply(
         self,
@@ -231,16 +229,7 @@ class WebhookReceiver:
         received_at: float,
     ) -> tuple[web.Response, str]:
         match translation:
-            case Malformed(detail):
-                return _refuse(400, "malformed", detail), "malformed"
-            case Ignored(result):
-                if result != "verified":
-                    logger.info("webhook_event_ignored", api=self._api, event_type=event_type, result=result)
-                return web.Response(status=200), result
-            case Typing(cc_id, active):
-                await self._relay.agent_typing(cc_id, active=active)
-                return web.Response(status=200), "typing"
-            case Accepted(cc_id, event, chatty):
+            case Accepted(cc_id, event, chatty):  # the usual case first
                 inbound = InboundEvent(
                     event_id=event_id, cc_conversation_id=cc_id, event=event, received_at=received_at
                 )
@@ -255,6 +244,15 @@ class WebhookReceiver:
                     retry=headers["x-8x8-retry"],
                 )
                 return web.Response(status=200), "accepted" if fresh else "duplicate"
+            case Malformed(detail):
+                return _refuse(400, "malformed", detail), "malformed"
+            case Ignored(result):
+                if result != "verified":
+                    logger.info("webhook_event_ignored", api=self._api, event_type=event_type, result=result)
+                return web.Response(status=200), result
+            case Typing(cc_id, active):
+                await self._relay.agent_typing(cc_id, active=active)
+                return web.Response(status=200), "typing"
         raise AssertionError(f"unknown translation {translation!r}")
 
 
