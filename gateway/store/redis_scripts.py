@@ -7,7 +7,22 @@ primary with replicas), not Redis Cluster. Numbers that must keep their precisio
 
 from __future__ import annotations
 
-COMMIT = """
+_OUTBOX_INDEX = """
+-- a conversation's place in outbox_conversations: its first undelivered item's order, or none
+local function index_outbox(p, id, ok)
+  local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
+  if first[1] then
+    redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
+  else
+    redis.call('ZREM', p .. 'outbox_conversations', id)
+  end
+end
+"""
+"""Shared by the scripts that change an outbox (prepended to each)."""
+
+COMMIT = (
+    _OUTBOX_INDEX
+    + """
 local p = ARGV[1]
 local c = cjson.decode(ARGV[2])
 local id = c.id
@@ -92,12 +107,7 @@ for _, o in ipairs(c.outbox_add) do
 end
 if c.drop_outbox or #c.outbox_done > 0 or #c.outbox_add > 0 then
   -- (an outbox left as it was keeps its place in outbox_conversations)
-  local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
-  if first[1] then
-    redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
-  else
-    redis.call('ZREM', p .. 'outbox_conversations', id)
-  end
+  index_outbox(p, id, ok)
 end
 for _, ev in ipairs(c.inbound_done) do
   local ik = p .. 'inbound:' .. ev
@@ -128,6 +138,7 @@ if c.pub[1] then
 end
 return 'ok'
 """
+)
 
 RECORD_INBOUND = """
 local p = ARGV[1]
@@ -152,7 +163,9 @@ end
 return 1
 """
 
-OUTBOX_DELIVERED = """
+OUTBOX_DELIVERED = (
+    _OUTBOX_INDEX
+    + """
 -- delivered items out of a conversation's outbox (ARGV[3..]); keys no longer there are no error
 local p = ARGV[1]
 local id = ARGV[2]
@@ -161,14 +174,10 @@ local items = p .. 'outbox_items'
 for i = 3, #ARGV do
   if redis.call('ZREM', ok, ARGV[i]) == 1 then redis.call('HDEL', items, ARGV[i]) end
 end
-local first = redis.call('ZRANGE', ok, 0, 0, 'WITHSCORES')
-if first[1] then
-  redis.call('ZADD', p .. 'outbox_conversations', first[2], id)
-else
-  redis.call('ZREM', p .. 'outbox_conversations', id)
-end
+index_outbox(p, id, ok)
 return 'ok'
 """
+)
 
 READ_OUTBOX = """
 -- a conversation's undelivered items, in order, in one round trip
