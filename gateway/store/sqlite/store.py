@@ -5,6 +5,7 @@ The schema is in ``schema.py``, the group commit in ``writer.py``, the row encod
 
 from __future__ import annotations
 
+import asyncio
 import json
 import sqlite3
 from collections.abc import Sequence
@@ -17,9 +18,10 @@ from gateway.relay.errors import DuplicateEvent, RepeatedClientId, StaleConversa
 from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
-from gateway.store.decoded import DecodedConversations, DecodedOutbox
+from gateway.store.decoded import DecodedOutbox
 from gateway.store.readiness import pinged
 from gateway.store.sqlite.connection import Connection, Reader
+from gateway.store.sqlite.current import CurrentConversations
 from gateway.store.sqlite.purge import purge
 from gateway.store.sqlite.rows import (
     ConversationRows,
@@ -38,7 +40,10 @@ class SqliteStore:
 
     Reads are point lookups and short index range scans of a local file in WAL mode, where a reader never
     waits for the writer (not even while a commit waits for its fsync): each takes some microseconds, less
-    than handing it to a thread and back would (profiled with ``python -m bench --profile``).
+    than handing it to a thread and back would (profiled with ``python -m bench --profile``). A conversation
+    this process has just read or written is not read again while no other process writes to the file
+    (``current.py``): under load, when the writer has just committed, a read must reload the pages it
+    changed, and the conversation reads were the largest share of the loop's time in the store.
 
     Writes are group-committed (``writer.GroupCommit``): every write that arrives while a transaction is
     being written joins the next one, so N concurrent writers cost one fsync instead of N, and a write that
@@ -49,10 +54,10 @@ class SqliteStore:
     def __init__(self, writer: Connection, reader: Reader) -> None:
         self._writer = writer
         self._reader = reader
-        self._decoded = DecodedConversations()
+        self._current = CurrentConversations()
         self._rows = ConversationRows()
         self._outbox = DecodedOutbox()
-        self._writes = GroupCommit(writer)
+        self._writes = GroupCommit(writer, self._current)
 
     @classmethod
     async def open(cls, path: Path, *, synchronous: str = "FULL") -> SqliteStore:
@@ -105,14 +110,25 @@ class SqliteStore:
             )
             insert_entries(conn, entry_rows)
 
-        await self._writes.write(job)
-        self._decoded.put(conversation)
+        await self._writes.write(job, partial(self._settled, conversation))
+
+    def _settled(self, conv: Conversation, committed: bool) -> None:
+        """A write of ``conv`` is over: the file holds it now, or may not hold what the copy says."""
+        if committed:
+            self._current.put(conv)
+        else:
+            self._current.forget(conv.id)
+
+    def _one(self, rows: list[Any]) -> Conversation | None:
+        return self._current.decoded(*rows[0]) if rows else None
 
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
+        if (conv := self._current.get(conversation_id)) is not None:
+            return conv
         rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE id = ?", (conversation_id,)
         )
-        return self._decoded.one(rows)
+        return self._one(rows)
 
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
         rows = self._reader.fetchall(
@@ -120,13 +136,15 @@ class SqliteStore:
             "WHERE s.token_hash = ?",
             (token_hash,),
         )
-        return self._decoded.one(rows)
+        return self._one(rows)
 
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
+        if (conv := self._current.by_cc(cc_conversation_id)) is not None:
+            return conv
         rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
         )
-        return self._decoded.one(rows)
+        return self._one(rows)
 
     async def commit(self, change: Change) -> None:
         conv = change.conversation
@@ -171,8 +189,7 @@ class SqliteStore:
                     "UPDATE inbound SET applied = 1 WHERE event_id = ?", [(e,) for e in change.inbound_done]
                 )
 
-        await self._writes.write(job)
-        self._decoded.put(conv)
+        await self._writes.write(job, partial(self._settled, conv))
         self._outbox.forget(change.outbox_done)
         for item, (_, _, data) in zip(change.outbox_add, outbox_rows, strict=True):
             self._outbox.put(item.key, data, item)
@@ -308,5 +325,18 @@ class SqliteStore:
     # --- retention (see purge.py) -----------------------------------------------------------------
 
     async def purge(self, conversation_ids: Sequence[ConversationId]) -> int:
-        """Delete these conversations and everything of theirs; returns how many existed."""
-        return await self._writes.write(partial(purge, list(conversation_ids)))
+        """Delete these conversations and everything of theirs; returns how many existed.
+
+        Returns once no other gateway process on this file can still trust a copy of them (``current.py``:
+        its copies are trusted for ``FRESH_S`` after its writer last found the file unchanged by others), so
+        an operator's ``chat-gateway purge`` is in effect in the running gateway when it returns.
+        """
+        ids = list(conversation_ids)
+        self._forget(ids)  # now, and again once purged: a read meanwhile may have put a copy back
+        count = await self._writes.write(partial(purge, ids), lambda _: self._forget(ids))
+        await asyncio.sleep(2 * CurrentConversations.FRESH_S)
+        return count
+
+    def _forget(self, conversation_ids: Sequence[ConversationId]) -> None:
+        for conversation_id in conversation_ids:
+            self._current.forget(conversation_id)

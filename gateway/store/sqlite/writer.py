@@ -10,15 +10,18 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import sqlite3
+import time
 from collections.abc import Callable, Sequence
 from functools import partial
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from gateway.store.sqlite.connection import Connection
 
 T = TypeVar("T")
 
 WriteJob = Callable[[sqlite3.Connection], Any]
+Settled = Callable[[bool], None]
+"""Called on the loop as soon as a write's transaction is over: True if the write is committed."""
 
 
 def transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
@@ -49,6 +52,15 @@ def transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tupl
     return _in_savepoints(jobs, conn)
 
 
+def checked_transaction(
+    jobs: Sequence[WriteJob], conn: sqlite3.Connection
+) -> tuple[int, list[tuple[bool, Any]]]:
+    """``transaction``, with the connection's ``PRAGMA data_version`` first: it changes when another
+    connection (another process) has committed since the last time this one asked."""
+    (data_version,) = conn.execute("PRAGMA data_version").fetchone()
+    return int(data_version), transaction(jobs, conn)
+
+
 def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
     outcomes: list[tuple[bool, Any]] = []
     conn.execute("BEGIN IMMEDIATE")
@@ -72,6 +84,18 @@ def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[t
     return outcomes
 
 
+class OtherWriters(Protocol):
+    """Who keeps copies of what the file holds, told when another process has written to it."""
+
+    checked_at: float
+    """The monotonic time as of which no other process had written (set after each transaction)."""
+
+    def others_wrote(self) -> None: ...
+
+
+_Write = tuple[WriteJob, "asyncio.Future[Any]", Settled | None]
+
+
 class GroupCommit:
     """The write queue of one writer ``Connection``: ``write(job)`` resumes after the commit that holds it.
 
@@ -81,16 +105,20 @@ class GroupCommit:
     futures and starts the next transaction with every write queued meanwhile.
     """
 
-    def __init__(self, writer: Connection) -> None:
+    def __init__(self, writer: Connection, others: OtherWriters) -> None:
         self._writer = writer
-        self._queued: list[tuple[WriteJob, asyncio.Future[Any]]] = []
+        self._others = others
+        self._data_version: int | None = None
+        self._queued: list[_Write] = []
         self._busy = False  # a transaction is due to start or being written
         self._idle: asyncio.Future[None] | None = None  # for drain()
 
-    async def write(self, job: Callable[[sqlite3.Connection], T]) -> T:
+    async def write(self, job: Callable[[sqlite3.Connection], T], settled: Settled | None = None) -> T:
+        """``job``'s value once it is committed; ``settled`` is told first, on the loop, even if the caller
+        has been cancelled meanwhile (what the file holds is known then, whoever still waits)."""
         loop = asyncio.get_running_loop()
         future: asyncio.Future[T] = loop.create_future()
-        self._queued.append((job, future))
+        self._queued.append((job, future, settled))
         if not self._busy:
             self._busy = True
             loop.call_soon(self._next)
@@ -104,28 +132,38 @@ class GroupCommit:
             await asyncio.shield(self._idle)
 
     def _next(self) -> None:
-        batch = [(job, future) for job, future in self._queued if not future.cancelled()]
+        batch = [write for write in self._queued if not write[1].cancelled()]  # a cancelled one never ran
         self._queued = []
         if not batch:
             self._busy = False
             if self._idle is not None and not self._idle.done():
                 self._idle.set_result(None)
             return
+        done = partial(self._done, batch, time.monotonic())
         try:
-            self._writer.submit(partial(transaction, [job for job, _ in batch]), partial(self._done, batch))
+            self._writer.submit(partial(checked_transaction, [job for job, _, _ in batch]), done)
         except Exception as exc:  # the connection is closed
-            self._done(batch, None, exc)
+            done(None, exc)
 
     def _done(
         self,
-        batch: list[tuple[WriteJob, asyncio.Future[Any]]],
-        outcomes: list[tuple[bool, Any]] | None,
+        batch: list[_Write],
+        asked_at: float,
+        checked: tuple[int, list[tuple[bool, Any]]] | None,
         exc: BaseException | None,
     ) -> None:
-        if outcomes is None:  # the transaction as a whole failed (disk full, I/O error, ...)
-            outcomes = [(False, exc)] * len(batch)
+        if checked is None:  # the transaction as a whole failed (disk full, I/O error, ...)
+            outcomes: list[tuple[bool, Any]] = [(False, exc)] * len(batch)
+        else:
+            data_version, outcomes = checked
+            if data_version != self._data_version:  # another process wrote (or this is the first look)
+                self._data_version = data_version
+                self._others.others_wrote()
+            self._others.checked_at = asked_at
         try:
-            for (_, future), (ok, value) in zip(batch, outcomes, strict=True):
+            for (_, future, settled), (ok, value) in zip(batch, outcomes, strict=True):
+                if settled is not None:
+                    settled(ok)
                 if future.done():  # its caller was cancelled meanwhile
                     continue
                 if ok:

@@ -1,0 +1,84 @@
+"""The conversations as this process last read or wrote them, served without a read of the file while no
+other process has written to it.
+
+One gateway process is the only writer of its SQLite file; the only other writer is an operator's
+``chat-gateway purge``. So the copy of a conversation that this process committed last, or read last, is
+the stored row, unless another process wrote since. The writer's connection tells that
+(``PRAGMA data_version`` changes when another connection committed), and it asks at the start of each of
+its transactions (``writer.GroupCommit``). A copy is trusted only while the last such answer, that nobody
+else wrote, is at most ``FRESH_S`` old; otherwise (an idle gateway) the read goes to the file as before.
+So a read reflects every write of this process at once, and another process's within ``FRESH_S``.
+
+Writes stay compare-and-set on the version: a copy that turned out old only costs a retry.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+
+from gateway.relay import codec
+from gateway.relay.model import CcConversationId, Conversation, ConversationId
+
+
+class CurrentConversations:
+    """Recently used conversations by id, and their ids by their 8x8 conversation id.
+
+    Bounded: the conversations used least recently are dropped first. ``checked_at`` is the monotonic time
+    as of which the writer last found that no other process had written (``-inf`` when it has not, or did).
+    """
+
+    LIMIT = 4096
+    FRESH_S = 0.02
+    """How old the writer's last look may be for a copy to be trusted: under load (when a read costs the most)
+    transactions follow each other within milliseconds; an idle gateway reads the file."""
+
+    def __init__(self) -> None:
+        self._by_id: dict[str, Conversation] = {}
+        self._by_cc: dict[str, str] = {}
+        self.checked_at = float("-inf")
+
+    def others_wrote(self) -> None:
+        """Another process wrote to the file: nothing here can be trusted any more."""
+        self._by_id.clear()
+        self._by_cc.clear()
+
+    def put(self, conv: Conversation) -> None:
+        """``conv`` is the stored row now (just read, or just committed)."""
+        self._by_id.pop(conv.id, None)
+        self._by_id[conv.id] = conv
+        if conv.cc_conversation_id is not None:
+            self._by_cc.pop(conv.cc_conversation_id, None)
+            self._by_cc[conv.cc_conversation_id] = conv.id
+            if len(self._by_cc) > self.LIMIT:
+                del self._by_cc[next(iter(self._by_cc))]
+        if len(self._by_id) > self.LIMIT:
+            del self._by_id[next(iter(self._by_id))]
+
+    def forget(self, conversation_id: str) -> None:
+        """The stored row may differ from the copy (a write failed), or is gone (purged)."""
+        self._by_id.pop(conversation_id, None)
+
+    def get(self, conversation_id: ConversationId) -> Conversation | None:
+        """The trusted copy, or None: read the file."""
+        if time.monotonic() - self.checked_at > self.FRESH_S:
+            return None
+        return self._by_id.get(conversation_id)
+
+    def by_cc(self, cc_conversation_id: CcConversationId) -> Conversation | None:
+        """The trusted copy of the conversation whose current 8x8 conversation this is, or None: read the file."""
+        conversation_id = self._by_cc.get(cc_conversation_id)
+        if conversation_id is None:
+            return None
+        conv = self.get(ConversationId(conversation_id))
+        return conv if conv is not None and conv.cc_conversation_id == cc_conversation_id else None
+
+    def decoded(self, conversation_id: str, version: int, data: str) -> Conversation:
+        """A row just read: the copy if it is that version (skipping its JSON), else the row decoded."""
+        known = self._by_id.get(conversation_id)
+        if known is not None and known.version == version:
+            self.put(known)
+            return known
+        conv = codec.conversation_from_json(json.loads(data))
+        self.put(conv)
+        return conv
