@@ -7,6 +7,7 @@ an old copy fails its version check and forgets the copy.
 from __future__ import annotations
 
 import asyncio
+import random
 import sqlite3
 from collections.abc import AsyncIterator
 from dataclasses import replace
@@ -16,10 +17,10 @@ from typing import Any
 import pytest
 
 from gateway.relay.errors import StaleConversation
-from gateway.relay.model import CcConversationId, Conversation, ConversationId, Customer, State
+from gateway.relay.model import CcConversationId, Conversation, ConversationId, Customer, PostItem, State
 from gateway.relay.ports import Change
 from gateway.store.sqlite import SqliteStore
-from gateway.store.sqlite.current import CurrentConversations
+from gateway.store.sqlite.current import CurrentRows
 
 CID, OTHER = ConversationId("c1"), ConversationId("c2")
 CC = CcConversationId("cc-1")
@@ -60,7 +61,7 @@ async def test_a_conversation_just_written_is_read_without_the_file(store: Sqlit
     assert await store.conversation_by_cc_id(CC) == conv
     assert reads == []
 
-    await asyncio.sleep(CurrentConversations.FRESH_S * 2)  # idle: the writer has not looked for a while
+    await asyncio.sleep(CurrentRows.FRESH_S * 2)  # idle: the writer has not looked for a while
     assert await store.conversation(CID) == conv
     assert await store.conversation_by_cc_id(CC) == conv
     assert len(reads) == 2
@@ -142,7 +143,7 @@ async def test_a_purge_by_another_process_is_seen_by_an_idle_store(
     finally:
         await operator.close()
 
-    await asyncio.sleep(CurrentConversations.FRESH_S * 2)
+    await asyncio.sleep(CurrentRows.FRESH_S * 2)
     assert await store.conversation(CID) is None
     assert await store.conversation_by_cc_id(CC) is None
 
@@ -166,3 +167,56 @@ async def test_a_failed_write_forgets_the_copy(store: SqliteStore, tmp_path: Pat
 
     assert await store.conversation(CID) == conv
     assert len(reads) == 1  # read from the file, not trusted from the copy
+
+
+async def test_outbox_copies_follow_every_change_as_the_file_does(store: SqliteStore, tmp_path: Path) -> None:
+    """Random commits, deliveries and reads, several conversations interleaved in the same transactions:
+    every read of an outbox equals what the file holds, read by a connection of its own."""
+    rng = random.Random(18)
+    convs = {cid: _conv(cid) for cid in (CID, OTHER, ConversationId("c3"))}
+    for n, conv in enumerate(convs.values()):
+        await store.create_conversation(conv, f"t{n}".encode())
+    truth = sqlite3.connect(tmp_path / "gw.db")
+    made = 0
+
+    async def step(cid: ConversationId) -> None:
+        nonlocal made
+        conv = convs[cid]
+        pending = [item.key for item in await store.outbox(cid)]
+        roll = rng.random()
+        if roll < 0.45:
+            made += 1
+            item = PostItem(f"k{made}", cid, made, f"line {made}")
+            done = tuple(rng.sample(pending, k=min(len(pending), rng.randint(0, 1))))
+            convs[cid] = (
+                replace(conv, version=conv.version + 1) if rng.random() < 0.5 else conv
+            )  # or unchanged
+            await store.commit(
+                Change(
+                    conversation=convs[cid],
+                    expected_version=conv.version,
+                    outbox_add=(item,),
+                    outbox_done=done,
+                )
+            )
+        elif roll < 0.8 and pending:
+            await store.outbox_delivered(cid, pending[: rng.randint(1, len(pending))])
+        elif roll < 0.9:
+            convs[cid] = replace(conv, version=conv.version + 1)
+            await store.commit(
+                Change(conversation=convs[cid], expected_version=conv.version, drop_outbox=True)
+            )
+
+    try:
+        for _ in range(60):
+            await asyncio.gather(*(step(cid) for cid in rng.sample(list(convs), k=rng.randint(1, 3))))
+            for cid in convs:
+                keys = [
+                    r[0]
+                    for r in truth.execute(
+                        "SELECT key FROM outbox WHERE conversation_id = ? ORDER BY id", (cid,)
+                    )
+                ]
+                assert [item.key for item in await store.outbox(cid)] == keys
+    finally:
+        truth.close()

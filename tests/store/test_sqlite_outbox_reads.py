@@ -1,9 +1,12 @@
 """The SQLite store reuses the outbox items it wrote instead of decoding their rows again, but only while a
-row holds exactly the JSON the item was written as: a row changed behind its back reads as it now is.
+row holds exactly the JSON the item was written as: a row changed behind its back (by another process) reads
+as it now is, once the store no longer trusts its own copies (``CurrentRows.FRESH_S`` later, or at its next
+transaction; see tests/store/test_sqlite_current.py).
 """
 
 from __future__ import annotations
 
+import asyncio
 import sqlite3
 from dataclasses import replace
 from pathlib import Path
@@ -11,6 +14,7 @@ from pathlib import Path
 from gateway.relay.model import Author, Conversation, ConversationId, Customer, PostItem, State
 from gateway.relay.ports import Change
 from gateway.store.sqlite import SqliteStore
+from gateway.store.sqlite.current import CurrentRows
 
 CID = ConversationId("c1")
 
@@ -34,6 +38,7 @@ async def test_an_outbox_row_changed_behind_the_stores_back_reads_as_it_now_is(t
                 ),
             )
         db.close()
+        await asyncio.sleep(2 * CurrentRows.FRESH_S)
         assert await store.outbox(CID) == [replace(first, text="edited", author=Author.BOT), second]
         await store.outbox_delivered(CID, ["k1"])
         assert await store.outbox(CID) == [second]

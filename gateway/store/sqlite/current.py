@@ -1,5 +1,5 @@
-"""The conversations as this process last read or wrote them, served without a read of the file while no
-other process has written to it.
+"""The conversations and outboxes as this process last read or wrote them, served without a read of the file
+while no other process has written to it.
 
 One gateway process is the only writer of its SQLite file; the only other writer is an operator's
 ``chat-gateway purge``. So the copy of a conversation that this process committed last, or read last, is
@@ -16,13 +16,14 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Sequence
 
 from gateway.relay import codec
-from gateway.relay.model import CcConversationId, Conversation, ConversationId
+from gateway.relay.model import CcConversationId, Conversation, ConversationId, OutboxItem
 
 
-class CurrentConversations:
-    """Recently used conversations by id, and their ids by their 8x8 conversation id.
+class CurrentRows:
+    """Recently used conversations by id, their ids by their 8x8 conversation id, and their outboxes.
 
     Bounded: the conversations used least recently are dropped first. ``checked_at`` is the monotonic time
     as of which the writer last found that no other process had written (``-inf`` when it has not, or did).
@@ -36,12 +37,14 @@ class CurrentConversations:
     def __init__(self) -> None:
         self._by_id: dict[str, Conversation] = {}
         self._by_cc: dict[str, str] = {}
+        self._outboxes: dict[str, dict[str, OutboxItem]] = {}  # by conversation id; items by key, in order
         self.checked_at = float("-inf")
 
     def others_wrote(self) -> None:
         """Another process wrote to the file: nothing here can be trusted any more."""
         self._by_id.clear()
         self._by_cc.clear()
+        self._outboxes.clear()
 
     def put(self, conv: Conversation) -> None:
         """``conv`` is the stored row now (just read, or just committed)."""
@@ -56,8 +59,9 @@ class CurrentConversations:
             del self._by_id[next(iter(self._by_id))]
 
     def forget(self, conversation_id: str) -> None:
-        """The stored row may differ from the copy (a write failed), or is gone (purged)."""
+        """The stored rows may differ from the copies (a write failed), or are gone (purged)."""
         self._by_id.pop(conversation_id, None)
+        self._outboxes.pop(conversation_id, None)
 
     def get(self, conversation_id: ConversationId) -> Conversation | None:
         """The trusted copy, or None: read the file."""
@@ -82,3 +86,40 @@ class CurrentConversations:
         conv = codec.conversation_from_json(json.loads(data))
         self.put(conv)
         return conv
+
+    def outbox(self, conversation_id: ConversationId) -> list[OutboxItem] | None:
+        """The trusted copy of a conversation's outbox, oldest first, or None: read the file."""
+        if time.monotonic() - self.checked_at > self.FRESH_S:
+            return None
+        items = self._outboxes.get(conversation_id)
+        return None if items is None else list(items.values())
+
+    def put_outbox(self, conversation_id: ConversationId, items: list[OutboxItem]) -> None:
+        """A conversation's whole outbox, just read."""
+        self._outboxes.pop(conversation_id, None)
+        self._outboxes[conversation_id] = {item.key: item for item in items}
+        if len(self._outboxes) > self.LIMIT:
+            del self._outboxes[next(iter(self._outboxes))]
+
+    def outbox_changed(
+        self,
+        conversation_id: str,
+        *,
+        added: Sequence[OutboxItem] = (),
+        done: Sequence[str] = (),
+        dropped: bool = False,
+    ) -> None:
+        """A committed change of a conversation's outbox (nothing to do while it has no copy).
+
+        A read may already show this change (the transaction ended before the loop heard of it): adding a
+        key that is there, or dropping one that is not, changes nothing.
+        """
+        items = self._outboxes.get(conversation_id)
+        if items is None:
+            return
+        if dropped:
+            items.clear()
+        for key in done:
+            items.pop(key, None)
+        for item in added:
+            items.setdefault(item.key, item)

@@ -21,7 +21,7 @@ from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store.decoded import DecodedOutbox
 from gateway.store.readiness import pinged
 from gateway.store.sqlite.connection import Connection, Reader
-from gateway.store.sqlite.current import CurrentConversations
+from gateway.store.sqlite.current import CurrentRows
 from gateway.store.sqlite.purge import purge
 from gateway.store.sqlite.rows import (
     ConversationRows,
@@ -54,7 +54,7 @@ class SqliteStore:
     def __init__(self, writer: Connection, reader: Reader) -> None:
         self._writer = writer
         self._reader = reader
-        self._current = CurrentConversations()
+        self._current = CurrentRows()
         self._rows = ConversationRows()
         self._outbox = DecodedOutbox()
         self._writes = GroupCommit(writer, self._current)
@@ -118,6 +118,16 @@ class SqliteStore:
             self._current.put(conv)
         else:
             self._current.forget(conv.id)
+
+    def _committed(self, change: Change, committed: bool) -> None:
+        self._settled(change.conversation, committed)
+        if committed:
+            self._current.outbox_changed(
+                change.conversation.id,
+                added=change.outbox_add,
+                done=change.outbox_done,
+                dropped=change.drop_outbox,
+            )
 
     def _one(self, rows: list[Any]) -> Conversation | None:
         return self._current.decoded(*rows[0]) if rows else None
@@ -189,7 +199,7 @@ class SqliteStore:
                     "UPDATE inbound SET applied = 1 WHERE event_id = ?", [(e,) for e in change.inbound_done]
                 )
 
-        await self._writes.write(job, partial(self._settled, conv))
+        await self._writes.write(job, partial(self._committed, change))
         self._outbox.forget(change.outbox_done)
         for item, (_, _, data) in zip(change.outbox_add, outbox_rows, strict=True):
             self._outbox.put(item.key, data, item)
@@ -231,14 +241,24 @@ class SqliteStore:
         def job(conn: sqlite3.Connection) -> None:
             conn.executemany("DELETE FROM outbox WHERE key = ?", done)
 
-        await self._writes.write(job)
+        await self._writes.write(job, partial(self._delivered, conversation_id, keys))
         self._outbox.forget(keys)
 
+    def _delivered(self, conversation_id: ConversationId, keys: Sequence[str], committed: bool) -> None:
+        if committed:
+            self._current.outbox_changed(conversation_id, done=keys)
+        else:
+            self._current.forget(conversation_id)
+
     async def outbox(self, conversation_id: ConversationId) -> list[OutboxItem]:
+        if (items := self._current.outbox(conversation_id)) is not None:
+            return items
         rows = self._reader.fetchall(
             "SELECT key, data FROM outbox WHERE conversation_id = ? ORDER BY id", (conversation_id,)
         )
-        return [self._outbox.decoded(key, data) for key, data in rows]
+        items = [self._outbox.decoded(key, data) for key, data in rows]
+        self._current.put_outbox(conversation_id, items)
+        return items
 
     async def stats(self) -> StoreStats:
         def read(conn: sqlite3.Connection) -> tuple[list[Any], int, str | None]:
@@ -334,7 +354,7 @@ class SqliteStore:
         ids = list(conversation_ids)
         self._forget(ids)  # now, and again once purged: a read meanwhile may have put a copy back
         count = await self._writes.write(partial(purge, ids), lambda _: self._forget(ids))
-        await asyncio.sleep(2 * CurrentConversations.FRESH_S)
+        await asyncio.sleep(2 * CurrentRows.FRESH_S)
         return count
 
     def _forget(self, conversation_ids: Sequence[ConversationId]) -> None:
