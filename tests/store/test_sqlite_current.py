@@ -17,7 +17,16 @@ from typing import Any
 import pytest
 
 from gateway.relay.errors import StaleConversation
-from gateway.relay.model import CcConversationId, Conversation, ConversationId, Customer, PostItem, State
+from gateway.relay.events import AgentSaid, InboundEvent
+from gateway.relay.model import (
+    AgentRef,
+    CcConversationId,
+    Conversation,
+    ConversationId,
+    Customer,
+    PostItem,
+    State,
+)
 from gateway.relay.ports import Change
 from gateway.store.sqlite import SqliteStore
 from gateway.store.sqlite.current import CurrentRows
@@ -220,3 +229,32 @@ async def test_outbox_copies_follow_every_change_as_the_file_does(store: SqliteS
                 assert [item.key for item in await store.outbox(cid)] == keys
     finally:
         truth.close()
+
+
+async def test_an_8x8_conversation_known_to_have_no_pending_event_is_not_read_again(
+    store: SqliteStore, tmp_path: Path
+) -> None:
+    said = AgentSaid(AgentRef("a1", "Alice"), "hi", 2.0)
+    await store.create_conversation(_conv(CID), b"t1")
+    conv = await _advance(store, _conv(CID), cc_conversation_id=CC)
+    reads = _count_reads(store)
+    assert await store.pending_inbound(CC) == []
+    assert await store.pending_inbound(CC) == []
+    assert len(reads) == 1
+
+    first = InboundEvent("e1", CC, said, 3.0)
+    assert await store.record_inbound(first)
+    assert await store.pending_inbound(CC) == [first]  # recorded pending: read again
+    await store.commit(Change(conversation=conv, expected_version=conv.version, inbound_done=("e1",)))
+    assert await store.pending_inbound(CC) == []
+    assert await store.pending_inbound(CC) == []
+    assert len(reads) == 3
+
+    with sqlite3.connect(tmp_path / "gw.db") as db:  # another process records one
+        db.execute(
+            "INSERT INTO inbound (event_id, cc_conversation_id, received_at, data, applied) "
+            "SELECT 'e2', cc_conversation_id, 4.0, data, 0 FROM inbound WHERE event_id = 'e1'"
+        )
+    db.close()
+    await store.create_conversation(_conv(OTHER), b"t2")  # the store's next transaction
+    assert [e.event_id for e in await store.pending_inbound(CC)] == ["e2"]

@@ -30,14 +30,15 @@ class CurrentRows:
     """
 
     LIMIT = 4096
-    FRESH_S = 0.02
+    FRESH_S = 0.1
     """How old the writer's last look may be for a copy to be trusted: under load (when a read costs the most)
-    transactions follow each other within milliseconds; an idle gateway reads the file."""
+    transactions follow each other within milliseconds (one fsync each); an idle gateway reads the file."""
 
     def __init__(self) -> None:
         self._by_id: dict[str, Conversation] = {}
         self._by_cc: dict[str, str] = {}
         self._outboxes: dict[str, dict[str, OutboxItem]] = {}  # by conversation id; items by key, in order
+        self._none_pending: dict[str, None] = {}  # 8x8 conversations with no event waiting to be applied
         self.checked_at = float("-inf")
 
     def others_wrote(self) -> None:
@@ -45,6 +46,7 @@ class CurrentRows:
         self._by_id.clear()
         self._by_cc.clear()
         self._outboxes.clear()
+        self._none_pending.clear()
 
     def put(self, conv: Conversation) -> None:
         """``conv`` is the stored row now (just read, or just committed)."""
@@ -123,3 +125,18 @@ class CurrentRows:
             items.pop(key, None)
         for item in added:
             items.setdefault(item.key, item)
+
+    def none_pending(self, cc_conversation_id: CcConversationId) -> bool:
+        """True if it is known that no event of this 8x8 conversation waits to be applied; False: read the file."""
+        return time.monotonic() - self.checked_at <= self.FRESH_S and cc_conversation_id in self._none_pending
+
+    def put_none_pending(self, cc_conversation_id: CcConversationId) -> None:
+        """No event of this 8x8 conversation waits, as just read (an event is only ever recorded pending by
+        this process, which says so with ``events_pending``)."""
+        self._none_pending[cc_conversation_id] = None
+        if len(self._none_pending) > self.LIMIT:
+            del self._none_pending[next(iter(self._none_pending))]
+
+    def events_pending(self, cc_conversation_id: CcConversationId) -> None:
+        """An event of this 8x8 conversation was recorded to be applied later (or may have been)."""
+        self._none_pending.pop(cc_conversation_id, None)

@@ -319,19 +319,26 @@ class SqliteStore:
 
     async def record_inbound(self, event: InboundEvent) -> bool:
         row = inbound_row(event)
-        return await self._writes.write(lambda conn: insert_inbound(conn, row, applied=0))
+        cc_id = event.cc_conversation_id
+        return await self._writes.write(
+            lambda conn: insert_inbound(conn, row, applied=0), lambda _: self._current.events_pending(cc_id)
+        )
 
     async def pending_inbound(self, cc_conversation_id: CcConversationId | None = None) -> list[InboundEvent]:
         if cc_conversation_id is None:
             rows = self._reader.fetchall(
                 "SELECT event_id, cc_conversation_id, received_at, data FROM inbound WHERE applied = 0 ORDER BY id"
             )
+        elif self._current.none_pending(cc_conversation_id):
+            return []
         else:
             rows = self._reader.fetchall(
                 "SELECT event_id, cc_conversation_id, received_at, data FROM inbound "
                 "WHERE applied = 0 AND cc_conversation_id = ? ORDER BY id",
                 (cc_conversation_id,),
             )
+            if not rows:
+                self._current.put_none_pending(cc_conversation_id)
         return [
             InboundEvent(
                 event_id=r[0],

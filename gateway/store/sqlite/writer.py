@@ -52,13 +52,16 @@ def transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tupl
     return _in_savepoints(jobs, conn)
 
 
-def checked_transaction(
-    jobs: Sequence[WriteJob], conn: sqlite3.Connection
-) -> tuple[int, list[tuple[bool, Any]]]:
-    """``transaction``, with the connection's ``PRAGMA data_version`` first: it changes when another
-    connection (another process) has committed since the last time this one asked."""
+Checked = tuple[float, int, list[tuple[bool, Any]]]
+
+
+def checked_transaction(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> Checked:
+    """``transaction``, after the connection's ``PRAGMA data_version``, which changes when another connection
+    (another process) has committed since this one last asked: when it asked (monotonic), what it said,
+    and the outcomes."""
+    asked_at = time.monotonic()
     (data_version,) = conn.execute("PRAGMA data_version").fetchone()
-    return int(data_version), transaction(jobs, conn)
+    return asked_at, int(data_version), transaction(jobs, conn)
 
 
 def _in_savepoints(jobs: Sequence[WriteJob], conn: sqlite3.Connection) -> list[tuple[bool, Any]]:
@@ -139,23 +142,17 @@ class GroupCommit:
             if self._idle is not None and not self._idle.done():
                 self._idle.set_result(None)
             return
-        done = partial(self._done, batch, time.monotonic())
+        done = partial(self._done, batch)
         try:
             self._writer.submit(partial(checked_transaction, [job for job, _, _ in batch]), done)
         except Exception as exc:  # the connection is closed
             done(None, exc)
 
-    def _done(
-        self,
-        batch: list[_Write],
-        asked_at: float,
-        checked: tuple[int, list[tuple[bool, Any]]] | None,
-        exc: BaseException | None,
-    ) -> None:
+    def _done(self, batch: list[_Write], checked: Checked | None, exc: BaseException | None) -> None:
         if checked is None:  # the transaction as a whole failed (disk full, I/O error, ...)
             outcomes: list[tuple[bool, Any]] = [(False, exc)] * len(batch)
         else:
-            data_version, outcomes = checked
+            asked_at, data_version, outcomes = checked
             if data_version != self._data_version:  # another process wrote (or this is the first look)
                 self._data_version = data_version
                 self._others.others_wrote()
