@@ -78,6 +78,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     from aiohttp import web
 
     from gateway.app import StartupError, build_app
+    from gateway.heap import settle_heap
     from gateway.logs import ACCESS_LOG_FORMAT, configure_logging
 
     overrides = {k: v for k, v in (("host", args.host), ("port", args.port)) if v is not None}
@@ -90,8 +91,10 @@ def cmd_serve(args: argparse.Namespace) -> int:
         warn_about_open_defaults(settings)
 
     try:
+        app = build_app(settings)
+        app.on_startup.append(settle_heap)  # last: what start-up made is frozen
         web.run_app(
-            build_app(settings),
+            app,
             host=settings.host,
             port=settings.port,
             print=listening,
