@@ -8,9 +8,9 @@ Exactly once without an Idempotency-Key (Chat Gateway declares none): after a cr
 is uncertain, ``core.uncertain`` finds out whether the first attempt took effect before the call is
 repeated: a conversation whose ``user.userId`` is ours begun since the attempt (listed, or named by a webhook
 since), or a message of ours with the same text created since the first attempt. A create that a process that
-died may have made (``OpenRequest.maybe_created_since``) is looked for the same way. Lines with the same text are told apart by
-counting: those found since the first attempt, less those this process knows it delivered in a wider window
-(so a doubt ends in a repeat, never in a lost line).
+died may have made (``OpenRequest.maybe_created_since``) is looked for the same way. Lines with the same text
+are told apart by counting: those found since the first attempt, less those this process knows it delivered
+in a wider window (so a doubt ends in a repeat, never in a lost line).
 """
 
 from __future__ import annotations
