@@ -22,6 +22,8 @@ class RequestFault:
     remaining: int
     status: int = 503
     hang: bool = False
+    after: bool = False
+    """Carry the call out, then fail or hold its answer (8x8 acted; the client is not told)."""
 
 
 @dataclass
@@ -49,12 +51,14 @@ class Faults:
     known_operations: frozenset[str] = frozenset()
     """Operation names a fault may name (set by the app); a name outside them is refused, not ignored."""
 
-    def fail_next(self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False) -> None:
+    def fail_next(
+        self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False, after: bool = False
+    ) -> None:
         if self.known_operations and operation not in self.known_operations:
             raise ValueError(
                 f"unknown operation {operation!r}; known: {', '.join(sorted(self.known_operations))}"
             )
-        self.requests.setdefault(operation, deque()).append(RequestFault(count, status, hang))
+        self.requests.setdefault(operation, deque()).append(RequestFault(count, status, hang, after))
 
     def take(self, operation: str) -> RequestFault | None:
         """Consume one call's worth of the first pending fault of ``operation``."""
@@ -88,6 +92,10 @@ def fault_middleware(faults: Faults, hang_seconds: float) -> Middleware:
         fault = faults.take(route_name) if route_name else None
         if fault is None:
             return await handler(request)
+        if fault.after:
+            carried_out = await handler(request)
+            if carried_out.status >= 400:
+                return carried_out  # refused: nothing was done, so nothing is lost
         if fault.hang:
             released = faults.released
             try:

@@ -1,6 +1,6 @@
 """Test support under ``/_emulator/``: fault switches and the request and delivery logs.
 
-``POST /_emulator/faults {"operation","count"?,"status"?,"hang"?}`` · ``DELETE /_emulator/faults`` ·
+``POST /_emulator/faults {"operation","count"?,"status"?,"hang"?,"after"?}`` · ``DELETE /_emulator/faults`` ·
 ``POST /_emulator/tokens/expire`` · ``POST /_emulator/faults/chat-gateway-key {"revoked"?}`` (Chat Gateway key
 refused with 401 while revoked) · ``POST /_emulator/delivery/pause|resume`` ·
 ``POST /_emulator/delivery/duplicate {"count"?}`` · ``POST /_emulator/delivery/bad-signature {"count"?}`` ·
@@ -38,7 +38,11 @@ async def add_fault(request: web.Request) -> web.StreamResponse:
     status = _int(body, "status", 503, 100)
     try:
         request.app[runtime_key].faults.fail_next(
-            operation, _int(body, "count", 1), status=status, hang=bool(body.get("hang", False))
+            operation,
+            _int(body, "count", 1),
+            status=status,
+            hang=bool(body.get("hang", False)),
+            after=bool(body.get("after", False)),
         )
     except ValueError as exc:
         raise constraint_violation(f"operation: {exc}") from None

@@ -173,9 +173,12 @@ class Emulator:
         self._rt.lifecycle.transfer(self._conv(conversation_id), queue_id)
 
     # -- faults ----------------------------------------------------------------------------------------
-    def fail_next(self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False) -> None:
-        """The next ``count`` calls of ``operation`` (a route name, see ``app.OPERATIONS``) fail or hang."""
-        self._rt.faults.fail_next(operation, count, status=status, hang=hang)
+    def fail_next(
+        self, operation: str, count: int = 1, *, status: int = 503, hang: bool = False, after: bool = False
+    ) -> None:
+        """The next ``count`` calls of ``operation`` (a route name, see ``app.OPERATIONS``) fail or hang;
+        with ``after``, each is carried out first (8x8 acted, its answer is lost)."""
+        self._rt.faults.fail_next(operation, count, status=status, hang=hang, after=after)
 
     def clear_faults(self) -> None:
         self._rt.faults.clear()

@@ -189,6 +189,12 @@ class OutboxDelivery:
         lines = await self._lines(conv.id, after=after, upto=item.seq - 1)
         try:
             if fresh:
+                # Another process may have created it already: one that died before it recorded the answer
+                # (the item predates this process), or an instance whose work this one took over.
+                inherited = item.created_at < self._born or (
+                    not isinstance(self._leases, SoleInstance)
+                    and self._relay.clock() - item.created_at > TAKEN_OVER_AFTER_S
+                )
                 handoff = esc.handoff if esc is not None else None
                 request = OpenRequest(
                     conversation_id=conv.id,
@@ -197,6 +203,7 @@ class OutboxDelivery:
                     reason=handoff.reason if handoff else "customer_asked",
                     context=dict(handoff.context) if handoff else {},
                     history=tuple(lines),
+                    maybe_created_since=item.created_at if inherited else None,
                 )
                 cc_id = await self._retry(
                     lambda: self._cc.open_conversation(request, idempotency_key=item.key),

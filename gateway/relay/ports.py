@@ -186,6 +186,10 @@ class OpenRequest:
     reason: str
     context: dict[str, str] = field(default_factory=dict)
     history: tuple[HistoryLine, ...] = ()
+    maybe_created_since: float | None = None
+    """Set when a process that died (or another instance) may already have created the conversation: when
+    the handoff was queued. An adapter first looks at 8x8 for a conversation of this chat begun since then
+    and returns it instead of creating a second one."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from typing import Literal
 from gateway.emulator.delivery import Event
 from gateway.emulator.handle import Emulator
 from tests.chaos.customer import ChaosCustomer, Line
+from tests.support.escalation import owner
 
 Ending = Literal["agent_leaves", "customer_leaves"]
 EXPECTED_STATE: dict[Ending, str] = {"agent_leaves": "bot", "customer_leaves": "closed"}
@@ -33,6 +34,8 @@ class ChaosConversation:
     start_delay_s: float
     jitter_s: float
     cc_id: str | None = None
+    other_cc_ids: list[str] = field(default_factory=list)
+    """8x8 conversations of this chat besides the gateway's (a second escalation: reported as a problem)."""
     agent_sent: list[tuple[str, float]] = field(default_factory=list)
     escalation_requests: int = 0
     last_event: Event | None = None
@@ -91,14 +94,22 @@ async def _escalate(conv: ChaosConversation) -> None:
 
 
 async def _queued_at_8x8(conv: ChaosConversation, cc: Emulator) -> str:
+    """The 8x8 conversation the gateway escalated this customer to, once it is queued there.
+
+    The customer is ``queued`` only once the gateway has recorded its conversation, so every conversation of
+    this chat at 8x8 exists by now. Should there be several (a create the gateway could not find after it was
+    killed), the gateway's is the newest: it creates another only once it has decided there is none. The
+    others go to ``other_cc_ids``, and the report counts them as problems.
+    """
     mine = conv.customer.conversation_id
 
     def found() -> str | None:
-        for cid in cc.conversation_ids():
-            view = cc.conversation(cid)
-            if view["customer"].get("customerId") == mine and view["state"] == "queued":
-                return cid
-        return None
+        views = [cc.conversation(cid) for cid in cc.conversation_ids()]
+        ours = sorted((v for v in views if owner(v) == mine), key=lambda v: int(v["startTime"]))
+        if not ours or ours[-1]["state"] != "queued":
+            return None
+        conv.other_cc_ids = [str(v["id"]) for v in ours[:-1]]
+        return str(ours[-1]["id"])
 
     cid: str = await cc.wait_for(found, timeout=STEP_TIMEOUT_S)
     return cid

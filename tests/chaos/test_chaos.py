@@ -174,6 +174,8 @@ def report(
             up.add(customer_to_agent(c.name, c.customer_lines, cc.conversation(c.cc_id)["messages"]))
             down.add(agent_to_customer(c.name, c.agent_sent, c.customer.frames))
         anomalies.extend(f"{c.name}: {a}" for a in c.customer.anomalies)
+        if c.other_cc_ids:
+            anomalies.append(f"{c.name}: 8x8 holds other conversations of this chat: {c.other_cc_ids}")
     wrong_states = [f"{c.name}: {state} after {c.ending}" for c, state in states if state != c.expected_state]
     given_up = [e for e in cc.events if e.status == "given_up"]
     problems = failures + up.problems + down.problems + anomalies + wrong_states
@@ -196,6 +198,7 @@ def report(
         "gateway_downtime_s": round(monkey.downtime_s, 1),
         "customer_sockets": sum(c.customer.sockets for c in convs),
         "escalation_asks": sum(c.escalation_requests for c in convs),
+        "second_8x8_conversations": sum(len(c.other_cc_ids) for c in convs),
         "webhook_attempts": len(cc.deliveries),
         "webhook_failures": dict(Counter(str(d.status or d.error) for d in cc.deliveries if not d.ok)),
         "webhooks_given_up": len(given_up),

@@ -8,7 +8,8 @@ The queue -> channel map comes from set-up, which runs in the background once th
 Exactly once without relying on ``Idempotency-Key`` (declared by the v2 OpenAPI, used by no operation; it is
 still sent): after a create or a send whose outcome is uncertain, ``core.uncertain`` finds out whether 8x8
 acted before the call is repeated. A create is found by ``customer.customerId`` (the conversation list's
-``userId`` filter, or a conversation a webhook named since). A send is found by counting the conversation's
+``userId`` filter, or a conversation a webhook named since); so is one that a process that died may have made
+(``OpenRequest.maybe_created_since``). A send is found by counting the conversation's
 messages with that author type and text against the lines this process knows it delivered; v2 messages
 carry no time, so this is only decided for conversations this process opened (otherwise it repeats: a line
 may arrive twice, never be lost).
@@ -29,7 +30,7 @@ from gateway.contact_center.chat_api.transcript import create_body
 from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
-from gateway.contact_center.core.uncertain import Uncertain, went_through
+from gateway.contact_center.core.uncertain import CLOCK_SLACK_S, Uncertain, went_through
 from gateway.relay.model import CcConversationId
 from gateway.relay.ports import ContactCenterExtras, HistoryLine, NotReady, OpenRequest
 
@@ -82,11 +83,12 @@ class ChatApiContactCenter:
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         channels = await self._channels.get()
         chat_id = request.conversation_id
-        since = self.uncertain.started(idempotency_key)
+        if request.maybe_created_since is not None:
+            self.uncertain.inherit(idempotency_key, since=request.maybe_created_since)
         found = await self.uncertain.find_created(
             idempotency_key,
             chat_id,
-            listed=lambda: self._listed(chat_id, since or 0.0),
+            listed=lambda since: self._listed(chat_id, since),
             owner_of=self._owner_of,
         )
         body = create_body(request, channel_id=self.channel_for(channels, request.queue_id))
@@ -109,10 +111,10 @@ class ChatApiContactCenter:
         return CcConversationId(cc_id)
 
     async def _listed(self, chat_id: str, since: float) -> str | None:
-        """The newest conversation of this chat that started since the uncertain attempt (minus skew)."""
+        """The newest conversation of this chat that started since the uncertain attempt (less the slack)."""
         for conv in await self.client.find_conversations(customer_id=chat_id):
             started = _iso(conv.get("startTime"))
-            if started is None or started >= since - 5.0:
+            if started is None or started >= since - CLOCK_SLACK_S:
                 return str(conv["id"])
         return None
 

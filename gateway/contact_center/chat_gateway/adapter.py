@@ -6,10 +6,11 @@ calls to the same API whichever one new conversations use.
 
 Exactly once without an Idempotency-Key (Chat Gateway declares none): after a create or a send whose outcome
 is uncertain, ``core.uncertain`` finds out whether the first attempt took effect before the call is
-repeated: a conversation whose ``user.userId`` is ours (listed, or named by a webhook since), or a message of
-ours with the same text created since the first attempt. Lines with the same text are told apart by
-counting: those found since the first attempt, less those this process knows it delivered in a wider window
-(so a doubt ends in a repeat, never in a lost line).
+repeated: a conversation whose ``user.userId`` is ours begun since the attempt (listed, or named by a webhook
+since), or a message of ours with the same text created since the first attempt. A create that a process that
+died may have made (``OpenRequest.maybe_created_since``) is looked for the same way. Lines with the same text
+are told apart by counting: those found since the first attempt, less those this process knows it delivered
+in a wider window (so a doubt ends in a repeat, never in a lost line).
 """
 
 from __future__ import annotations
@@ -18,21 +19,20 @@ import asyncio
 import time
 import uuid
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
 
 import structlog
 
-from gateway.contact_center.chat_gateway.cards import QUICK_REPLIES, QuickReplies
+from gateway.contact_center.chat_gateway.cards import QuickReplies
 from gateway.contact_center.chat_gateway.client import ChatGatewayClient
+from gateway.contact_center.chat_gateway.listings import began, matches, quick_reply_card
 from gateway.contact_center.chat_gateway.transcript import create_body
 from gateway.contact_center.core.errors import Rejected
 from gateway.contact_center.core.ids import bare, is_chat_gateway_id, qualify
 from gateway.contact_center.core.setup import SetupResultGate
 from gateway.contact_center.core.text import author_type, split_text
-from gateway.contact_center.core.uncertain import Uncertain, went_through
+from gateway.contact_center.core.uncertain import CLOCK_SLACK_S, Uncertain, went_through
 from gateway.relay.errors import ContactCenterError
 from gateway.relay.model import AttachedFile, Author, CcConversationId
 from gateway.relay.ports import Attachment, ContactCenterExtras, HistoryLine, NotReady, OpenRequest
@@ -152,10 +152,12 @@ class ChatGatewayContactCenter:
 
     async def open_conversation(self, request: OpenRequest, *, idempotency_key: str) -> CcConversationId:
         routing = await self._routing.get()
+        if request.maybe_created_since is not None:
+            self.uncertain.inherit(idempotency_key, since=request.maybe_created_since)
         found = await self.uncertain.find_created(
             idempotency_key,
             request.conversation_id,
-            listed=lambda: self._listed(request.conversation_id),
+            listed=lambda since: self._listed(request.conversation_id, since),
             owner_of=self._owner_of,
         )
         if found is not None:
@@ -177,9 +179,20 @@ class ChatGatewayContactCenter:
         )
         return qualify(cc_id)
 
-    async def _listed(self, chat_id: str) -> str | None:
-        found = await self.client.find_conversations(user_id=chat_id)
-        return str(found[0]["id"]) if found else None
+    async def _listed(self, chat_id: str, since: float) -> str | None:
+        """The newest conversation of this chat whose first interaction began since ``since`` (less the slack;
+        one whose start 8x8 does not give counts). The ``user.userId`` selector of the FIQL filter is not
+        documented: if 8x8 refuses it, only the webhooks' sightings are left to find the conversation by."""
+        try:
+            found = await self.client.find_conversations(user_id=chat_id)
+        except Rejected as exc:
+            logger.warning("cc_conversation_lookup_refused", api="chat_gateway", error=str(exc))
+            return None
+        for conv in found:
+            start = began(await self.client.interactions(str(conv["id"])))
+            if start is None or start >= since - CLOCK_SLACK_S:
+                return str(conv["id"])
+        return None
 
     async def _owner_of(self, cc_id: str) -> str | None:
         try:
@@ -209,7 +222,7 @@ class ChatGatewayContactCenter:
             and self.uncertain.started(idempotency_key) is None
         ):
             messages = await self.client.recent_messages(conversation_id)
-            at_8x8 = _matches(messages, kind=kind, text=pieces[0], attachment_id=None, since=0.0)
+            at_8x8 = matches(messages, kind=kind, text=pieces[0], attachment_id=None, since=0.0)
             if went_through(
                 at_8x8=at_8x8,
                 sent_before=line.sent_before,
@@ -243,7 +256,7 @@ class ChatGatewayContactCenter:
             self.uncertain.delivered.add(conversation_id, "user", title, self._clock())
         self._choices.pop(idempotency_key, None)
         try:  # the line reached the agent: the card's answer is told once, and a failure only logged
-            card_id = _quick_reply_card(await self.client.recent_messages(conversation_id), postback)
+            card_id = quick_reply_card(await self.client.recent_messages(conversation_id), postback)
             if card_id is None:
                 logger.warning("quick_reply_card_not_found", cc_conversation_id=conversation_id)
                 return
@@ -323,7 +336,7 @@ class ChatGatewayContactCenter:
         started = self.uncertain.started(key)
         if started is None:
             return False
-        found = _matches(
+        found = matches(
             await self.client.recent_messages(conversation_id),
             kind=kind,
             text=text,
@@ -340,56 +353,3 @@ class ChatGatewayContactCenter:
             self.uncertain.forget(key)
             logger.info("cc_message_found_after_ambiguous_send", cc_conversation_id=conversation_id)
         return found > 0
-
-
-def _quick_reply_card(messages: Sequence[dict[str, Any]], postback: str) -> str | None:
-    """The id of the newest agent quick-replies card that offers ``postback`` (messages newest first)."""
-    for message in messages:
-        if (message.get("author") or {}).get("type") != "agent":
-            continue
-        for card in message.get("cards") or []:
-            if not isinstance(card, dict) or card.get("contentType") != QUICK_REPLIES or not card.get("id"):
-                continue
-            options = (card.get("content") or {}).get("options") or []
-            if any(
-                isinstance(o, dict) and str((o.get("data") or {}).get("postback")) == postback
-                for o in options
-            ):
-                return str(card["id"])
-    return None
-
-
-def _created_at(message: dict[str, Any]) -> float | None:
-    value = message.get("createdAt")
-    if isinstance(value, int | float):
-        return float(value) / (1000 if value > 1e11 else 1)
-    if isinstance(value, str):
-        try:
-            return datetime.fromisoformat(value).timestamp()
-        except ValueError:
-            return None
-    return None
-
-
-def _matches(
-    messages: Sequence[dict[str, Any]],
-    *,
-    kind: str,
-    text: str | None,
-    attachment_id: str | None,
-    since: float,
-) -> int:
-    """How many messages by ``kind`` created since ``since`` have this text (or this attachment)."""
-    found = 0
-    for message in messages:
-        if (message.get("author") or {}).get("type") != kind:
-            continue
-        created = _created_at(message)
-        if created is not None and created < since:
-            continue
-        ids = {a.get("id") for a in message.get("attachments") or [] if isinstance(a, dict)}
-        if (text is not None and message.get("text") == text) or (
-            attachment_id is not None and attachment_id in ids
-        ):
-            found += 1
-    return found

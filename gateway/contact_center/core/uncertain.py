@@ -16,6 +16,11 @@ The memory is per process. A line that another process may have sent (one that d
 whose work this one took over) comes with ``HistoryLine.sent_before``: how many lines by the same author with
 the same text came before it. ``went_through`` compares that with what 8x8 holds: more there can only mean
 the line arrived. A list that lags, or a count of ours that is too high, ends in a repeat, never a loss.
+
+A create that another process may have made comes with ``OpenRequest.maybe_created_since`` (when the handoff
+was queued). ``inherit`` takes it as an uncertain attempt of this process made at that time: the create is
+looked for as above (a conversation of this chat begun since then), and "none" is concluded only ``settle_s``
+after this process first looked (the other process tried before that), once per key.
 """
 
 from __future__ import annotations
@@ -36,6 +41,9 @@ T = TypeVar("T")
 
 LOOK_DELAYS_S = (0.0, 0.25, 0.5, 1.0, 2.0)
 """Backoff of the looks after an uncertain create, within one attempt of the outbox."""
+
+CLOCK_SLACK_S = 5.0
+"""A conversation or a webhook this much older than the attempt (by 8x8's clock against ours) still counts."""
 
 
 class _Bounded(OrderedDict[str, T]):
@@ -111,6 +119,8 @@ class Uncertain:
         limit: int = 10_000,
     ) -> None:
         self._started: _Bounded[float] = _Bounded(limit)
+        self._settle_from: _Bounded[float] = _Bounded(limit)  # inherited keys: when this process first looked
+        self._cleared: _Bounded[bool] = _Bounded(limit)  # inherited keys found to have no conversation
         self._owners: _Bounded[str | None] = _Bounded(limit)
         self.settle_s = settle_s
         self._look_delays_s = look_delays_s
@@ -123,6 +133,17 @@ class Uncertain:
 
     def forget(self, key: str) -> None:
         self._started.pop(key, None)
+        self._settle_from.pop(key, None)
+
+    def inherit(self, key: str, *, since: float) -> None:
+        """Another process (one that died, or an instance whose work this one took over) may have made the
+        create with ``key`` at some time after ``since``: look for it as after an uncertain attempt of this
+        process made at ``since``. Once per key: nothing after this process's own attempts, or after it found
+        that none was made."""
+        if key in self._started or key in self._cleared:
+            return
+        self._started.put(key, since)
+        self._settle_from.put(key, self._clock())
 
     async def guarded(self, key: str, call: Awaitable[T]) -> T:
         """``call``, remembering ``key`` when it fails with an uncertain outcome."""
@@ -141,32 +162,42 @@ class Uncertain:
         key: str,
         chat_id: str,
         *,
-        listed: Callable[[], Awaitable[str | None]],
+        listed: Callable[[float], Awaitable[str | None]],
         owner_of: Callable[[str], Awaitable[str | None]],
     ) -> str | None:
         """After an uncertain create with ``key``: the conversation 8x8 made for ``chat_id``, or None once it is
-        certain there is none. Raises ``Unavailable`` while it is too early to tell."""
+        certain there is none. Raises ``Unavailable`` while it is too early to tell.
+
+        ``listed(since)``: this chat's newest conversation at 8x8 begun since ``since`` (less ``CLOCK_SLACK_S``),
+        if any; ``owner_of(id)``: the chat a conversation belongs to."""
         started = self._started.get(key)
         if started is None:
             return None
+        inherited = key in self._settle_from
         for delay in self._look_delays_s:
             await asyncio.sleep(delay)
-            found = await listed()
+            found = await listed(started)
             if found is None:
                 found = await self._sighted(chat_id, started, owner_of)
             if found is not None:
                 self.forget(key)
-                logger.info("cc_conversation_found_after_uncertain_create", cc_conversation_id=found)
+                logger.info(
+                    "cc_conversation_found_after_uncertain_create",
+                    cc_conversation_id=found,
+                    inherited=inherited,
+                )
                 return found
-        if self._clock() - started < self.settle_s:
+        if self._clock() - self._settle_from.get(key, started) < self.settle_s:
             raise Unavailable("create_conversation: not yet known whether 8x8 acted on the first attempt")
         self.forget(key)
+        if inherited:
+            self._cleared.put(key, True)
         return None
 
     async def _sighted(
         self, chat_id: str, started: float, owner_of: Callable[[str], Awaitable[str | None]]
     ) -> str | None:
-        for cc_id in self.sightings.since(started - 5.0):
+        for cc_id in self.sightings.since(started - CLOCK_SLACK_S):
             if cc_id not in self._owners:
                 self._owners.put(cc_id, await owner_of(cc_id))
             if self._owners.get(cc_id) == chat_id:
