@@ -72,7 +72,7 @@ def outbox_key(conversation_id: str, kind: OutboxKind, seq: int) -> str:
     ``str(uuid.uuid5(_OUTBOX_NAMESPACE, name))``, written out (on every customer line): the version digit
     becomes ``5`` and the variant digit's top two bits ``10``.
     """
-    h = hashlib.sha1(_NAMESPACE_BYTES + f"{conversation_id}/{kind.value}/{seq}".encode()).hexdigest()
+    h = hashlib.sha1(_NAMESPACE_BYTES + f"{conversation_id}/{kind}/{seq}".encode()).hexdigest()
     return f"{h[:8]}-{h[8:12]}-5{h[13:16]}-{_VARIANT_DIGIT[h[16]]}{h[17:20]}-{h[20:32]}"
 
 
