@@ -308,13 +308,3 @@ class Relay:
         return await self._commits.apply(
             conversation_id, event, origin=origin, outbox_done=outbox_done, inbound_done=inbound_done
         )
-
-    async def mark_done(
-        self,
-        conversation_id: ConversationId,
-        *,
-        outbox_done: tuple[str, ...] = (),
-        inbound_done: tuple[str, ...] = (),
-    ) -> None:
-        """Record outbox items or inbound events as finished without changing the conversation."""
-        await self._commits.mark_done(conversation_id, outbox_done=outbox_done, inbound_done=inbound_done)
