@@ -121,7 +121,9 @@ class OutboxDelivery:
         self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._cc = contact_center
         self._policy = policy
-        self._worker = Coalescer(self._drain)
+        self._worker = Coalescer(
+            self._deliver_queued if isinstance(self._leases, SoleInstance) else self._drain
+        )
         self._born = relay.clock()
         self._attempted: set[str] = set()
 
@@ -144,11 +146,8 @@ class OutboxDelivery:
         await self._worker.idle()
 
     async def _drain(self, key: Hashable) -> None:
+        """With other instances: deliver under the conversation's lease, and look again once it is let go."""
         conversation_id = ConversationId(str(key))
-        if isinstance(self._leases, SoleInstance):
-            # Alone: nobody else delivers, and work queued meanwhile has kicked this worker again.
-            await self._deliver_queued(conversation_id)
-            return
         while True:
             async with self._leases.claim(f"outbox:{conversation_id}") as mine:
                 if not mine:
@@ -158,12 +157,15 @@ class OutboxDelivery:
             if not await self._store.outbox(conversation_id):
                 return
 
-    async def _deliver_queued(self, conversation_id: ConversationId) -> None:
+    async def _deliver_queued(self, key: Hashable) -> None:
+        """Deliver the conversation's items in order. Alone (``SoleInstance``) this is the whole work: nobody
+        else delivers, and work queued meanwhile has kicked the worker again."""
+        conversation_id = ConversationId(str(key))
         store = self._store
         while items := await store.outbox(conversation_id):
             await self._deliver(items[0])
             if len(items) == 1:
-                break  # what was queued since the read is looked for by the caller (or kicked us again)
+                break  # what was queued since the read is looked for by ``_drain`` (or kicked us again)
 
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
