@@ -1,5 +1,6 @@
 """The lines decided without a draft (``relay/lines.py``) decide exactly what their ``TRANSITIONS`` arrow
-decides, and ``advanced`` is exactly ``dataclasses.replace`` (hypothesis: any conversation, any line)."""
+decides, on any conversation and along any sequence of events, and ``advanced`` is exactly
+``dataclasses.replace`` (hypothesis)."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gateway.relay.decision import advanced
+from gateway.relay.errors import IllegalTransition
 from gateway.relay.events import AgentSaid, CustomerSaid, Event
 from gateway.relay.machine import _WITHOUT_DRAFT, TRANSITIONS, decide, decide_with_draft
 from gateway.relay.model import (
@@ -29,6 +31,7 @@ from gateway.relay.model import (
     QueueRef,
     State,
 )
+from tests.relay.test_machine_properties import EVENTS
 
 texts = st.text(max_size=12)
 maybe_texts = st.none() | texts
@@ -157,3 +160,22 @@ def test_advanced_knows_every_field_of_a_conversation_in_order() -> None:
         "agent_read_seq",
         "cc_bot",
     ]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.one_of(EVENTS, lines), min_size=1, max_size=60))
+def test_along_any_conversation_decide_and_the_table_agree_at_every_step(seq: list[Event]) -> None:
+    conv = Conversation(id=ConversationId("c1"), state=State.BOT, customer=Customer(), created_at=0.0)
+    for i, drawn in enumerate(seq):
+        event = replace(drawn, at=float(i + 1))
+        try:
+            expected = decide_with_draft(conv, event)
+        except IllegalTransition:
+            try:
+                decide(conv, event)
+            except IllegalTransition:
+                continue
+            raise AssertionError(f"decide accepted {event!r} in {conv.state}") from None
+        decided = decide(conv, event)
+        assert repr(decided) == repr(expected)
+        conv = decided.conversation
