@@ -124,7 +124,9 @@ class Commits:
         ``known``: a copy just read, tried first (if it is stale, the store refuses it and we read).
         """
         for _ in range(COMMIT_ATTEMPTS):
-            conv, known = known or await self.conversation(conversation_id), None
+            conv, known = known or await self._store.conversation(conversation_id), None
+            if conv is None:  # (``self.conversation``, written out: on every line)
+                raise UnknownSession("unknown session")
             decision = decide(conv, event)
             try:
                 await self._store.commit(

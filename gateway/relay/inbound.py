@@ -117,24 +117,30 @@ class Inbound:
         machine refuses the event (it is then recorded and marked as ignored by the usual path).
         """
         cc_id = inbound.cc_conversation_id
-        async with self._locks.hold(cc_id), self._leases.claim(f"inbound:{cc_id}") as mine:
-            if not mine:
-                return None
-            conv = await self._store.conversation_by_cc_id(cc_id)
-            if conv is None or await self._store.pending_inbound(cc_id):
-                return None
-            try:
-                async with self._commits.hold(conv.id):
-                    decision = await self._commits.commit(
-                        conv.id, inbound.event, inbound_add=inbound, known=conv
-                    )
-            except DuplicateEvent:
-                return False
-            except IllegalTransition:
-                return None
-            await self._commits.after(decision, origin=None)
-        if isinstance(inbound.event, AgentSaid):
+        async with self._locks.hold(cc_id):
+            if isinstance(self._leases, SoleInstance):  # alone: no lease to claim (a claim is two calls)
+                fresh = await self._apply_with_record(inbound)
+            else:
+                async with self._leases.claim(f"inbound:{cc_id}") as mine:
+                    fresh = await self._apply_with_record(inbound) if mine else None
+        if fresh and isinstance(inbound.event, AgentSaid):
             self._telemetry.message_relayed("agent_to_customer", self._clock() - inbound.received_at)
+        return fresh
+
+    async def _apply_with_record(self, inbound: InboundEvent) -> bool | None:
+        """``_record_applied`` under the chat's lock and lease."""
+        cc_id = inbound.cc_conversation_id
+        conv = await self._store.conversation_by_cc_id(cc_id)
+        if conv is None or await self._store.pending_inbound(cc_id):
+            return None
+        try:
+            async with self._commits.hold(conv.id):
+                decision = await self._commits.commit(conv.id, inbound.event, inbound_add=inbound, known=conv)
+        except DuplicateEvent:
+            return False
+        except IllegalTransition:
+            return None
+        await self._commits.after(decision, origin=None)
         return True
 
     async def _apply_before_answer(self, cc_id: CcConversationId) -> None:

@@ -7,6 +7,8 @@ Rules of this module:
 - Every (state, event) pair that is allowed has one line in ``TRANSITIONS``. Any other pair raises
   ``IllegalTransition``; the orchestrator turns that into ``wrong_state`` for a customer and records and
   ignores it for a contact-center or bot event that arrived too late.
+- The two lines of every round trip (the customer's to an agent, the agent's) are decided by ``lines``
+  without a ``Draft`` (``_WITHOUT_DRAFT``); a property test holds them equal to their ``TRANSITIONS`` arrow.
 - Invariants (checked by the property tests): a conversation gets at most one contact-center conversation
   id and keeps it; ``seq`` increases by one per entry; only ``CustomerLeft`` leads to ``closed``.
 """
@@ -15,7 +17,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import replace
-from typing import TypeVar
+from typing import TypeVar, cast
 
 from gateway.relay.decision import AskBot, Decision, Draft, ResumeBot
 from gateway.relay.errors import IllegalTransition
@@ -41,6 +43,7 @@ from gateway.relay.events import (
     SystemNotice,
     Transferred,
 )
+from gateway.relay.lines import agent_line, customer_line_to_agent
 from gateway.relay.model import (
     Author,
     BotWindow,
@@ -357,8 +360,30 @@ TRANSITIONS = _table(
 """Every allowed (state, event) pair, one line per arrow of design.md (h11's ``_state.py`` style)."""
 
 
+_Decider = Callable[[Conversation, Event], Decision]
+_customer_decider = cast(_Decider, customer_line_to_agent)  # looked up by the event's type, like a handler
+_agent_decider = cast(_Decider, agent_line)
+
+_WITHOUT_DRAFT: dict[tuple[State, type[object]], _Decider] = {
+    (E, CustomerSaid): _customer_decider,
+    (Q, CustomerSaid): _customer_decider,
+    (A, CustomerSaid): _customer_decider,
+    (Q, AgentSaid): _agent_decider,
+    (A, AgentSaid): _agent_decider,
+}
+"""Arrows of ``TRANSITIONS`` (the same keys, the same decisions) that skip the draft: one of each per line."""
+
+
 def decide(conversation: Conversation, event: Event) -> Decision:
     """Apply ``event`` to ``conversation``; raise ``IllegalTransition`` if it does not apply."""
+    decider = _WITHOUT_DRAFT.get((conversation.state, type(event)))
+    if decider is not None:
+        return decider(conversation, event)
+    return decide_with_draft(conversation, event)
+
+
+def decide_with_draft(conversation: Conversation, event: Event) -> Decision:
+    """``decide`` through ``TRANSITIONS`` alone (the general path, which the hot arrows skip)."""
     handler = TRANSITIONS.get((conversation.state, type(event)))
     if handler is None:
         raise IllegalTransition(conversation.state, event)

@@ -31,6 +31,7 @@ from gateway.relay.errors import (
     ContactCenterRejected,
     ContactCenterUnavailable,
     IllegalTransition,
+    UnknownSession,
 )
 from gateway.relay.events import EscalationCreated, EscalationFailed, SystemNotice
 from gateway.relay.model import (
@@ -95,8 +96,9 @@ def for_agent(customer: Customer) -> Customer:
 class OutboxDelivery:
     """Delivers each conversation's outbox; ``wake`` is the relay's ``on_outbox``.
 
-    ``relay`` records the results (``apply``, ``mark_done``) and is told of a conversation's new id
-    (``kick_inbound``); ``store`` is read for the items, the transcript and the files.
+    ``relay`` records the results that change the conversation (``apply``) and is told of a conversation's
+    new id (``kick_inbound``); ``store`` is read for the items, the conversation, the transcript and the
+    files, and told of an item delivered (``outbox_delivered``: bookkeeping only).
     """
 
     def __init__(
@@ -119,7 +121,9 @@ class OutboxDelivery:
         self._telemetry: Telemetry = telemetry or NoTelemetry()
         self._cc = contact_center
         self._policy = policy
-        self._worker = Coalescer(self._drain)
+        self._worker = Coalescer(
+            self._deliver_queued if isinstance(self._leases, SoleInstance) else self._drain
+        )
         self._born = relay.clock()
         self._attempted: set[str] = set()
 
@@ -142,30 +146,38 @@ class OutboxDelivery:
         await self._worker.idle()
 
     async def _drain(self, key: Hashable) -> None:
+        """With other instances: deliver under the conversation's lease, and look again once it is let go."""
         conversation_id = ConversationId(str(key))
-        store = self._store
-        alone = isinstance(self._leases, SoleInstance)
         while True:
             async with self._leases.claim(f"outbox:{conversation_id}") as mine:
                 if not mine:
                     return  # another instance delivers it, and looks again once it lets go
-                while items := await store.outbox(conversation_id):
-                    await self._deliver(items[0])
-                    if len(items) == 1:
-                        break  # what was queued since the read is looked for below (or kicked us again)
-            # Work queued by another instance while we held the lease is ours to deliver. (Alone, work
-            # queued meanwhile has kicked this worker again.)
-            if alone or not await store.outbox(conversation_id):
+                await self._deliver_queued(conversation_id)
+            # Work queued by another instance while we held the lease is ours to deliver.
+            if not await self._store.outbox(conversation_id):
                 return
+
+    async def _deliver_queued(self, key: Hashable) -> None:
+        """Deliver the conversation's items in order. Alone (``SoleInstance``) this is the whole work: nobody
+        else delivers, and work queued meanwhile has kicked the worker again."""
+        conversation_id = ConversationId(str(key))
+        store = self._store
+        while items := await store.outbox(conversation_id):
+            await self._deliver(items[0])
+            if len(items) == 1:
+                break  # what was queued since the read is looked for by ``_drain`` (or kicked us again)
 
     async def _deliver(self, item: OutboxItem) -> None:
         started = time.perf_counter()
-        conv = await self._relay.conversation(item.conversation_id)
+        # The store itself, not ``Relay.conversation``: two calls that only pass it on, on every line.
+        conv = await self._store.conversation(item.conversation_id)
+        if conv is None:
+            raise UnknownSession("unknown session")
         match item:
-            case OpenItem():
-                await self._open(conv, item)
             case PostItem():
                 await self._post(conv, item)
+            case OpenItem():
+                await self._open(conv, item)
             case LeaveItem():
                 await self._leave(conv, item)
             case _:
@@ -228,7 +240,7 @@ class OutboxDelivery:
                     outbox_done=(item.key,),
                 )
             except IllegalTransition:  # the customer cancelled or left meanwhile
-                await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+                await self._store.outbox_delivered(conv.id, (item.key,))
             return
         replaces = stored if fresh and stored is not None else None
         await self._relay.apply(
@@ -240,7 +252,7 @@ class OutboxDelivery:
     async def _post(self, conv: Conversation, item: PostItem) -> None:
         cc_id = conv.cc_conversation_id
         if cc_id is None:
-            await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+            await self._store.outbox_delivered(conv.id, (item.key,))
             return
         try:
             extras = self._cc.extras(cc_id) if item.attachments else None
@@ -258,7 +270,7 @@ class OutboxDelivery:
             notice = SystemNotice(self._policy.undeliverable_text, self._relay.clock())
             await self._relay.apply(conv.id, notice, outbox_done=(item.key,))
             return
-        await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+        await self._store.outbox_delivered(conv.id, (item.key,))
         self._attempted.discard(item.key)
         self._telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
 
@@ -320,7 +332,7 @@ class OutboxDelivery:
                 await self._retry(lambda: self._cc.customer_left(cc_id, idempotency_key=item.key))
             except ContactCenterRejected as exc:
                 logger.warning("customer_leave_refused", conversation_id=conv.id, reason=str(exc))
-        await self._relay.mark_done(conv.id, outbox_done=(item.key,))
+        await self._store.outbox_delivered(conv.id, (item.key,))
 
     async def _lines(self, conversation_id: ConversationId, *, after: int, upto: int) -> list[HistoryLine]:
         entries = await self._store.entries(conversation_id, after=after, upto=upto, limit=100_000)

@@ -201,16 +201,18 @@ class Relay:
             # (``RepeatedClientId``), so the usual, new line costs no lookup of its own.
             if not plain and (seq := await self._store.seq_of_client_id(conversation_id, client_id)):
                 return seq, False
-            if attachments and (await self.conversation(conversation_id)).state not in FILE_STATES:
+            # Read once when it is needed here, and decided on (``known``): the commit need not read it again.
+            conv = None if plain else await self.conversation(conversation_id)
+            if attachments and conv is not None and conv.state not in FILE_STATES:
                 raise WrongState("files can be sent to an agent only: ask for one first")
             forward = True
-            if stripped in (policy.back_to_bot_payload, policy.keep_waiting_payload):
-                waiting = (await self.conversation(conversation_id)).state in (State.ESCALATING, State.QUEUED)
+            if conv is not None and stripped in (policy.back_to_bot_payload, policy.keep_waiting_payload):
+                waiting = conv.state in (State.ESCALATING, State.QUEUED)
                 forward = not waiting
                 back_to_bot = waiting and stripped == policy.back_to_bot_payload
             event = CustomerSaid(text, client_id, self.clock(), forward=forward, attachments=attachments)
             try:
-                decision = await self._commits.commit(conversation_id, event)
+                decision = await self._commits.commit(conversation_id, event, known=conv)
             except (RepeatedClientId, IllegalTransition):
                 if (seq := await self._store.seq_of_client_id(conversation_id, client_id)) is None:
                     raise
@@ -219,9 +221,10 @@ class Relay:
         if back_to_bot:
             with contextlib.suppress(WrongState):
                 await self.cancel(conversation_id)
-        return next(
-            e.seq for e in decision.entries if isinstance(e, MessageEntry) and e.client_id == client_id
-        ), True
+        for entry in decision.entries:  # the line is the decision's one message with its client_id
+            if isinstance(entry, MessageEntry) and entry.client_id == client_id:
+                return entry.seq, True
+        raise AssertionError("the decision on a customer line has no entry with its client_id")
 
     async def check_upload(
         self, conv: Conversation, *, client_id: str | None, upto_bytes: int, quota_bytes: int
@@ -308,13 +311,3 @@ class Relay:
         return await self._commits.apply(
             conversation_id, event, origin=origin, outbox_done=outbox_done, inbound_done=inbound_done
         )
-
-    async def mark_done(
-        self,
-        conversation_id: ConversationId,
-        *,
-        outbox_done: tuple[str, ...] = (),
-        inbound_done: tuple[str, ...] = (),
-    ) -> None:
-        """Record outbox items or inbound events as finished without changing the conversation."""
-        await self._commits.mark_done(conversation_id, outbox_done=outbox_done, inbound_done=inbound_done)

@@ -13,54 +13,62 @@ logger = structlog.get_logger(__name__)
 
 
 class KeyedLocks:
-    """One ``asyncio.Lock`` per key, created on demand and dropped when nobody holds or waits for it."""
+    """A lock per key, first come first served; a key is in the map only while someone holds it.
+
+    Cheaper than an ``asyncio.Lock`` per key on every event's path: an uncontended hold is a dict entry (no
+    lock object, no coroutine of its own); the waiters, when there are any, queue as futures and each is
+    handed the lock in turn by the one before it (as ``asyncio.Lock`` wakes its first waiter).
+    """
 
     def __init__(self) -> None:
-        self._locks: dict[Hashable, _KeyLock] = {}
+        self._held: dict[Hashable, deque[asyncio.Future[None]] | None] = {}  # key -> its waiters, if any
 
     def hold(self, key: Hashable) -> _Hold:
         """``async with locks.hold(key):`` (a plain class, not a generator: this is on every event's path)."""
-        return _Hold(self._locks, key)
+        return _Hold(self._held, key)
 
     def __len__(self) -> int:
-        return len(self._locks)
-
-
-class _KeyLock:
-    __slots__ = ("lock", "users")
-
-    def __init__(self) -> None:
-        self.lock = asyncio.Lock()
-        self.users = 0
+        return len(self._held)
 
 
 class _Hold:
-    __slots__ = ("_key", "_locks")
+    __slots__ = ("_held", "_key")
 
-    def __init__(self, locks: dict[Hashable, _KeyLock], key: Hashable) -> None:
-        self._locks = locks
+    def __init__(self, held: dict[Hashable, deque[asyncio.Future[None]] | None], key: Hashable) -> None:
+        self._held = held
         self._key = key
 
     async def __aenter__(self) -> None:
-        entry = self._locks.get(self._key)
-        if entry is None:
-            entry = self._locks[self._key] = _KeyLock()
-        entry.users += 1
+        held, key = self._held, self._key
+        if key not in held:
+            held[key] = None  # free: ours now
+            return
+        waiters = held[key]
+        if waiters is None:
+            waiters = held[key] = deque()
+        turn = asyncio.get_running_loop().create_future()
+        waiters.append(turn)
         try:
-            await entry.lock.acquire()
+            await turn  # the holder before us hands the lock over by completing ``turn``
         except BaseException:
-            self._leave(entry)
+            if turn.done() and not turn.cancelled():
+                self._release()  # cancelled after being handed the lock: hand it on
+            else:
+                with contextlib.suppress(ValueError):  # a release may have dropped it already
+                    waiters.remove(turn)
             raise
 
     async def __aexit__(self, *exc: object) -> None:
-        entry = self._locks[self._key]
-        entry.lock.release()
-        self._leave(entry)
+        self._release()
 
-    def _leave(self, entry: _KeyLock) -> None:
-        entry.users -= 1
-        if entry.users == 0:
-            del self._locks[self._key]
+    def _release(self) -> None:
+        waiters = self._held[self._key]
+        while waiters:
+            turn = waiters.popleft()
+            if not turn.done():
+                turn.set_result(None)
+                return
+        del self._held[self._key]
 
 
 class _TaskOwner:
