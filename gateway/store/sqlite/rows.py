@@ -78,7 +78,10 @@ def insert_inbound(conn: sqlite3.Connection, row: InboundRow, *, applied: int) -
 
 
 def entries_to_rows(conversation_id: str, entries: Sequence[Entry]) -> list[EntryRow]:
-    return [(conversation_id, e.seq, codec.entry_client_id(e), entry_json(e)) for e in entries]
+    rows = []
+    for e in entries:  # not a comprehension: Python 3.11 makes a function of each one, every time it runs
+        rows.append((conversation_id, e.seq, codec.entry_client_id(e), entry_json(e)))
+    return rows
 
 
 def entry_json(e: Entry) -> str:
