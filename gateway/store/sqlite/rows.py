@@ -125,15 +125,17 @@ def insert_entries(conn: sqlite3.Connection, rows: list[EntryRow]) -> None:
 
 
 ConversationRow = tuple[str, int, str | None, str, float, str]
-_Parts = tuple[State, Customer, str, QueueRef | None, AgentRef | None, bool, str, Escalation | None, str]
+_Parts = tuple[
+    State, Customer, float, str, QueueRef | None, AgentRef | None, bool, str, Escalation | None, str
+]
 
 
 class ConversationRows:
     """A conversation's row, its JSON byte for byte ``codec.conversation_to_json``'s (a property test holds
     them equal), written as text: JSON with compact separators is the members' JSON joined by commas.
 
-    The JSON of the parts that rarely change from one commit to the next (the state with the customer; the
-    queue, agent and transfer flag; the escalation) is reused while they are the very objects they were the
+    The JSON of the parts that rarely change from one commit to the next (the state with the customer and
+    the creation time; the queue, agent and transfer flag; the escalation) is reused while they are the very objects they were the
     last time for that conversation (``dataclasses.replace`` keeps them, and everything in the model is
     frozen, so a change makes new objects); the numbers that change with every commit are written out by
     hand. A time that is not a finite number (JSON's ``NaN``, which Python's repr spells otherwise) takes the
@@ -154,13 +156,22 @@ class ConversationRows:
         times = c.created_at + c.active_at + (c.warned_at or 0.0)
         if not isfinite(times if bot is None else times + bot.ends_at + bot.quiet_s + bot.last_at):
             return dumps(codec.conversation_to_json(c))
-        state, customer, head, queue, agent, transferring, between, escalation, escalation_json = (
-            parts if parts is not None else _NO_PARTS
-        )
-        if state is not c.state or customer is not c.customer:
+        (
+            state,
+            customer,
+            created_at,
+            head,
+            queue,
+            agent,
+            transferring,
+            between,
+            escalation,
+            escalation_json,
+        ) = parts if parts is not None else _NO_PARTS
+        if state is not c.state or customer is not c.customer or created_at is not c.created_at:
             head = (
                 f'{{"id":{encode_str(c.id)},"state":{encode_str(c.state)},'
-                f'"customer":{dumps(codec.customer_to_json(c.customer))}'
+                f'"customer":{dumps(codec.customer_to_json(c.customer))},"created_at":{c.created_at!r}'
             )
         if queue is not c.queue or agent is not c.agent or transferring is not c.transferring:
             between = _queue_agent_transferring(c)
@@ -170,6 +181,7 @@ class ConversationRows:
         self._parts[c.id] = (
             c.state,
             c.customer,
+            c.created_at,
             head,
             c.queue,
             c.agent,
@@ -192,12 +204,12 @@ class ConversationRows:
                 f',"cc_bot":{{"ends_at":{bot.ends_at!r},"quiet_s":{bot.quiet_s!r},"last_at":{bot.last_at!r}}}'
             )
         return (
-            f'{head},"created_at":{c.created_at!r},"last_seq":{c.last_seq},"active_at":{c.active_at!r}{warned},'
+            f'{head},"last_seq":{c.last_seq},"active_at":{c.active_at!r}{warned},'
             f'"version":{c.version}{cc_id},"cc_synced_seq":{c.cc_synced_seq}{between}{escalation_json}{read}}}'
         )
 
 
-_NO_PARTS: _Parts = (State.CLOSED, Customer(), "", None, None, False, "", None, "")
+_NO_PARTS: _Parts = (State.CLOSED, Customer(), 0.0, "", None, None, False, "", None, "")
 """Parts that match no conversation (their customer is no conversation's very object): all written anew."""
 
 
