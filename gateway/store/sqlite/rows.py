@@ -148,7 +148,8 @@ class ConversationRows:
         self._parts: dict[str, _Parts] = {}
 
     def row(self, c: Conversation) -> ConversationRow:
-        return (c.id, c.version, c.cc_conversation_id, c.state.value, c.active_at, self.data(c))
+        state = str(c.state)  # a StrEnum's value, as a plain str (``.value`` is an enum property: 5x slower)
+        return (c.id, c.version, c.cc_conversation_id, state, c.active_at, self.data(c))
 
     def data(self, c: Conversation) -> str:
         parts = self._parts.pop(c.id, None)
