@@ -129,7 +129,7 @@ state_entries = st.builds(
 )
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=1000, deadline=None)
 @given(_plain_or_any(plain_lines, message_entries | state_entries))
 def test_an_entry_row_is_the_codecs_json(entry: Entry) -> None:
     assert entry_json(entry) == _dumps(codec.entry_to_json(entry))
@@ -247,7 +247,7 @@ def histories(draw: st.DrawFn) -> list[Conversation]:
     return draw(st.lists(conversation, min_size=1, max_size=12))
 
 
-@settings(max_examples=600, deadline=None)
+@settings(max_examples=300, deadline=None)
 @given(histories(), st.integers(min_value=1, max_value=3))
 def test_each_conversation_row_is_the_codecs_json(history: list[Conversation], limit: int) -> None:
     rows = ConversationRows()
