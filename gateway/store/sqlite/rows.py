@@ -135,10 +135,10 @@ class ConversationRows:
     them equal), written as text: JSON with compact separators is the members' JSON joined by commas.
 
     The JSON of the parts that rarely change from one commit to the next (the state with the customer and
-    the creation time; the queue, agent and transfer flag; the escalation) is reused while they are the very objects they were the
-    last time for that conversation (``dataclasses.replace`` keeps them, and everything in the model is
-    frozen, so a change makes new objects); the numbers that change with every commit are written out by
-    hand. A time that is not a finite number (JSON's ``NaN``, which Python's repr spells otherwise) takes the
+    the creation time; the queue, agent and transfer flag; the escalation) is reused while they are the very
+    objects they were the last time for that conversation (``dataclasses.replace`` keeps them, and everything
+    in the model is frozen, so a change makes new objects); the numbers that change with every commit are
+    written out by hand. A time that is not a finite number (JSON's ``NaN``, which Python's repr spells otherwise) takes the
     codec's own path. Bounded: the conversations used least recently are forgotten first.
     """
 
