@@ -1,6 +1,7 @@
 """The SQLite store writes the JSON of its rows by hand for the common kinds (a conversation, a plain line, a
 line for the agent, an agent's reply), and every byte of it must be what the codec's dicts dump to: the Redis
-store writes those dumps, an older gateway reads them back, and a row written otherwise would be another shape.
+store writes those dumps, an older gateway reads them back, and a row written otherwise would be another
+shape.
 
 Each case compares the hand-written text with ``json.dumps`` of the codec's dict, the way the store wrote it
 before, for any values of the model's types, times that are not finite numbers included (those take the

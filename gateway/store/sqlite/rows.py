@@ -62,8 +62,8 @@ def cc_event_json(ev: CcEvent) -> str:
     ):
         return dumps(codec.cc_event_to_json(ev))
     return (
-        f'{{"type":"agent_said","agent":{{"id":{encode_str(ev.agent.id)},"name":{encode_str(ev.agent.name)}}},'
-        f'"text":{encode_str(ev.text)},"at":{ev.at!r}}}'
+        f'{{"type":"agent_said","agent":{{"id":{encode_str(ev.agent.id)},'
+        f'"name":{encode_str(ev.agent.name)}}},"text":{encode_str(ev.text)},"at":{ev.at!r}}}'
     )
 
 
@@ -99,7 +99,10 @@ def entry_json(e: Entry) -> str:
         or not isfinite(e.ts)
     ):
         return dumps(codec.entry_to_json(e))
-    out = f'{{"seq":{e.seq},"kind":"message","ts":{e.ts!r},"author":{encode_str(e.author)},"text":{encode_str(e.text)}'
+    out = (
+        f'{{"seq":{e.seq},"kind":"message","ts":{e.ts!r},"author":{encode_str(e.author)},'
+        f'"text":{encode_str(e.text)}'
+    )
     if e.client_id is not None:
         out += f',"client_id":{encode_str(e.client_id)}'
     if e.agent is not None:
@@ -113,7 +116,8 @@ def outbox_json(o: OutboxItem) -> str:
         return dumps(codec.outbox_to_json(o))
     return (
         f'{{"key":{encode_str(o.key)},"conversation_id":{encode_str(o.conversation_id)},"kind":"post",'
-        f'"seq":{o.seq},"text":{encode_str(o.text)},"author":{encode_str(o.author)},"created_at":{o.created_at!r}}}'
+        f'"seq":{o.seq},"text":{encode_str(o.text)},"author":{encode_str(o.author)},'
+        f'"created_at":{o.created_at!r}}}'
     )
 
 
@@ -138,8 +142,8 @@ class ConversationRows:
     the creation time; the queue, agent and transfer flag; the escalation) is reused while they are the very
     objects they were the last time for that conversation (``dataclasses.replace`` keeps them, and everything
     in the model is frozen, so a change makes new objects); the numbers that change with every commit are
-    written out by hand. A time that is not a finite number (JSON's ``NaN``, which Python's repr spells otherwise) takes the
-    codec's own path. Bounded: the conversations used least recently are forgotten first.
+    written out by hand. A time that is not a finite number (JSON's ``NaN``, which Python's repr spells
+    otherwise) takes the codec's own path. Bounded: the conversations used least recently are forgotten first.
     """
 
     LIMIT = 4096
@@ -206,7 +210,8 @@ class ConversationRows:
             )
         return (
             f'{head},"last_seq":{c.last_seq},"active_at":{c.active_at!r}{warned},'
-            f'"version":{c.version}{cc_id},"cc_synced_seq":{c.cc_synced_seq}{between}{escalation_json}{read}}}'
+            f'"version":{c.version}{cc_id},"cc_synced_seq":{c.cc_synced_seq}'
+            f"{between}{escalation_json}{read}}}"
         )
 
 
