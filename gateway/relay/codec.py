@@ -204,7 +204,7 @@ def conversation_to_json(c: Conversation) -> Json:
 
 def conversation_fields(c: Conversation) -> tuple[Json, Json]:
     """``conversation_to_json`` but for id, state, customer and escalation: the fields written between the
-    customer and the escalation, and those after it (``sqlite/rows.py`` writes its own JSON of the others)."""
+    customer and the escalation, and those after it (``sqlite/rows.py`` writes the same JSON by hand)."""
     between = _drop_none(
         {
             "created_at": c.created_at,

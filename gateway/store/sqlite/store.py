@@ -30,6 +30,7 @@ from gateway.store.sqlite.rows import (
     inbound_row,
     insert_entries,
     insert_inbound,
+    outbox_json,
 )
 from gateway.store.sqlite.schema import migrate
 from gateway.store.sqlite.writer import GroupCommit
@@ -161,7 +162,7 @@ class SqliteStore:
         unchanged = conv.version == change.expected_version  # bookkeeping only: the row stays as it is
         row = () if unchanged else (*self._rows.row(conv)[1:], conv.id, change.expected_version)
         entry_rows = entries_to_rows(conv.id, change.entries)
-        outbox_rows = [(o.key, o.conversation_id, dumps(codec.outbox_to_json(o))) for o in change.outbox_add]
+        outbox_rows = [(o.key, o.conversation_id, outbox_json(o)) for o in change.outbox_add]
         added = None if change.inbound_add is None else inbound_row(change.inbound_add)
 
         def job(conn: sqlite3.Connection) -> None:
