@@ -60,6 +60,7 @@ from gateway.relay.model import CcConversationId, Conversation, ConversationId, 
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store import redis_scripts
 from gateway.store.decoded import DecodedConversations
+from gateway.store.json_text import ConversationJson, cc_event_json, dumps, entry_json, outbox_json
 from gateway.store.readiness import pinged
 from gateway.store.redis_batch import CommandBatcher
 
@@ -72,10 +73,6 @@ MAX_CONNECTIONS = 100  # per instance; more concurrent calls wait up to SOCKET_T
 
 class StoreConflict(ValueError):
     """A change that breaks a uniqueness rule (a client_id, seq, item key or session stored twice)."""
-
-
-# compact JSON, one encoder for every call (what the store encodes holds no cycles)
-dumps = json.JSONEncoder(separators=(",", ":"), ensure_ascii=False, check_circular=False).encode
 
 
 def _unavailable_on_connection_errors(
@@ -131,6 +128,7 @@ class RedisStore:
         """The hot path's commands, pipelined per turn of the event loop (see ``redis_batch``)."""
         self._fanout: tuple[str, str, str] | None = None  # see ``publish_entries``
         self._decoded = DecodedConversations()
+        self._json = ConversationJson()
         self._cc_owner: dict[str, str] = {}  # contact-center id -> conversation id: never changes once set
 
     @classmethod
@@ -212,7 +210,7 @@ class RedisStore:
             change.conversation, expected=change.expected_version, entries=change.entries
         )
         payload |= {
-            "outbox_add": [[o.key, dumps(codec.outbox_to_json(o))] for o in change.outbox_add],
+            "outbox_add": [[o.key, outbox_json(o)] for o in change.outbox_add],
             "outbox_done": list(change.outbox_done),
             "drop_outbox": change.drop_outbox,
             "inbound_done": list(change.inbound_done),
@@ -231,13 +229,11 @@ class RedisStore:
             "change": os.urandom(16).hex(),  # names this change, so a retry of it is recognised
             "expected": expected,
             "version": conv.version,
-            "data": "" if conv.version == expected else dumps(codec.conversation_to_json(conv)),
+            "data": "" if conv.version == expected else self._json.data(conv),
             "state": conv.state.value,
             "active_at": repr(conv.active_at),
             "cc": conv.cc_conversation_id or "",
-            "entries": [
-                [e.seq, codec.entry_client_id(e) or "", dumps(codec.entry_to_json(e))] for e in entries
-            ],
+            "entries": [[e.seq, codec.entry_client_id(e) or "", entry_json(e)] for e in entries],
             "outbox_add": [],
             "outbox_done": [],
             "drop_outbox": False,
@@ -359,7 +355,7 @@ class RedisStore:
             event.event_id,
             event.cc_conversation_id,
             repr(event.received_at),
-            dumps(codec.cc_event_to_json(event.event)),
+            cc_event_json(event.event),
         )
         return bool(fresh)
 

@@ -13,7 +13,8 @@ from typing import cast
 from gateway.relay import codec
 from gateway.relay.model import ConversationId
 from gateway.relay.ports import StoredFile
-from gateway.store.redis import RedisStore, dumps
+from gateway.store.json_text import dumps
+from gateway.store.redis import RedisStore
 
 
 async def put_attachment(store: RedisStore, file: StoredFile) -> None:

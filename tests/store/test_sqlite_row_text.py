@@ -45,7 +45,7 @@ from gateway.relay.model import (
     State,
     StateEntry,
 )
-from gateway.store.sqlite.rows import ConversationRows, cc_event_json, entry_json, outbox_json
+from gateway.store.json_text import ConversationJson, cc_event_json, entry_json, outbox_json
 
 
 def _dumps(obj: object) -> str:
@@ -219,7 +219,7 @@ bot_windows = st.builds(BotWindow, ends_at=times, quiet_s=times, last_at=times)
 
 @st.composite
 def histories(draw: st.DrawFn) -> list[Conversation]:
-    """Conversations one ``ConversationRows`` writes in turn: a few ids, and parts drawn from small pools, so
+    """Conversations one ``ConversationJson`` writes in turn: a few ids, and parts drawn from small pools, so
     that a part is often the very object of the conversation's last row, sometimes an equal new one."""
     ids = draw(st.lists(conversation_ids, min_size=1, max_size=3))
 
@@ -251,7 +251,7 @@ def histories(draw: st.DrawFn) -> list[Conversation]:
 @settings(max_examples=300, deadline=None)
 @given(histories(), st.integers(min_value=1, max_value=3))
 def test_each_conversation_row_is_the_codecs_json(history: list[Conversation], limit: int) -> None:
-    rows = ConversationRows()
+    rows = ConversationJson()
     rows.LIMIT = limit  # conversations forgotten and written anew as well
     for conversation in history:
         assert rows.data(conversation) == _dumps(codec.conversation_to_json(conversation))

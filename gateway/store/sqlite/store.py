@@ -19,18 +19,17 @@ from gateway.relay.events import InboundEvent
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, Entry, OutboxItem, State
 from gateway.relay.ports import Change, NotReady, StoredFile, StoreStats
 from gateway.store.decoded import DecodedOutbox
+from gateway.store.json_text import dumps, outbox_json
 from gateway.store.readiness import pinged
 from gateway.store.sqlite.connection import Connection, Reader
 from gateway.store.sqlite.current import CurrentRows
 from gateway.store.sqlite.purge import purge
 from gateway.store.sqlite.rows import (
     ConversationRows,
-    dumps,
     entries_to_rows,
     inbound_row,
     insert_entries,
     insert_inbound,
-    outbox_json,
 )
 from gateway.store.sqlite.schema import migrate
 from gateway.store.sqlite.writer import GroupCommit
