@@ -166,6 +166,19 @@ class MessageEntry:
     queue: QueueRef | None = None  # the queue an overflow notice names
     kind: ClassVar[EntryKind] = EntryKind.MESSAGE
 
+    def plain_text(self) -> bool:
+        """Text alone (with maybe a client_id and an agent), as most customer and agent lines are: what the
+        stores and the customer channel write out by hand instead of through their dicts."""
+        return (
+            self.text is not None
+            and not self.buttons
+            and self.image is None
+            and self.custom is None
+            and not self.attachments
+            and self.card is None
+            and self.queue is None
+        )
+
 
 @dataclass(frozen=True, slots=True)
 class StateEntry:

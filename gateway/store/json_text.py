@@ -61,17 +61,7 @@ def cc_event_json(ev: CcEvent) -> str:
 def entry_json(e: Entry) -> str:
     """``dumps(codec.entry_to_json(e))``; a plain line (text, maybe a client_id and an agent, as most
     customer and agent lines are) written out by hand."""
-    if (
-        type(e) is not MessageEntry
-        or e.text is None
-        or e.buttons
-        or e.image is not None
-        or e.custom is not None
-        or e.attachments
-        or e.card is not None
-        or e.queue is not None
-        or not isfinite(e.ts)
-    ):
+    if type(e) is not MessageEntry or not e.plain_text() or e.text is None or not isfinite(e.ts):
         return dumps(codec.entry_to_json(e))
     out = (
         f'{{"seq":{e.seq},"kind":"message","ts":{e.ts!r},"author":{encode_str(e.author)},'

@@ -199,16 +199,7 @@ def entry_frame(entry: Entry) -> dict[str, Any]:
 def entry_text(entry: Entry) -> str:
     """``dumps(entry_frame(entry))``; a plain line (text, maybe a client_id and an agent, as most agent
     and customer lines are) written out by hand, the same bytes without the dict (a test holds them equal)."""
-    if (
-        not isinstance(entry, MessageEntry)
-        or entry.text is None
-        or entry.buttons
-        or entry.image is not None
-        or entry.custom is not None
-        or entry.attachments
-        or entry.card is not None
-        or entry.queue is not None
-    ):
+    if not isinstance(entry, MessageEntry) or not entry.plain_text() or entry.text is None:
         return dumps(entry_frame(entry))
     text = (
         f'{{"type":"message","seq":{entry.seq},"author":{encode_basestring(entry.author.value)},'
