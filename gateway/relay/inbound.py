@@ -39,6 +39,10 @@ APPLY_WAIT_S = 2.0
 _APPLY_RETRY_S = 0.01
 
 
+HELD_READS_LIMIT = 2000
+"""Conversations whose agent read receipt waits for a line's delivery to be recorded, at most (oldest dropped)."""
+
+
 class Inbound:
     def __init__(
         self,
@@ -58,6 +62,7 @@ class Inbound:
         self._clock = clock
         self._worker = Coalescer(self._apply_pending)
         self._locks = KeyedLocks()  # one applier per contact-center conversation in this process
+        self._held_reads: dict[ConversationId, float] = {}  # see ``line_delivered``
 
     async def start(self) -> None:
         """Pick up what a previous run left: stored-but-unapplied contact-center events."""
@@ -210,16 +215,43 @@ class Inbound:
                 self._telemetry.message_relayed("agent_to_customer", self._clock() - inbound.received_at)
 
     async def _read_upto(self, conversation_id: ConversationId, read_at: float) -> int:
-        """The customer's last entry the agent can have read by ``read_at``: stored by then and delivered."""
+        """The customer's last entry the agent can have read by ``read_at``: stored by then and delivered.
+
+        A line stored by then whose delivery is not recorded yet (8x8 may hold it already: it takes a line
+        before the gateway has the answer to its POST) holds the receipt back, to be worked out again once
+        that delivery is recorded (``line_delivered``)."""
         conv = await self._commits.conversation(conversation_id)
         undelivered = [o.seq for o in await self._store.outbox(conversation_id) if o.kind is OutboxKind.POST]
-        limit = min(undelivered, default=conv.last_seq + 1) - 1
+        first_undelivered = min(undelivered, default=conv.last_seq + 1)
         entries = await self._store.entries(
-            conversation_id, after=conv.agent_read_seq, upto=limit, limit=100_000
+            conversation_id, after=conv.agent_read_seq, upto=conv.last_seq, limit=100_000
         )
         read = [
             e.seq
             for e in entries
             if isinstance(e, MessageEntry) and e.author is Author.CUSTOMER and e.ts <= read_at
         ]
-        return max(read, default=0)
+        if read and read[-1] >= first_undelivered:
+            held = self._held_reads.pop(conversation_id, read_at)
+            self._held_reads[conversation_id] = max(held, read_at)
+            if len(self._held_reads) > HELD_READS_LIMIT:
+                del self._held_reads[next(iter(self._held_reads))]
+        return max((seq for seq in read if seq < first_undelivered), default=0)
+
+    async def line_delivered(self, conversation_id: ConversationId) -> None:
+        """A customer's line is recorded as delivered: a read receipt it held back is worked out again.
+
+        In this process only (a receipt held back on another instance waits for the agent's next read), and
+        best effort: a receipt is an indicator, and a failure here must not touch the delivery."""
+        read_at = self._held_reads.pop(conversation_id, None)
+        if read_at is None:
+            return
+        try:
+            async with self._commits.hold(conversation_id):
+                upto = await self._read_upto(conversation_id, read_at)
+                decision = await self._commits.commit(
+                    conversation_id, AgentRead(read_at=read_at, at=self._clock(), upto_seq=upto)
+                )
+            await self._commits.after(decision, origin=None)
+        except Exception:
+            logger.exception("read_receipt_not_updated", conversation_id=conversation_id)

@@ -271,6 +271,7 @@ class OutboxDelivery:
             await self._relay.apply(conv.id, notice, outbox_done=(item.key,))
             return
         await self._store.outbox_delivered(conv.id, (item.key,))
+        await self._relay.line_delivered(conv.id)  # a read receipt may have waited for it
         self._attempted.discard(item.key)
         self._telemetry.message_relayed("customer_to_agent", self._relay.clock() - item.created_at)
 

@@ -291,6 +291,10 @@ class Relay:
     def kick_inbound(self, cc_conversation_id: CcConversationId) -> None:
         self._inbound.kick(cc_conversation_id)
 
+    async def line_delivered(self, conversation_id: ConversationId) -> None:
+        """A customer's line reached the contact center (its delivery is recorded)."""
+        await self._inbound.line_delivered(conversation_id)
+
     async def kick_pending_inbound(self) -> None:
         """Apply every stored-but-unapplied event in the background (another instance's, once its lease
         has expired)."""

@@ -46,9 +46,9 @@ async def _agent_chat(
 
 async def _delivery_recorded(gateway: TestServer, c: CustomerSocket) -> None:
     """Until the gateway has recorded the customer's lines as delivered. 8x8 holds a line before the
-    gateway has its answer to the POST; a read receipt that arrives in between counts only the lines whose
-    delivery is recorded (it is conservative: it never claims a line the agent may not have), so a test of
-    what a receipt covers reads after this."""
+    gateway has its answer to the POST; a read receipt that arrives in between covers the lines whose
+    delivery is recorded, then that line in a second frame once its delivery is (the test just below), so a
+    test of what one receipt covers reads after this."""
     store = gateway.app[store_key]
     for _ in range(500):
         if not await store.outbox(ConversationId(str(c.conversation_id))):
@@ -321,6 +321,28 @@ async def test_customer_typing_reaches_the_agent_at_most_once_per_interval(
         assert resp.status == 204
     await cc.wait_for(lambda: typing_calls() == 2)
     await c.silent(0.2)  # nothing comes back to the customer
+
+
+@chat_gateway_only
+async def test_a_receipt_for_a_line_8x8_took_before_the_gateway_heard_covers_it_once_the_gateway_does(
+    start_gateway: GatewayFactory, connect: Any, cc: Emulator
+) -> None:
+    gateway, c, cc_id = await _agent_chat(start_gateway, connect, cc)
+    cc.fail_next("cgw_send_message", hang=True, after=True)  # 8x8 takes the line; its answer waits
+
+    seq = (await c.say("are you there?"))["seq"]
+    await cc.wait_for_message(cc_id, "are you there?", author_type="user")
+    await cc.agent_read(cc_id)  # the agent reads it before the gateway knows 8x8 has it
+    earlier = await c.until("read", author="agent")  # the lines before it (the transcript's)
+    assert earlier["upto_seq"] < seq  # the gateway cannot claim this one yet...
+    assert await gateway.app[store_key].outbox(ConversationId(str(c.conversation_id)))  # ...as it still waits
+
+    cc.clear_faults()  # the POST's answer is lost; the gateway finds the line at 8x8 and records it
+    receipt = await c.until("read", author="agent")
+    assert receipt["upto_seq"] == seq
+    await c.silent(0.3)  # once
+    sent = [m for m in cc.conversation(cc_id)["messages"] if m["text"] == "are you there?"]
+    assert len(sent) == 1  # found at 8x8 after the lost answer, not sent again
 
 
 @chat_gateway_only
