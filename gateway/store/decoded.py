@@ -36,6 +36,7 @@ class DecodedConversations:
     def decoded(self, conversation_id: str, version: int, data: str) -> Conversation:
         known = self._by_id.get(conversation_id)
         if known is not None and known[0] == version:
+            self.put(known[1])  # used: the last to be dropped
             return known[1]
         conv = codec.conversation_from_json(json.loads(data))
         self.put(conv)

@@ -14,32 +14,34 @@ Writes stay compare-and-set on the version: a copy that turned out old only cost
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Sequence
 
-from gateway.relay import codec
 from gateway.relay.model import CcConversationId, Conversation, ConversationId, OutboxItem
+from gateway.store.decoded import DecodedConversations
 
 
-class CurrentRows:
-    """Recently used conversations by id, their ids by their 8x8 conversation id, and their outboxes.
+class CurrentRows(DecodedConversations):
+    """Recently used conversations by id (as ``DecodedConversations`` keeps them), their ids by their 8x8
+    conversation id, their outboxes, and the 8x8 conversations with no event waiting.
 
-    Bounded: the conversations used least recently are dropped first. ``checked_at`` is the monotonic time
-    as of which the writer last found that no other process had written (``-inf`` when it has not, or did).
+    Bounded: the ones used least recently are dropped first. ``checked_at`` is the monotonic time as of which
+    the writer last found that no other process had written (``-inf`` when it has not, or did).
     """
 
-    LIMIT = 4096
     FRESH_S = 0.1
     """How old the writer's last look may be for a copy to be trusted: under load (when a read costs the most)
     transactions follow each other within milliseconds (one fsync each); an idle gateway reads the file."""
 
     def __init__(self) -> None:
-        self._by_id: dict[str, Conversation] = {}
+        super().__init__()
         self._by_cc: dict[str, str] = {}
         self._outboxes: dict[str, dict[str, OutboxItem]] = {}  # by conversation id; items by key, in order
         self._none_pending: dict[str, None] = {}  # 8x8 conversations with no event waiting to be applied
         self.checked_at = float("-inf")
+
+    def _trusted(self) -> bool:
+        return time.monotonic() - self.checked_at <= self.FRESH_S
 
     def others_wrote(self) -> None:
         """Another process wrote to the file: nothing here can be trusted any more."""
@@ -50,15 +52,12 @@ class CurrentRows:
 
     def put(self, conv: Conversation) -> None:
         """``conv`` is the stored row now (just read, or just committed)."""
-        self._by_id.pop(conv.id, None)
-        self._by_id[conv.id] = conv
+        super().put(conv)
         if conv.cc_conversation_id is not None:
             self._by_cc.pop(conv.cc_conversation_id, None)
             self._by_cc[conv.cc_conversation_id] = conv.id
             if len(self._by_cc) > self.LIMIT:
                 del self._by_cc[next(iter(self._by_cc))]
-        if len(self._by_id) > self.LIMIT:
-            del self._by_id[next(iter(self._by_id))]
 
     def forget(self, conversation_id: str) -> None:
         """The stored rows may differ from the copies (a write failed), or are gone (purged)."""
@@ -67,9 +66,8 @@ class CurrentRows:
 
     def get(self, conversation_id: ConversationId) -> Conversation | None:
         """The trusted copy, or None: read the file."""
-        if time.monotonic() - self.checked_at > self.FRESH_S:
-            return None
-        return self._by_id.get(conversation_id)
+        known = self._by_id.get(conversation_id) if self._trusted() else None
+        return None if known is None else known[1]
 
     def by_cc(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         """The trusted copy of the conversation whose current 8x8 conversation this is, or None: read the file."""
@@ -79,21 +77,9 @@ class CurrentRows:
         conv = self.get(ConversationId(conversation_id))
         return conv if conv is not None and conv.cc_conversation_id == cc_conversation_id else None
 
-    def decoded(self, conversation_id: str, version: int, data: str) -> Conversation:
-        """A row just read: the copy if it is that version (skipping its JSON), else the row decoded."""
-        known = self._by_id.get(conversation_id)
-        if known is not None and known.version == version:
-            self.put(known)
-            return known
-        conv = codec.conversation_from_json(json.loads(data))
-        self.put(conv)
-        return conv
-
     def outbox(self, conversation_id: ConversationId) -> list[OutboxItem] | None:
         """The trusted copy of a conversation's outbox, oldest first, or None: read the file."""
-        if time.monotonic() - self.checked_at > self.FRESH_S:
-            return None
-        items = self._outboxes.get(conversation_id)
+        items = self._outboxes.get(conversation_id) if self._trusted() else None
         return None if items is None else list(items.values())
 
     def put_outbox(self, conversation_id: ConversationId, items: list[OutboxItem]) -> None:
@@ -128,7 +114,7 @@ class CurrentRows:
 
     def none_pending(self, cc_conversation_id: CcConversationId) -> bool:
         """True if it is known that no event of this 8x8 conversation waits to be applied; False: read the file."""
-        return time.monotonic() - self.checked_at <= self.FRESH_S and cc_conversation_id in self._none_pending
+        return self._trusted() and cc_conversation_id in self._none_pending
 
     def put_none_pending(self, cc_conversation_id: CcConversationId) -> None:
         """No event of this 8x8 conversation waits, as just read (an event is only ever recorded pending by

@@ -129,16 +129,13 @@ class SqliteStore:
                 dropped=change.drop_outbox,
             )
 
-    def _one(self, rows: list[Any]) -> Conversation | None:
-        return self._current.decoded(*rows[0]) if rows else None
-
     async def conversation(self, conversation_id: ConversationId) -> Conversation | None:
         if (conv := self._current.get(conversation_id)) is not None:
             return conv
         rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE id = ?", (conversation_id,)
         )
-        return self._one(rows)
+        return self._current.one(rows)
 
     async def conversation_by_token(self, token_hash: bytes) -> Conversation | None:
         rows = self._reader.fetchall(
@@ -146,7 +143,7 @@ class SqliteStore:
             "WHERE s.token_hash = ?",
             (token_hash,),
         )
-        return self._one(rows)
+        return self._current.one(rows)
 
     async def conversation_by_cc_id(self, cc_conversation_id: CcConversationId) -> Conversation | None:
         if (conv := self._current.by_cc(cc_conversation_id)) is not None:
@@ -154,7 +151,7 @@ class SqliteStore:
         rows = self._reader.fetchall(
             "SELECT id, version, data FROM conversations WHERE cc_conversation_id = ?", (cc_conversation_id,)
         )
-        return self._one(rows)
+        return self._current.one(rows)
 
     async def commit(self, change: Change) -> None:
         conv = change.conversation
