@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from json.encoder import encode_basestring
 from typing import Any, assert_never
 
 from gateway.relay.events import AgentJoined, AgentLeft, AgentRead, AgentSaid, CcEvent, Queued, Transferred
@@ -35,6 +36,15 @@ from gateway.relay.model import (
 )
 
 Json = dict[str, Any]
+
+
+def plain_line_tail(e: MessageEntry) -> str:
+    """The members that end a plain line's JSON, as the stores and the customer's frames both write it by
+    hand: ``,"client_id":...`` and ``,"agent":{"id":...,"name":...}``, each where set."""
+    out = "" if e.client_id is None else f',"client_id":{encode_basestring(e.client_id)}'
+    if e.agent is not None:
+        out += f',"agent":{{"id":{encode_basestring(e.agent.id)},"name":{encode_basestring(e.agent.name)}}}'
+    return out
 
 
 def _drop_none(d: Json) -> Json:

@@ -63,15 +63,10 @@ def entry_json(e: Entry) -> str:
     customer and agent lines are) written out by hand."""
     if type(e) is not MessageEntry or not e.plain_text() or e.text is None or not isfinite(e.ts):
         return dumps(codec.entry_to_json(e))
-    out = (
+    return (
         f'{{"seq":{e.seq},"kind":"message","ts":{e.ts!r},"author":{encode_str(e.author)},'
-        f'"text":{encode_str(e.text)}'
+        f'"text":{encode_str(e.text)}{codec.plain_line_tail(e)}}}'
     )
-    if e.client_id is not None:
-        out += f',"client_id":{encode_str(e.client_id)}'
-    if e.agent is not None:
-        out += f',"agent":{{"id":{encode_str(e.agent.id)},"name":{encode_str(e.agent.name)}}}'
-    return out + "}"
 
 
 def outbox_json(o: OutboxItem) -> str:

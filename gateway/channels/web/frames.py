@@ -10,6 +10,7 @@ from urllib.parse import quote
 
 from pydantic import BaseModel, ConfigDict, Field, StringConstraints, TypeAdapter, ValidationError
 
+from gateway.relay.codec import plain_line_tail
 from gateway.relay.errors import CustomerError
 from gateway.relay.model import (
     AttachedFile,
@@ -201,16 +202,10 @@ def entry_text(entry: Entry) -> str:
     and customer lines are) written out by hand, the same bytes without the dict (a test holds them equal)."""
     if not isinstance(entry, MessageEntry) or not entry.plain_text() or entry.text is None:
         return dumps(entry_frame(entry))
-    text = (
+    return (
         f'{{"type":"message","seq":{entry.seq},"author":{encode_basestring(entry.author.value)},'
-        f'"text":{encode_basestring(entry.text)},"ts":"{iso(entry.ts)}"'
+        f'"text":{encode_basestring(entry.text)},"ts":"{iso(entry.ts)}"{plain_line_tail(entry)}}}'
     )
-    if entry.client_id is not None:
-        text += f',"client_id":{encode_basestring(entry.client_id)}'
-    if entry.agent is not None:
-        agent_id, agent_name = encode_basestring(entry.agent.id), encode_basestring(entry.agent.name)
-        text += f',"agent":{{"id":{agent_id},"name":{agent_name}}}'
-    return text + "}"
 
 
 def file_path(file: AttachedFile) -> str:
